@@ -1,0 +1,116 @@
+/*
+ * state.c - atomic, durable small files in the state directory.
+ */
+#include "fs/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_FILE_MAX (16u * 1024 * 1024)
+
+int state_open(const char *path, struct state *st)
+{
+	st->dirfd = -1;
+	st->path = NULL;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	st->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0)
+		return -errno;
+	st->path = strdup(path);
+	if (st->path == NULL) {
+		close(st->dirfd);
+		st->dirfd = -1;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void state_close(struct state *st)
+{
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	free(st->path);
+	st->dirfd = -1;
+	st->path = NULL;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int state_write(const struct state *st, const char *name, const void *data, size_t len)
+{
+	char tmp[256];
+	int fd, r;
+
+	if (strchr(name, '/') != NULL || name[0] == '.' ||
+	    snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+		return -EINVAL;
+	fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(st->dirfd, tmp, st->dirfd, name) < 0)
+		r = -errno;
+	if (r == 0 && fsync(st->dirfd) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(st->dirfd, tmp, 0);
+	return r;
+}
+
+int state_read(const struct state *st, const char *name, struct buf *out)
+{
+	unsigned char chunk[4096];
+	size_t total = 0;
+	int fd;
+
+	if (strchr(name, '/') != NULL)
+		return -EINVAL;
+	fd = openat(st->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > STATE_FILE_MAX) {
+			close(fd);
+			return -EFBIG;
+		}
+		buf_append(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return buf_status(out);
+}

@@ -1,0 +1,35 @@
+/*
+ * state.h - the state directory (`state=DIR`, default /var/lib/provfs).
+ *
+ * What provfs must remember across unmounts, crashes and reboots (Panasonic keys and their
+ * delivery, fetch history) lives here as small files, each replaced atomically and durably:
+ * write a temporary file, fsync it, rename it over the old one, fsync the directory. A
+ * `kill -9` at any instant leaves either the old or the new file, never a mix.
+ *
+ * No FUSE here: provctl links this too (rekey, status).
+ */
+#ifndef PROVFS_STATE_H
+#define PROVFS_STATE_H
+
+#include <stddef.h>
+
+#include "backend/buf.h"
+
+#define STATE_DEFAULT_DIR "/var/lib/provfs"
+
+struct state {
+	int dirfd;
+	char *path;
+};
+
+/* Opens DIR, creating it (mode 0700) if it is missing. Returns 0 or -errno. */
+int state_open(const char *path, struct state *st);
+void state_close(struct state *st);
+
+/* Replaces `name` with data, atomically and durably. Returns 0 or -errno. */
+int state_write(const struct state *st, const char *name, const void *data, size_t len);
+
+/* Appends the content of `name` to out. Returns 0, -ENOENT or -errno. */
+int state_read(const struct state *st, const char *name, struct buf *out);
+
+#endif

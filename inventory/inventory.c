@@ -1,0 +1,622 @@
+/*
+ * inventory.c - read every file, then finalize: required sections, server.url, sorted and
+ * de-duplicated models/groups/devices, names linked to records, flat params assigned to
+ * their vendor, lines checked against max_lines, and the MAC index built.
+ */
+#include "inventory/inventory.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "inventory/mac.h"
+#include "inventory/schema.h"
+#include "inventory/ytree.h"
+
+#define MAX_FILES 10000
+
+static int add_file_name(struct inventory *inv, const char *name, uint32_t *cap)
+{
+	if (inv->nfiles == *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : 8;
+		const char **f = realloc(inv->files, ncap * sizeof(*f));
+
+		if (f == NULL)
+			return -ENOMEM;
+		inv->files = f;
+		*cap = ncap;
+	}
+	inv->files[inv->nfiles] = arena_strdup(&inv->arena, name);
+	if (inv->files[inv->nfiles] == NULL)
+		return -ENOMEM;
+	inv->nfiles++;
+	return 0;
+}
+
+/* Parses one file's text and feeds it to the builder. */
+static int read_text(struct builder *b, const char *text, size_t len, const char *dir)
+{
+	struct arena tmp;
+	struct ynode *root;
+	int r;
+
+	arena_init(&tmp);
+	r = ytree_parse(b->inv->files[b->file], text, len, &tmp, b->d, &root);
+	if (r == 0) {
+		b->dir = dir;
+		schema_read(b, root);
+	} else {
+		b->unreadable = 1;
+	}
+	arena_free(&tmp);
+	return r == -ENOMEM ? r : 0;
+}
+
+static char *dir_of(struct inventory *inv, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return arena_strdup(&inv->arena, ".");
+	if (slash == path)
+		return arena_strdup(&inv->arena, "/");
+	return arena_strndup(&inv->arena, path, (size_t)(slash - path));
+}
+
+static int read_one_file(struct builder *b, const char *path, uint32_t *cap)
+{
+	struct inventory *inv = b->inv;
+	struct stat st;
+	char *text;
+	size_t len;
+	int r;
+
+	r = add_file_name(inv, path, cap);
+	if (r < 0)
+		return r;
+	b->file = inv->nfiles - 1;
+	if (stat(path, &st) == 0 && st.st_mtime > inv->mtime)
+		inv->mtime = st.st_mtime;
+	if (ytree_read_file(path, &text, &len, b->d) < 0) {
+		b->unreadable = 1;
+		return 0; /* reported */
+	}
+	r = read_text(b, text, len, dir_of(inv, path));
+	free(text);
+	return r;
+}
+
+static bool is_yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_directory(struct builder *b, const char *path, uint32_t *cap)
+{
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, ncap = 0;
+	int r = 0;
+
+	if (dir == NULL) {
+		diag_add(b->d, path, 0, 0, "cannot open directory: %s", strerror(errno));
+		return 0;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		if (!is_yaml_name(e->d_name))
+			continue;
+		if (n == MAX_FILES) {
+			diag_add(b->d, path, 0, 0, "more than %d inventory files", MAX_FILES);
+			break;
+		}
+		if (n == ncap) {
+			size_t c = ncap ? ncap * 2 : 16;
+			char **nn = realloc(names, c * sizeof(*nn));
+
+			if (nn == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			names = nn;
+			ncap = c;
+		}
+		if (asprintf(&names[n], "%s/%s", path, e->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (r == 0 && n == 0)
+		diag_add(b->d, path, 0, 0, "directory holds no *.yaml file");
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct stat st;
+
+		if (stat(names[i], &st) == 0 && !S_ISREG(st.st_mode))
+			continue; /* a directory named x.yaml: not an inventory file */
+		r = read_one_file(b, names[i], cap);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+/* ---- finalize ---------------------------------------------------------------------------- */
+
+static void check_url(struct inventory *inv, struct diag *d)
+{
+	static const struct {
+		const char *prefix;
+		enum url_scheme scheme;
+	} schemes[] = {
+		{ "tftp://", URL_TFTP }, { "http://", URL_HTTP }, { "https://", URL_HTTPS },
+		{ "ftp://", URL_FTP },   { "ftps://", URL_FTPS },
+	};
+	const struct value *u = &inv->server_url;
+	const char *rest = NULL;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t pl = strlen(schemes[i].prefix);
+
+		if (strncasecmp(u->s, schemes[i].prefix, pl) == 0) {
+			inv->url_scheme = schemes[i].scheme;
+			rest = u->s + pl;
+			break;
+		}
+	}
+	if (rest == NULL) {
+		inv_error(
+		    inv, d, u->pos,
+		    "server.url must start with tftp://, http://, https://, ftp:// or ftps://");
+		return;
+	}
+	len = strlen(rest);
+	while (len > 0 && rest[len - 1] == '/')
+		len--;
+	if (len == 0 || rest[0] == '/' || rest[0] == ':') {
+		inv_error(inv, d, u->pos, "server.url has no host");
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)rest[i];
+
+		if (c == '@') {
+			inv_error(inv, d, u->pos,
+			          "server.url must not carry a user or password: phones keep "
+			          "those in their own parameters");
+			return;
+		}
+		if (c <= ' ' || c >= 127 || strchr("\"'<>\\?#&", c) != NULL) {
+			inv_error(inv, d, u->pos,
+			          "server.url has a character phones cannot use in a path: '%c'",
+			          c >= ' ' && c < 127 ? c : '?');
+			return;
+		}
+	}
+	inv->url_path = arena_strndup(&inv->arena, rest, len);
+}
+
+static int model_cmp(const void *a, const void *b)
+{
+	return strcasecmp(((const struct model *)a)->name, ((const struct model *)b)->name);
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct group *)a)->name, ((const struct group *)b)->name);
+}
+
+static int pos_cmp(struct pos a, struct pos b)
+{
+	if (a.file != b.file)
+		return a.file < b.file ? -1 : 1;
+	if (a.line != b.line)
+		return a.line < b.line ? -1 : 1;
+	return a.col < b.col ? -1 : a.col > b.col;
+}
+
+static int device_cmp(const void *pa, const void *pb)
+{
+	const struct device *a = pa, *b = pb;
+
+	if (a->mac != b->mac)
+		return a->mac < b->mac ? -1 : 1;
+	return pos_cmp(a->pos, b->pos);
+}
+
+/* Copies a builder vector into the arena (NULL for an empty one). */
+static void *to_arena(struct inventory *inv, const void *vec, uint32_t n, size_t elem)
+{
+	void *p;
+
+	if (n == 0)
+		return NULL;
+	p = arena_alloc(&inv->arena, (size_t)n * elem);
+	if (p != NULL)
+		memcpy(p, vec, (size_t)n * elem);
+	return p;
+}
+
+static void assign_model_flats(struct builder *b)
+{
+	for (uint32_t i = 0; i < b->nflat; i++) {
+		struct flat_params *f = &b->flat[i];
+
+		if (f->owner_kind != FLAT_MODEL)
+			continue;
+		struct model *m = &b->models[f->owner];
+		struct param_list *dst = &m->level.params[m->vendor];
+
+		if (dst->n > 0)
+			inv_error(b->inv, b->d, f->pos, "params given twice for this model");
+		else
+			*dst = f->list;
+	}
+}
+
+static int sort_models_groups(struct builder *b)
+{
+	struct inventory *inv = b->inv;
+
+	inv->nmodels = b->nmodels;
+	inv->models = to_arena(inv, b->models, b->nmodels, sizeof(*inv->models));
+	inv->ngroups = b->ngroups;
+	inv->groups = to_arena(inv, b->groups, b->ngroups, sizeof(*inv->groups));
+	if ((b->nmodels && inv->models == NULL) || (b->ngroups && inv->groups == NULL))
+		return -ENOMEM;
+	qsort(inv->models, inv->nmodels, sizeof(*inv->models), model_cmp);
+	qsort(inv->groups, inv->ngroups, sizeof(*inv->groups), group_cmp);
+	for (uint32_t i = 1; i < inv->nmodels; i++) {
+		const struct model *a = &inv->models[i - 1], *m = &inv->models[i];
+
+		if (strcasecmp(a->name, m->name) == 0) {
+			const struct model *first = pos_cmp(a->pos, m->pos) < 0 ? a : m;
+			const struct model *later = first == a ? m : a;
+
+			inv_error(inv, b->d, later->pos,
+			          "model '%s' is already defined at %s:%u:%u", later->name,
+			          inventory_file(inv, first->pos), (unsigned)first->pos.line,
+			          (unsigned)first->pos.col);
+		}
+	}
+	for (uint32_t i = 1; i < inv->ngroups; i++) {
+		const struct group *a = &inv->groups[i - 1], *g = &inv->groups[i];
+
+		if (strcmp(a->name, g->name) == 0) {
+			const struct group *first = pos_cmp(a->pos, g->pos) < 0 ? a : g;
+			const struct group *later = first == a ? g : a;
+
+			inv_error(inv, b->d, later->pos,
+			          "group '%s' is already defined at %s:%u:%u", later->name,
+			          inventory_file(inv, first->pos), (unsigned)first->pos.line,
+			          (unsigned)first->pos.col);
+		}
+	}
+	return 0;
+}
+
+static const struct group *find_group(const struct inventory *inv, const char *name)
+{
+	struct group key = { .name = name };
+
+	return bsearch(&key, inv->groups, inv->ngroups, sizeof(*inv->groups), group_cmp);
+}
+
+static const char *const vendor_label[VENDOR__COUNT] = { "grandstream", "panasonic" };
+
+/* Keys that configure Grandstream files only, set on a model or device of another vendor. */
+static void check_gs_only(struct inventory *inv, struct diag *d, const struct level *lv,
+                          const char *what)
+{
+	const struct value *v[] = { &lv->xml_password, &lv->binary, &lv->binary_layout };
+	const char *names[] = { "xml_password", "binary", "binary_layout" };
+
+	for (int i = 0; i < 3; i++)
+		if (v[i]->s != NULL)
+			inv_error(inv, d, v[i]->pos,
+			          "'%s' applies to Grandstream phones, not to %s", names[i], what);
+	if (lv->config.set)
+		inv_error(inv, d, lv->config.pos,
+		          "'config' (prefix/postfix) applies to Grandstream phones, not to %s",
+		          what);
+	if (lv->firmware.set)
+		inv_error(inv, d, lv->firmware.pos,
+		          "'firmware' prefix/postfix applies to Grandstream phones, not to %s",
+		          what);
+}
+
+static void check_other_vendor_params(struct inventory *inv, struct diag *d, const struct level *lv,
+                                      enum vendor vendor, const char *what)
+{
+	for (int v = 0; v < VENDOR__COUNT; v++)
+		if (v != (int)vendor && lv->params[v].n > 0)
+			inv_error(inv, d, lv->params[v].items[0].name_pos,
+			          "%s params on %s: they would never be used", vendor_label[v],
+			          what);
+}
+
+static void link_device(struct builder *b, uint32_t idx)
+{
+	struct inventory *inv = b->inv;
+	struct device *dev = &b->devices[idx];
+
+	if (dev->model_name.s == NULL)
+		return;
+	dev->model = inventory_find_model(inv, dev->model_name.s, dev->model_name.len);
+	if (dev->model == NULL) {
+		inv_error(inv, b->d, dev->model_name.pos, "unknown model '%s'", dev->model_name.s);
+		return;
+	}
+	if (dev->ngroups > 0) {
+		dev->groups = arena_alloc(&inv->arena, dev->ngroups * sizeof(*dev->groups));
+		if (dev->groups == NULL) {
+			dev->ngroups = 0;
+			return;
+		}
+	}
+	for (uint32_t g = 0; g < dev->ngroups; g++) {
+		dev->groups[g] = find_group(inv, dev->group_names[g].s);
+		if (dev->groups[g] == NULL)
+			inv_error(inv, b->d, dev->group_names[g].pos, "unknown group '%s'",
+			          dev->group_names[g].s);
+	}
+}
+
+static void assign_device_flats(struct builder *b)
+{
+	for (uint32_t i = 0; i < b->nflat; i++) {
+		struct flat_params *f = &b->flat[i];
+
+		if (f->owner_kind != FLAT_DEVICE)
+			continue;
+		struct device *dev = &b->devices[f->owner];
+
+		if (dev->model == NULL)
+			continue;
+		struct param_list *dst = &dev->level.params[dev->model->vendor];
+
+		if (dst->n > 0)
+			inv_error(b->inv, b->d, f->pos, "params given twice for this device");
+		else
+			*dst = f->list;
+	}
+}
+
+/* The highest level that lists lines defines them all; they must fit the model. */
+static void check_lines(struct inventory *inv, struct diag *d, const struct device *dev)
+{
+	const struct level *lv = NULL;
+	char mac[13];
+
+	if (dev->level.has_lines)
+		lv = &dev->level;
+	for (uint32_t g = dev->ngroups; lv == NULL && g-- > 0;)
+		if (dev->groups[g] != NULL && dev->groups[g]->level.has_lines)
+			lv = &dev->groups[g]->level;
+	if (lv == NULL && dev->model->level.has_lines)
+		lv = &dev->model->level;
+	if (lv == NULL && inv->defaults.has_lines)
+		lv = &inv->defaults;
+	if (lv == NULL || lv->nlines <= dev->model->max_lines)
+		return;
+	mac_format(dev->mac, false, mac);
+	inv_error(inv, d, lv->lines[dev->model->max_lines].pos,
+	          "line %u is more than model %s has (max_lines %u) for device %s",
+	          (unsigned)dev->model->max_lines + 1, dev->model->name,
+	          (unsigned)dev->model->max_lines, mac);
+}
+
+static void check_vendor_keys(struct inventory *inv, struct diag *d)
+{
+	for (uint32_t i = 0; i < inv->nmodels; i++) {
+		const struct model *m = &inv->models[i];
+		char what[96];
+
+		snprintf(what, sizeof(what), "the %s model %s", vendor_label[m->vendor], m->name);
+		if (m->vendor != VENDOR_GRANDSTREAM)
+			check_gs_only(inv, d, &m->level, what);
+		check_other_vendor_params(inv, d, &m->level, m->vendor, what);
+	}
+	for (uint32_t i = 0; i < inv->ndevices; i++) {
+		const struct device *dev = &inv->devices[i];
+		char what[96], mac[13];
+
+		if (dev->model == NULL)
+			continue;
+		mac_format(dev->mac, false, mac);
+		snprintf(what, sizeof(what), "the %s device %s", vendor_label[dev->model->vendor],
+		         mac);
+		if (dev->model->vendor != VENDOR_GRANDSTREAM)
+			check_gs_only(inv, d, &dev->level, what);
+		check_other_vendor_params(inv, d, &dev->level, dev->model->vendor, what);
+		check_lines(inv, d, dev);
+	}
+	for (int v = 0; v < VENDOR__COUNT; v++)
+		if (v != VENDOR_GRANDSTREAM && inv->generic.params[v].n > 0)
+			inv_error(inv, d, inv->generic.params[v].items[0].name_pos,
+			          "'generic' serves Grandstream cfg.xml and cfg<model>.xml only");
+}
+
+static uint32_t mac_hash(uint64_t mac, uint32_t mask)
+{
+	return (uint32_t)((mac * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static int build_index(struct builder *b)
+{
+	struct inventory *inv = b->inv;
+	uint32_t size = 16;
+
+	inv->ndevices = b->ndevices;
+	inv->devices = to_arena(inv, b->devices, b->ndevices, sizeof(*inv->devices));
+	if (b->ndevices && inv->devices == NULL)
+		return -ENOMEM;
+	qsort(inv->devices, inv->ndevices, sizeof(*inv->devices), device_cmp);
+	while (size < 2 * (uint64_t)inv->ndevices)
+		size *= 2;
+	inv->mac_mask = size - 1;
+	inv->mac_slots = arena_alloc(&inv->arena, size * sizeof(*inv->mac_slots));
+	if (inv->mac_slots == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < inv->ndevices; i++) {
+		const struct device *dev = &inv->devices[i];
+		uint32_t h;
+
+		if (i > 0 && inv->devices[i - 1].mac == dev->mac) {
+			const struct pos *first = &inv->devices[i - 1].pos;
+
+			inv_error(inv, b->d, dev->pos, "device already defined at %s:%u:%u",
+			          inventory_file(inv, *first), (unsigned)first->line,
+			          (unsigned)first->col);
+			continue;
+		}
+		for (h = mac_hash(dev->mac, inv->mac_mask); inv->mac_slots[h] != 0;
+		     h = (h + 1) & inv->mac_mask)
+			;
+		inv->mac_slots[h] = i + 1;
+	}
+	return 0;
+}
+
+static int finalize(struct builder *b)
+{
+	struct inventory *inv = b->inv;
+	struct pos top = { 0, 1, 1 };
+	int r;
+
+	if (b->seen_version.line == 0)
+		inv_error(inv, b->d, top, "missing 'version: 1'");
+	if (b->seen_server.line == 0 || inv->server_url.s == NULL)
+		inv_error(inv, b->d, b->seen_server.line ? b->seen_server : top,
+		          "missing 'server: {url: ...}' (how phones reach this tree)");
+	else
+		check_url(inv, b->d);
+	assign_model_flats(b);
+	r = sort_models_groups(b);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < b->ndevices; i++)
+		link_device(b, i);
+	assign_device_flats(b);
+	r = build_index(b);
+	if (r < 0)
+		return r;
+	check_vendor_keys(inv, b->d);
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------------------------- */
+
+static int load(const char *source, const char *text, size_t len, struct inventory **out,
+                struct diag *d)
+{
+	struct inventory *inv = calloc(1, sizeof(*inv));
+	struct builder b;
+	size_t errors_before = diag_count(d);
+	uint32_t cap = 0;
+	struct stat st;
+	int r;
+
+	*out = NULL;
+	if (inv == NULL)
+		return -ENOMEM;
+	arena_init(&inv->arena);
+	inv->source = arena_strdup(&inv->arena, source);
+	builder_init(&b, inv, d);
+	if (text != NULL) {
+		r = add_file_name(inv, source, &cap);
+		if (r == 0)
+			r = read_text(&b, text, len, NULL);
+	} else if (stat(source, &st) == 0 && S_ISDIR(st.st_mode)) {
+		r = read_directory(&b, source, &cap);
+	} else {
+		r = read_one_file(&b, source, &cap);
+	}
+	if (r == 0 && inv->nfiles > 0 && !b.unreadable)
+		r = finalize(&b);
+	builder_release(&b);
+	if (r == 0 && diag_count(d) != errors_before)
+		r = -EINVAL;
+	if (r < 0) {
+		if (r == -ENOMEM)
+			diag_add(d, source, 0, 0, "out of memory");
+		inventory_free(inv);
+		return r;
+	}
+	*out = inv;
+	return 0;
+}
+
+int inventory_load(const char *path, struct inventory **out, struct diag *d)
+{
+	return load(path, NULL, 0, out, d);
+}
+
+int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
+                          struct diag *d)
+{
+	return load(name, yaml, len, out, d);
+}
+
+void inventory_free(struct inventory *inv)
+{
+	if (inv == NULL)
+		return;
+	free(inv->files);
+	arena_free(&inv->arena);
+	free(inv);
+}
+
+const struct device *inventory_find(const struct inventory *inv, uint64_t mac)
+{
+	if (inv->mac_slots == NULL)
+		return NULL;
+	for (uint32_t h = mac_hash(mac, inv->mac_mask);; h = (h + 1) & inv->mac_mask) {
+		uint32_t slot = inv->mac_slots[h];
+
+		if (slot == 0)
+			return NULL;
+		if (inv->devices[slot - 1].mac == mac)
+			return &inv->devices[slot - 1];
+	}
+}
+
+const struct model *inventory_find_model(const struct inventory *inv, const char *name, size_t len)
+{
+	uint32_t lo = 0, hi = inv->nmodels;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const char *mn = inv->models[mid].name;
+		int c = strncasecmp(mn, name, len);
+
+		if (c == 0)
+			c = mn[len] == '\0' ? 0 : 1;
+		if (c == 0)
+			return &inv->models[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *inventory_file(const struct inventory *inv, struct pos p)
+{
+	return p.file < inv->nfiles ? inv->files[p.file] : inv->source;
+}

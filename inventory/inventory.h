@@ -1,0 +1,36 @@
+/*
+ * inventory.h - load an inventory (a YAML file or a directory of *.yaml) into the
+ * immutable model of model.h, or explain with FILE:LINE:COL why it cannot be used.
+ */
+#ifndef PROVFS_INVENTORY_H
+#define PROVFS_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inventory/diag.h"
+#include "inventory/model.h"
+
+/*
+ * Loads `path` (file or directory). On success returns 0 and *out; on any problem returns
+ * a negative errno (-EINVAL for a bad inventory), *out = NULL and the reasons in d.
+ * A directory is read in byte order of its *.yaml names; hidden files are skipped.
+ */
+int inventory_load(const char *path, struct inventory **out, struct diag *d);
+
+/* The same from memory: `name` is used in messages. For tests and fuzzing. */
+int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
+                          struct diag *d);
+
+void inventory_free(struct inventory *inv);
+
+/* O(1): the device with this MAC, or NULL. */
+const struct device *inventory_find(const struct inventory *inv, uint64_t mac);
+
+/* Model by name, letter case ignored (names are unique ignoring case), or NULL. */
+const struct model *inventory_find_model(const struct inventory *inv, const char *name, size_t len);
+
+/* The file name of a position. */
+const char *inventory_file(const struct inventory *inv, struct pos p);
+
+#endif
