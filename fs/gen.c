@@ -1,0 +1,67 @@
+/*
+ * gen.c - the current-generation pointer and generation reference counts.
+ *
+ * A mutex guards only the pointer and the increment, so acquiring cannot race with a swap
+ * that drops the last reference.
+ */
+#include "fs/gen.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "fs/cache.h"
+#include "inventory/inventory.h"
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gen *current;
+
+struct gen *gen_new(struct inventory *inv, uint64_t number)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return NULL;
+	g->cache = cache_new(inv);
+	if (g->cache == NULL) {
+		free(g);
+		return NULL;
+	}
+	atomic_init(&g->refs, 1);
+	g->number = number;
+	g->inv = inv;
+	return g;
+}
+
+struct gen *gen_acquire(void)
+{
+	struct gen *g;
+
+	pthread_mutex_lock(&current_lock);
+	g = current;
+	if (g != NULL)
+		atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&current_lock);
+	return g;
+}
+
+void gen_put(struct gen *g)
+{
+	if (g == NULL)
+		return;
+	if (atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	cache_free(g->cache);
+	inventory_free(g->inv);
+	free(g);
+}
+
+struct gen *gen_swap(struct gen *next)
+{
+	struct gen *prev;
+
+	pthread_mutex_lock(&current_lock);
+	prev = current;
+	current = next;
+	pthread_mutex_unlock(&current_lock);
+	return prev;
+}

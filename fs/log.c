@@ -1,0 +1,63 @@
+/*
+ * log.c - one logger for provfs and for libfuse's own messages.
+ */
+#include "fs/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "fs/fuse_api.h"
+
+static int use_stderr = 1;
+
+static void vlog(int priority, const char *fmt, va_list ap)
+{
+	if (use_stderr) {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		flockfile(stderr);
+		fprintf(stderr, "%s provfs: ", stamp);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		funlockfile(stderr);
+	} else {
+		vsyslog(priority, fmt, ap);
+	}
+}
+
+void log_msg(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(priority, fmt, ap);
+	va_end(ap);
+}
+
+/* libfuse's levels are syslog's. Its messages end in a newline already; ours add one. */
+static void fuse_log_to_ours(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = 0;
+	while (msg[n] != '\0')
+		n++;
+	if (n > 0 && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	log_msg((int)level, "%s", msg);
+}
+
+void log_init(int foreground)
+{
+	use_stderr = foreground;
+	if (!foreground)
+		openlog("provfs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	fuse_set_log_func(fuse_log_to_ours);
+}

@@ -1,0 +1,219 @@
+/*
+ * main.c - provfs INVENTORY MOUNTPOINT [-f] [-d] [-s] [-o opt,...]
+ *
+ * Parses our options (state=, listing=) out of the FUSE command line, loads and validates
+ * the inventory before anything is mounted (a bad inventory never mounts), forces a
+ * read-only mount, and runs the multi-threaded session loop. Works the same when started
+ * by mount(8) as `mount -t fuse.provfs INVENTORY MNT -o ...` or from /etc/fstab: mount.fuse3
+ * runs `provfs INVENTORY MNT -o ...`.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/validate.h"
+#include "fs/fuse_api.h"
+#include "fs/gen.h"
+#include "fs/log.h"
+#include "fs/ops.h"
+#include "fs/state.h"
+#include "inventory/inventory.h"
+
+struct options {
+	char *inventory;
+	char *state;
+	char *listing;
+	int help;
+	int version;
+};
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+};
+
+static const struct fuse_opt option_spec[] = {
+	{ "state=%s", offsetof(struct options, state), 0 },
+	{ "listing=%s", offsetof(struct options, listing), 0 },
+	/* the mount is always read-only: a request for rw (mount(8) adds it) is dropped */
+	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END,
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s INVENTORY MOUNTPOINT [-f] [-d] [-s] [-o opt,...]\n"
+	       "\n"
+	       "provfs options:\n"
+	       "    -o state=DIR           state directory (default %s)\n"
+	       "    -o listing=generic|all readdir shows files without a MAC only (default),\n"
+	       "                           or every file\n"
+	       "The mount is always read-only. Servers that drop privileges (tftpd-hpa, nginx,\n"
+	       "vsftpd) need -o allow_other.\n"
+	       "\n",
+	       prog, STATE_DEFAULT_DIR);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* The first non-option argument is the inventory; the second (the mount point) stays. */
+static int option_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	(void)outargs;
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->inventory == NULL) {
+			o->inventory = strdup(arg);
+			return 0;
+		}
+		return 1;
+	case KEY_HELP:
+		o->help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->version = 1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Loads and validates the first generation; prints every problem. */
+static struct gen *first_generation(const char *path)
+{
+	struct inventory *inv;
+	struct diag d;
+	struct gen *g;
+
+	diag_init(&d);
+	if (backend_load(path, &inv, &d) < 0) {
+		diag_print(&d, stderr);
+		fprintf(stderr, "provfs: %s: not mounted: the inventory has errors\n", path);
+		diag_free(&d);
+		return NULL;
+	}
+	diag_free(&d);
+	g = gen_new(inv, 1);
+	if (g == NULL) {
+		inventory_free(inv);
+		fprintf(stderr, "provfs: out of memory\n");
+	}
+	return g;
+}
+
+static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct provfs *fs)
+{
+	struct fuse_session *se;
+	int r = 1;
+
+	se = fuse_session_new(args, &provfs_ops, sizeof(provfs_ops), fs);
+	if (se == NULL)
+		return 1;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_destroy;
+	if (fuse_session_mount(se, cl->mountpoint) != 0)
+		goto out_signals;
+	log_init(cl->foreground);
+	fuse_daemonize(cl->foreground);
+	log_msg(LOG_INFO, "mounted %s on %s (generation 1)", fs->inventory, cl->mountpoint);
+	if (cl->singlethread) {
+		r = fuse_session_loop(se);
+	} else {
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+
+		if (lc == NULL)
+			goto out_unmount;
+		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cl->clone_fd);
+		fuse_loop_cfg_set_max_threads(lc, cl->max_threads);
+		r = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	log_msg(LOG_INFO, "unmounting %s", cl->mountpoint);
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se);
+	return r != 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cl;
+	struct options o;
+	struct provfs fs;
+	struct gen *g;
+	char *inventory_abs = NULL;
+	int r, err;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cl, 0, sizeof(cl));
+	memset(&fs, 0, sizeof(fs));
+	fs.state.dirfd = -1;
+	if (fuse_opt_parse(&args, &o, option_spec, option_proc) != 0)
+		return 1;
+	if (o.help) {
+		usage(argv[0]);
+		return 0;
+	}
+	if (o.version) {
+		printf("provfs (libfuse %s)\n", fuse_pkgversion());
+		return 0;
+	}
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		return 1;
+	r = 1;
+	if (o.inventory == NULL || cl.mountpoint == NULL) {
+		fprintf(stderr, "usage: %s INVENTORY MOUNTPOINT [-f] [-d] [-o opt,...]\n", argv[0]);
+		goto out;
+	}
+	if (o.listing != NULL && strcmp(o.listing, "generic") != 0 &&
+	    strcmp(o.listing, "all") != 0) {
+		fprintf(stderr, "provfs: listing must be 'generic' or 'all', not '%s'\n",
+		        o.listing);
+		goto out;
+	}
+	/* the daemon changes to / when it detaches: keep an absolute path for reloads */
+	inventory_abs = realpath(o.inventory, NULL);
+	if (inventory_abs == NULL) {
+		fprintf(stderr, "provfs: %s: %s\n", o.inventory, strerror(errno));
+		goto out;
+	}
+	fs.inventory = inventory_abs;
+	fs.listing_all = o.listing != NULL && strcmp(o.listing, "all") == 0;
+	err = state_open(o.state ? o.state : STATE_DEFAULT_DIR, &fs.state);
+	if (err < 0) {
+		fprintf(stderr, "provfs: state directory %s: %s\n",
+		        o.state ? o.state : STATE_DEFAULT_DIR, strerror(-err));
+		goto out;
+	}
+	g = first_generation(fs.inventory);
+	if (g == NULL)
+		goto out;
+	gen_put(gen_swap(g));
+	/* read-only always; the kernel checks the 0444/0555 modes; show as fuse.provfs */
+	if (fuse_opt_add_arg(&args, "-oro,default_permissions,fsname=provfs,subtype=provfs") != 0)
+		goto out;
+	r = run(&args, &cl, &fs);
+	gen_put(gen_swap(NULL));
+out:
+	state_close(&fs.state);
+	free(cl.mountpoint);
+	free(o.inventory);
+	free(inventory_abs);
+	free(o.state);
+	free(o.listing);
+	fuse_opt_free_args(&args);
+	return r;
+}
