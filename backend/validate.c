@@ -236,17 +236,11 @@ int backend_validate(const struct inventory *inv, struct diag *d)
 
 int backend_load(const char *path, struct inventory **out, struct diag *d)
 {
-	struct inventory *inv;
-	int r = inventory_load(path, &inv, d);
+	return inventory_load_checked(path, NULL, 0, backend_validate, out, d);
+}
 
-	*out = NULL;
-	if (r < 0)
-		return r;
-	r = backend_validate(inv, d);
-	if (r < 0) {
-		inventory_free(inv);
-		return r;
-	}
-	*out = inv;
-	return 0;
+int backend_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
+                        struct diag *d)
+{
+	return inventory_load_checked(name, yaml, len, backend_validate, out, d);
 }

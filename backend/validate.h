@@ -18,4 +18,8 @@ int backend_validate(const struct inventory *inv, struct diag *d);
  */
 int backend_load(const char *path, struct inventory **out, struct diag *d);
 
+/* The same from memory (tests, fuzzing). */
+int backend_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
+                        struct diag *d);
+
 #endif

@@ -521,8 +521,8 @@ static int finalize(struct builder *b)
 
 /* ---- entry points ------------------------------------------------------------------------- */
 
-static int load(const char *source, const char *text, size_t len, struct inventory **out,
-                struct diag *d)
+int inventory_load_checked(const char *source, const char *text, size_t len,
+                           inventory_check_fn check, struct inventory **out, struct diag *d)
 {
 	struct inventory *inv = calloc(1, sizeof(*inv));
 	struct builder b;
@@ -546,8 +546,11 @@ static int load(const char *source, const char *text, size_t len, struct invento
 	} else {
 		r = read_one_file(&b, source, &cap);
 	}
-	if (r == 0 && inv->nfiles > 0 && !b.unreadable)
+	if (r == 0 && inv->nfiles > 0 && !b.unreadable) {
 		r = finalize(&b);
+		if (r == 0 && check != NULL && check(inv, d) == -ENOMEM)
+			r = -ENOMEM;
+	}
 	builder_release(&b);
 	if (r == 0 && diag_count(d) != errors_before)
 		r = -EINVAL;
@@ -563,13 +566,13 @@ static int load(const char *source, const char *text, size_t len, struct invento
 
 int inventory_load(const char *path, struct inventory **out, struct diag *d)
 {
-	return load(path, NULL, 0, out, d);
+	return inventory_load_checked(path, NULL, 0, NULL, out, d);
 }
 
 int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
                           struct diag *d)
 {
-	return load(name, yaml, len, out, d);
+	return inventory_load_checked(name, yaml, len, NULL, out, d);
 }
 
 void inventory_free(struct inventory *inv)

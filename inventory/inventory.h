@@ -22,6 +22,17 @@ int inventory_load(const char *path, struct inventory **out, struct diag *d);
 int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
                           struct diag *d);
 
+/*
+ * A check run on the inventory before the loader decides, so that one run reports
+ * schema problems and the checker's (vendor rules) together. It must cope with the
+ * partial records a schema error leaves (unset values, devices without a model).
+ */
+typedef int (*inventory_check_fn)(const struct inventory *inv, struct diag *d);
+
+/* inventory_load() or, with yaml != NULL, inventory_load_buffer(), plus check. */
+int inventory_load_checked(const char *path, const char *yaml, size_t len, inventory_check_fn check,
+                           struct inventory **out, struct diag *d);
+
 void inventory_free(struct inventory *inv);
 
 /* O(1): the device with this MAC, or NULL. */

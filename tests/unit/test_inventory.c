@@ -1,0 +1,532 @@
+/*
+ * test_inventory.c - loading and validation: a table of bad inventories, each with the
+ * FILE:LINE:COL message it must produce, plus the shapes that must load.
+ *
+ * Positions were worked out from the YAML text (lines and columns 1-based); the common
+ * header H is lines 1-5, so a device's keys start on line 7, column 5.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "inventory/mac.h"
+#include "inventory/ytree.h"
+
+#define H                                                                                          \
+	"version: 1\n"                                                                             \
+	"server: {url: http://prov.example.com/prov}\n"                                            \
+	"models: {GXP2170: {vendor: grandstream, max_lines: 2}}\n"                                 \
+	"groups: {sales: {settings: {sip_server: sip.example.com}}}\n"                             \
+	"devices:\n"                                                                               \
+	"  000b82123456:\n"                                                                        \
+	"    model: GXP2170\n"
+
+#define PA_H                                                                                       \
+	"version: 1\n"                                                                             \
+	"server: {url: http://h/p}\n"                                                              \
+	"models: {KX-HDV130N: {vendor: panasonic, max_lines: 2}}\n"                                \
+	"devices:\n"                                                                               \
+	"  0080f0c8c381:\n"                                                                        \
+	"    model: KX-HDV130N\n"
+
+struct bad_case {
+	const char *name;
+	const char *yaml;
+	const char *where; /* "inv.yaml:LINE:COL: " or a prefix of it */
+	const char *what;  /* a part of the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "missing version", "server: {url: http://h/p}\n",
+	  "inv.yaml:1:1: ", "missing 'version: 1'" },
+	{ "version 2", "version: 2\nserver: {url: http://h/p}\n",
+	  "inv.yaml:1:10: ", "'version' must be a whole number from 1 to 1" },
+	{ "missing server", "version: 1\n", "inv.yaml:1:1: ", "missing 'server: {url: ...}'" },
+	{ "url scheme", "version: 1\nserver: {url: gopher://h/p}\n", "inv.yaml:2:15: ",
+	  "server.url must start with tftp://, http://, https://, ftp:// or ftps://" },
+	{ "url credentials", "version: 1\nserver: {url: http://u:p@h/p}\n",
+	  "inv.yaml:2:15: ", "server.url must not carry a user or password" },
+	{ "url without host", "version: 1\nserver: {url: http:///p}\n",
+	  "inv.yaml:2:15: ", "server.url has no host" },
+	{ "unknown top-level key", H "devicez: {}\n",
+	  "inv.yaml:8:1: ", "unknown key 'devicez' in the inventory" },
+	{ "unknown device key", H "    modle: GXP2170\n", "inv.yaml:8:5: ",
+	  "unknown key 'modle' in a device (expected one of: model, groups, settings" },
+	{ "unknown setting", H "    settings: {ntp: x}\n",
+	  "inv.yaml:8:16: ", "unknown key 'ntp' in settings" },
+	{ "bad MAC", H "  00:0b:82:12:34:5g: {model: GXP2170}\n",
+	  "inv.yaml:8:3: ", "'00:0b:82:12:34:5g' is not a device MAC address" },
+	{ "multicast MAC", H "  01:00:5e:00:00:01: {model: GXP2170}\n",
+	  "inv.yaml:8:3: ", "'01:00:5e:00:00:01' is not a device MAC address" },
+	{ "same MAC in another notation", H "  00-0B-82-12-34-56: {model: GXP2170}\n",
+	  "inv.yaml:8:3: ", "device already defined at inv.yaml:6:3" },
+	{ "duplicate key", H "    model: GXP2170\n",
+	  "inv.yaml:8:5: ", "duplicate key 'model' (first at 7:5)" },
+	{ "unknown model", H "  000b82000001: {model: GXP9999}\n",
+	  "inv.yaml:8:25: ", "unknown model 'GXP9999'" },
+	{ "device without model", H "  000b82000001: {groups: [sales]}\n",
+	  "inv.yaml:8:17: ", "device '000b82000001' has no 'model'" },
+	{ "unknown group", H "    groups: [sales, nosuch]\n",
+	  "inv.yaml:8:21: ", "unknown group 'nosuch'" },
+	{ "group listed twice", H "    groups: [sales, sales]\n",
+	  "inv.yaml:8:21: ", "group 'sales' is listed twice" },
+	{ "more lines than the model has",
+	  H "    lines:\n"
+	    "      - {user: \"1\"}\n"
+	    "      - {user: \"2\"}\n"
+	    "      - {user: \"3\"}\n",
+	  "inv.yaml:11:9: ",
+	  "line 3 is more than model GXP2170 has (max_lines 2) for device 000b82123456" },
+	{ "lines from a group beyond max_lines",
+	  "version: 1\n"
+	  "server: {url: http://h/p}\n"
+	  "models: {GXP1625: {vendor: grandstream, max_lines: 1}}\n"
+	  "groups: {two: {lines: [{user: a}, {user: b}]}}\n"
+	  "devices: {000b82123456: {model: GXP1625, groups: [two]}}\n",
+	  "inv.yaml:4:35: ",
+	  "line 2 is more than model GXP1625 has (max_lines 1) for device 000b82123456" },
+	{ "line without user", H "    lines: [{password: x}]\n",
+	  "inv.yaml:8:13: ", "line 1 has no 'user'" },
+	{ "settings as a list", H "    settings: [a]\n",
+	  "inv.yaml:8:15: ", "'settings' must be a mapping, found a list" },
+	{ "setting without value", H "    settings:\n      ntp_server:\n",
+	  "inv.yaml:9:", "'ntp_server' has no value (write \"\" for an empty one)" },
+	{ "sip_port out of range", H "    settings: {sip_port: 70000}\n",
+	  "inv.yaml:8:26: ", "'sip_port' must be a whole number from 1 to 65535" },
+	{ "P-value name", H "    params: {P12a: x}\n", "inv.yaml:8:14: ",
+	  "'P12a' is not a P-value (P followed by 1 to 6 digits, no leading zero)" },
+	{ "P-value with a leading zero", H "    params: {P047: x}\n",
+	  "inv.yaml:8:14: ", "'P047' is not a P-value" },
+	{ "unknown v2 name", H "    params: {foo.bar: x}\n",
+	  "inv.yaml:8:14: ", "'foo.bar' is neither a P-value nor a v2 name provfs knows" },
+	{ "reserved P-value", H "    params: {P237: x}\n", "inv.yaml:8:14: ",
+	  "'P237' (P237) cannot be set in params: provfs sets it from server.url" },
+	{ "reserved v2 name", H "    params: {provisioning.config.filePassword: x}\n",
+	  "inv.yaml:8:14: ",
+	  "'provisioning.config.filePassword' (P1359) cannot be set in params: provfs sets "
+	  "it from 'xml_password'" },
+	{ "alias and P-value set one parameter",
+	  H "    params: {account.1.sip.userid: a, P35: b}\n",
+	  "inv.yaml:8:39: ", "'P35' sets P35, which 'account.1.sip.userid' at 8:14 sets already" },
+	{ "yes/no alias", H "    params: {account.1.enable: maybe}\n",
+	  "inv.yaml:8:32: ", "'account.1.enable' must be Yes or No" },
+	{ "control character for XML", H "    params: {P3: \"a\\x01b\"}\n",
+	  "inv.yaml:8:18: ", "P3: control character U+0001 cannot be carried by an XML file" },
+	{ "control character in a line", H "    lines: [{user: \"a\\x1bb\"}]\n",
+	  "inv.yaml:8:20: ", "user: control character U+001B cannot be carried by an XML file" },
+	{ "secret setting in generic",
+	  "version: 1\nserver: {url: http://h/p}\ngeneric: {settings: {admin_password: x}}\n",
+	  "inv.yaml:3:38: ", "'admin_password' is a secret: 'generic' files are read by phones" },
+	{ "secret param in generic",
+	  "version: 1\nserver: {url: http://h/p}\ngeneric: {params: {grandstream: {P34: x}}}\n",
+	  "inv.yaml:3:34: ", "'P34' is a secret: 'generic' files are read by phones" },
+	{ "lines in generic", "version: 1\nserver: {url: http://h/p}\ngeneric: {lines: []}\n",
+	  "inv.yaml:3:11: ", "unknown key 'lines' in generic (expected one of: settings, params)" },
+	{ "panasonic params in generic",
+	  "version: 1\nserver: {url: http://h/p}\ngeneric: {params: {panasonic: {NTP_ADDR: x}}}\n",
+	  "inv.yaml:3:32: ", "'generic' serves Grandstream cfg.xml and cfg<model>.xml only" },
+	{ "shared params without vendor",
+	  "version: 1\nserver: {url: http://h/p}\ndefaults: {params: {P2: x}}\n",
+	  "inv.yaml:3:20: ", "params here are shared by several vendors: key them by vendor" },
+	{ "params of the other vendor on a device", H "    params: {panasonic: {NTP_ADDR: x}}\n",
+	  "inv.yaml:8:26: ",
+	  "panasonic params on the grandstream device 000b82123456: they would never be used" },
+	{ "quote in a Panasonic text value",
+	  PA_H "    lines: [{user: \"1\", display_name: \"a\\\"b\"}]\n",
+	  "inv.yaml:7:39: ", "display_name: a Panasonic text file cannot carry a double quote" },
+	{ "line break in a Panasonic text value", PA_H "    settings: {ntp_server: \"a\\nb\"}\n",
+	  "inv.yaml:7:28: ", "ntp_server: a Panasonic text file cannot carry a line break" },
+	{ "xml_password on a Panasonic device", PA_H "    xml_password: abc\n", "inv.yaml:7:19: ",
+	  "'xml_password' applies to Grandstream phones, not to the panasonic device "
+	  "0080f0c8c381" },
+	{ "xml_password with a space", H "    xml_password: \"a b\"\n",
+	  "inv.yaml:8:19: ", "'xml_password' may only hold printable ASCII without spaces" },
+	{ "binary mode", H "    binary: sometimes\n",
+	  "inv.yaml:8:13: ", "'binary' must be off | bootstrap | full, not 'sometimes'" },
+	{ "prefix outside the alphabet", H "    config: {prefix: \"gs/\"}\n",
+	  "inv.yaml:8:22: ", "'prefix' must be 0 to 64 characters from A-Z a-z 0-9 . _ -" },
+	{ "firmware without version", H "    firmware: {prefix: gs_}\n",
+	  "inv.yaml:8:15: ", "'firmware' needs a 'version'" },
+	{ "model without vendor",
+	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {max_lines: 1}}\n",
+	  "inv.yaml:3:14: ", "model 'X1' has no 'vendor' (grandstream or panasonic)" },
+	{ "model without max_lines",
+	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: grandstream}}\n",
+	  "inv.yaml:3:14: ", "model 'X1' has no 'max_lines'" },
+	{ "model name outside the alphabet",
+	  "version: 1\nserver: {url: http://h/p}\nmodels: {\"X 1\": {vendor: grandstream}}\n",
+	  "inv.yaml:3:10: ", "'model name' must be 1 to 64 characters" },
+	{ "models differing in case",
+	  "version: 1\nserver: {url: http://h/p}\n"
+	  "models: {GXP1: {vendor: grandstream, max_lines: 1}, gxp1: {vendor: grandstream, "
+	  "max_lines: 1}}\n",
+	  "inv.yaml:3:53: ", "model 'gxp1' is already defined at inv.yaml:3:10" },
+	{ "Grandstream with more than six accounts",
+	  "version: 1\nserver: {url: http://h/p}\nmodels: {GX: {vendor: grandstream, max_lines: "
+	  "8}}\n",
+	  "inv.yaml:3:10: ", "model GX: Grandstream phones have at most 6 accounts (max_lines 8)" },
+	{ "encrypt on a text-dialect model",
+	  "version: 1\nserver: {url: http://h/p}\n"
+	  "models: {KX-HDV130N: {vendor: panasonic, max_lines: 2, encrypt: true}}\n",
+	  "inv.yaml:3:65: ", "'encrypt' needs the utg-xml dialect" },
+	{ "key_length",
+	  "version: 1\nserver: {url: http://h/p}\n"
+	  "models: {KX-UTG300: {vendor: panasonic, max_lines: 6, key_length: 200}}\n",
+	  "inv.yaml:3:67: ", "'key_length' must be 128, 192 or 256" },
+	{ "YAML syntax", "version: 1\nserver: {url: http://h/p\n",
+	  "inv.yaml:3:1: ", "YAML syntax error: " },
+	{ "tab indentation", "version: 1\n\tserver: {}\n",
+	  "inv.yaml:2:1: ", "YAML syntax error: " },
+	{ "not UTF-8", "version: 1\nx: \xff\n", "inv.yaml:2:4: ", "not valid UTF-8 text" },
+	{ "tag", "version: !!int 1\n",
+	  "inv.yaml:1:10: ", "YAML tags are not supported here ('tag:yaml.org,2002:int')" },
+	{ "two documents", "version: 1\n---\nversion: 1\n",
+	  "inv.yaml:2:1: ", "only one YAML document per file" },
+	{ "NUL in a value", "version: \"1\\0\"\n", "inv.yaml:1:10: ", "NUL byte in value" },
+	{ "unknown alias", "version: *nothing\n", "inv.yaml:1:10: ", "unknown alias '*nothing'" },
+	{ "recursive alias", "a: &x [1, *x]\n",
+	  "inv.yaml:1:11: ", "alias '*x' refers to a node that contains it" },
+	{ "top level is a list", "- a\n- b\n",
+	  "inv.yaml:1:1: ", "an inventory file must be a mapping" },
+};
+
+static void test_inventory_bad_table(void **state)
+{
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct diag d;
+		struct inventory *inv = load_yaml(c->yaml, &d);
+		int found = 0;
+
+		if (inv != NULL) {
+			fprintf(stderr, "case '%s': loaded, expected an error\n", c->name);
+			inventory_free(inv);
+			failed++;
+			continue;
+		}
+		for (size_t m = 0; m < d.n; m++)
+			if (strncmp(d.msgs[m], c->where, strlen(c->where)) == 0 &&
+			    strstr(d.msgs[m], c->what) != NULL)
+				found = 1;
+		if (!found) {
+			fprintf(stderr, "case '%s': expected %s...%s, got:\n", c->name, c->where,
+			        c->what);
+			diag_print(&d, stderr);
+			failed++;
+		}
+		diag_free(&d);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Nesting: 63 lists under the root mapping make 64 levels (allowed), 64 make 65. */
+static char *nested(int lists)
+{
+	char *s = malloc((size_t)lists * 2 + 16);
+	size_t n = 0;
+
+	n += (size_t)sprintf(s, "x: ");
+	for (int i = 0; i < lists; i++)
+		s[n++] = '[';
+	for (int i = 0; i < lists; i++)
+		s[n++] = ']';
+	s[n++] = '\n';
+	s[n] = '\0';
+	return s;
+}
+
+static void test_inventory_depth_limit(void **state)
+{
+	struct diag d;
+	char *ok = nested(63), *deep = nested(64);
+
+	(void)state;
+	assert_null(load_yaml(ok, &d)); /* fails for other reasons (unknown key x) ... */
+	for (size_t i = 0; i < d.n; i++)
+		assert_null(strstr(d.msgs[i], "nesting"));
+	diag_free(&d);
+	assert_null(load_yaml(deep, &d));
+	assert_true(diag_has(&d, "inv.yaml:1:67: nesting deeper than 64 levels"));
+	diag_free(&d);
+	free(ok);
+	free(deep);
+}
+
+/* 400 KB of '[' pins libyaml 0.2.5 for a minute when unbounded (FUSE.md §4.5). */
+static void test_inventory_flow_nesting_bomb_stops_early(void **state)
+{
+	size_t n = 400 * 1024;
+	char *s = malloc(n + 1);
+	struct diag d;
+
+	(void)state;
+	memset(s, '[', n);
+	s[n] = '\0';
+	assert_null(load_yaml(s, &d));
+	assert_true(diag_has(&d, "inv.yaml:1:65: nesting deeper than 64 levels"));
+	diag_free(&d);
+	free(s);
+}
+
+static void test_inventory_alias_bomb_is_bounded(void **state)
+{
+	const char *yaml = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	                   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+	                   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+	                   "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+	                   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n";
+	struct diag d;
+	int found = 0;
+
+	(void)state;
+	assert_null(load_yaml(yaml, &d));
+	/* budget 10000: b adds 110, c 1110 (1220), d's 8th alias of weight 1111 crosses it */
+	for (size_t i = 0; i < d.n; i++)
+		if (strcmp(d.msgs[i], "inv.yaml:4:36: aliases expand to more than 10000 nodes") ==
+		    0)
+			found = 1;
+	if (!found)
+		diag_print(&d, stderr);
+	assert_true(found);
+	diag_free(&d);
+}
+
+static void test_inventory_small_aliases_are_fine(void **state)
+{
+	struct inventory *inv = load_ok("version: 1\n"
+	                                "server: {url: http://h/p}\n"
+	                                "groups:\n"
+	                                "  a: {settings: &s {ntp_server: ntp.example.com}}\n"
+	                                "  b: {settings: *s}\n");
+
+	(void)state;
+	assert_int_equal(inv->ngroups, 2);
+	assert_string_equal(inv->groups[0].level.settings[SET_NTP_SERVER].s, "ntp.example.com");
+	assert_string_equal(inv->groups[1].level.settings[SET_NTP_SERVER].s, "ntp.example.com");
+	inventory_free(inv);
+}
+
+static void test_inventory_long_value_is_refused(void **state)
+{
+	char *yaml = malloc(6000);
+	struct diag d;
+
+	(void)state;
+	strcpy(yaml, "version: 1\nx: ");
+	memset(yaml + strlen(yaml), 'a', 5000);
+	yaml[14 + 5000] = '\0';
+	assert_null(load_yaml(yaml, &d));
+	assert_true(diag_has(&d, "inv.yaml:2:4: value longer than 4096 bytes"));
+	diag_free(&d);
+	free(yaml);
+}
+
+static void test_inventory_duplicate_keys_at_scale(void **state)
+{
+	/* 20,000 copies of one key: reported without quadratic work */
+	size_t n = 20000;
+	char *yaml = malloc(n * 8 + 64);
+	size_t len = (size_t)sprintf(yaml, "version: 1\nx:\n");
+	struct diag d;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(yaml + len, "  k: 1\n");
+	assert_null(load_yaml(yaml, &d));
+	assert_true(diag_has(&d, "inv.yaml:4:3: duplicate key 'k' (first at 3:3)"));
+	assert_true(d.truncated);
+	diag_free(&d);
+	free(yaml);
+}
+
+static void test_inventory_file_over_64_mib_is_refused(void **state)
+{
+	char path[] = "/tmp/provfs-big-XXXXXX";
+	int fd = mkstemp(path);
+	struct diag d;
+	struct inventory *inv;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)YT_MAX_FILE + 1), 0);
+	close(fd);
+	diag_init(&d);
+	assert_int_not_equal(inventory_load(path, &inv, &d), 0);
+	assert_null(inv);
+	assert_true(d.n >= 1);
+	assert_non_null(strstr(d.msgs[0], ":1:1: file larger than 64 MiB"));
+	diag_free(&d);
+	unlink(path);
+}
+
+static void test_inventory_valid_shape(void **state)
+{
+	struct inventory *inv = load_ok(H "    groups: [sales]\n"
+	                                  "    xml_password: \"Secr3t!\"\n"
+	                                  "    lines: [{user: \"1001\", password: pw}]\n"
+	                                  "  C0-74-AD-0A-0B-0C: {model: gxp2170}\n");
+	const struct device *dev;
+
+	(void)state;
+	assert_int_equal(inv->ndevices, 2);
+	assert_int_equal(inv->nmodels, 1);
+	assert_int_equal(inv->url_scheme, URL_HTTP);
+	assert_string_equal(inv->url_path, "prov.example.com/prov");
+	/* devices are sorted by MAC and found through the index */
+	assert_true(inv->devices[0].mac == UINT64_C(0x000b82123456));
+	dev = inventory_find(inv, UINT64_C(0xc074ad0a0b0c));
+	assert_non_null(dev);
+	assert_ptr_equal(dev->model, &inv->models[0]); /* model names ignore letter case */
+	assert_null(inventory_find(inv, UINT64_C(0xc074ad0a0b0d)));
+	assert_non_null(inventory_find_model(inv, "gxp2170", 7));
+	assert_null(inventory_find_model(inv, "GXP217", 6));
+	dev = inventory_find(inv, UINT64_C(0x000b82123456));
+	assert_int_equal(dev->ngroups, 1);
+	assert_string_equal(dev->groups[0]->name, "sales");
+	assert_string_equal(dev->level.xml_password.s, "Secr3t!");
+	assert_int_equal(dev->level.nlines, 1);
+	assert_int_equal(dev->level.lines[0].pos.line, 10);
+	inventory_free(inv);
+}
+
+/* ---- directories --------------------------------------------------------------------------- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void remove_dir(const char *dir, const char *const *names, size_t n)
+{
+	char path[512];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void test_inventory_directory_merges_files_in_name_order(void **state)
+{
+	char dir[] = "/tmp/provfs-inv-XXXXXX";
+	const char *const names[] = { "10-base.yaml", "20-devices.yaml", "30-empty.yaml",
+		                      ".hidden.yaml", "notes.txt" };
+	struct inventory *inv;
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, names[0],
+	           "version: 1\nserver: {url: tftp://10.0.0.1}\n"
+	           "models: {GXP2170: {vendor: grandstream, max_lines: 6}}\n");
+	/* devices may name a model of an earlier file; a later file may add more */
+	write_file(dir, names[1], "devices: {000b82000001: {model: GXP2170}}\n");
+	write_file(dir, names[2], "");
+	write_file(dir, names[3], "this is: [not read\n");
+	write_file(dir, names[4], "neither: [is this\n");
+	diag_init(&d);
+	assert_int_equal(inventory_load(dir, &inv, &d), 0);
+	assert_int_equal(inv->ndevices, 1);
+	assert_int_equal(inv->nfiles, 3);
+	assert_non_null(strstr(inv->files[0], "10-base.yaml"));
+	assert_non_null(strstr(inv->files[1], "20-devices.yaml"));
+	assert_int_equal(inv->devices[0].pos.file, 1);
+	inventory_free(inv);
+	diag_free(&d);
+	remove_dir(dir, names, 5);
+}
+
+static void test_inventory_directory_device_defined_twice(void **state)
+{
+	char dir[] = "/tmp/provfs-inv-XXXXXX";
+	const char *const names[] = { "a.yaml", "b.yaml" };
+	struct inventory *inv;
+	struct diag d;
+	char want[600];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, names[0],
+	           "version: 1\nserver: {url: http://h/p}\n"
+	           "models: {GXP2170: {vendor: grandstream, max_lines: 6}}\n"
+	           "devices: {000b82000001: {model: GXP2170}}\n");
+	write_file(dir, names[1],
+	           "server: {url: http://other/p}\n"
+	           "devices:\n  00:0b:82:00:00:01: {model: GXP2170}\n");
+	diag_init(&d);
+	assert_int_not_equal(inventory_load(dir, &inv, &d), 0);
+	snprintf(want, sizeof(want), "%s/b.yaml:1:1: 'server' is already defined at %s/a.yaml:2:1",
+	         dir, dir);
+	if (!diag_has(&d, want))
+		diag_print(&d, stderr);
+	assert_true(diag_has(&d, want));
+	snprintf(want, sizeof(want), "%s/b.yaml:3:3: device already defined at %s/a.yaml:4:11", dir,
+	         dir);
+	assert_true(diag_has(&d, want));
+	diag_free(&d);
+	remove_dir(dir, names, 2);
+}
+
+static void test_inventory_empty_directory(void **state)
+{
+	char dir[] = "/tmp/provfs-inv-XXXXXX";
+	struct inventory *inv;
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	diag_init(&d);
+	assert_int_not_equal(inventory_load(dir, &inv, &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "directory holds no *.yaml file"));
+	diag_free(&d);
+	rmdir(dir);
+}
+
+static void test_inventory_missing_file(void **state)
+{
+	struct inventory *inv;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_not_equal(inventory_load("/nonexistent/inv.yaml", &inv, &d), 0);
+	assert_null(inv);
+	assert_true(diag_has(&d, "/nonexistent/inv.yaml:0:0: cannot open: No such file or "
+	                         "directory"));
+	diag_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inventory_bad_table),
+		cmocka_unit_test(test_inventory_depth_limit),
+		cmocka_unit_test(test_inventory_flow_nesting_bomb_stops_early),
+		cmocka_unit_test(test_inventory_alias_bomb_is_bounded),
+		cmocka_unit_test(test_inventory_small_aliases_are_fine),
+		cmocka_unit_test(test_inventory_long_value_is_refused),
+		cmocka_unit_test(test_inventory_duplicate_keys_at_scale),
+		cmocka_unit_test(test_inventory_file_over_64_mib_is_refused),
+		cmocka_unit_test(test_inventory_valid_shape),
+		cmocka_unit_test(test_inventory_directory_merges_files_in_name_order),
+		cmocka_unit_test(test_inventory_directory_device_defined_twice),
+		cmocka_unit_test(test_inventory_empty_directory),
+		cmocka_unit_test(test_inventory_missing_file),
+	};
+
+	return cmocka_run_group_tests_name("inventory", tests, NULL, NULL);
+}

@@ -1,0 +1,118 @@
+/*
+ * testutil.h - helpers shared by the cmocka unit tests (header-only: each test is one
+ * program). Vectors are read from $PROVFS_VECTORS (default ../shared/vectors, relative to
+ * the repository root, where `make check` runs).
+ */
+#ifndef PROVFS_TESTUTIL_H
+#define PROVFS_TESTUTIL_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backend/validate.h"
+#include "inventory/diag.h"
+#include "inventory/inventory.h"
+
+static inline const char *vectors_dir(void)
+{
+	const char *v = getenv("PROVFS_VECTORS");
+
+	return v != NULL ? v : "../shared/vectors";
+}
+
+/* Reads a whole file (vector) into malloc'd memory; fails the test if it cannot. */
+static inline uint8_t *read_vector(const char *rel, size_t *len)
+{
+	char path[1024];
+	FILE *f;
+	uint8_t *p;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", vectors_dir(), rel);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot open vector %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)n + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	p[n] = 0;
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* Decodes a hex string (whitespace ignored) into out; returns the byte count. */
+static inline size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *hex; hex++) {
+		int v;
+
+		if (*hex >= '0' && *hex <= '9')
+			v = *hex - '0';
+		else if (*hex >= 'a' && *hex <= 'f')
+			v = *hex - 'a' + 10;
+		else if (*hex >= 'A' && *hex <= 'F')
+			v = *hex - 'A' + 10;
+		else
+			continue;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			assert_true(n < cap);
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	return n;
+}
+
+/* Loads and validates YAML text as file "inv.yaml"; NULL (and messages in d) on error. */
+static inline struct inventory *load_yaml(const char *yaml, struct diag *d)
+{
+	struct inventory *inv = NULL;
+
+	diag_init(d);
+	if (backend_load_buffer("inv.yaml", yaml, strlen(yaml), &inv, d) < 0)
+		return NULL;
+	return inv;
+}
+
+/* Loads YAML that must be valid; prints the errors and fails otherwise. */
+static inline struct inventory *load_ok(const char *yaml)
+{
+	struct diag d;
+	struct inventory *inv = load_yaml(yaml, &d);
+
+	if (inv == NULL) {
+		diag_print(&d, stderr);
+		diag_free(&d);
+		fail_msg("inventory expected to be valid");
+	}
+	diag_free(&d);
+	return inv;
+}
+
+/* True when some message of d equals `want` exactly. */
+static inline int diag_has(const struct diag *d, const char *want)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->msgs[i], want) == 0)
+			return 1;
+	return 0;
+}
+
+#endif
