@@ -19,6 +19,7 @@
 #include "fs/gen.h"
 #include "fs/log.h"
 #include "fs/ops.h"
+#include "fs/reload.h"
 #include "fs/state.h"
 #include "inventory/inventory.h"
 
@@ -124,7 +125,16 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 		goto out_signals;
 	log_init(cl->foreground);
 	fuse_daemonize(cl->foreground);
-	log_msg(LOG_INFO, "mounted %s on %s (generation 1)", fs->inventory, cl->mountpoint);
+	/* threads only after daemonizing: fork keeps just the calling thread */
+	fs->se = se;
+	r = reload_start(fs);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot start the reloader: %s", strerror(-r));
+		r = 1;
+		goto out_unmount;
+	}
+	log_msg(LOG_INFO, "mounted %s on %s (generation %llu)", fs->inventory, cl->mountpoint,
+	        (unsigned long long)fs->generation);
 	if (cl->singlethread) {
 		r = fuse_session_loop(se);
 	} else {
@@ -138,6 +148,7 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 		fuse_loop_cfg_destroy(lc);
 	}
 	log_msg(LOG_INFO, "unmounting %s", cl->mountpoint);
+	reload_stop(fs);
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
@@ -202,6 +213,7 @@ int main(int argc, char **argv)
 	if (g == NULL)
 		goto out;
 	gen_put(gen_swap(g));
+	fs.generation = 1;
 	/* read-only always; the kernel checks the 0444/0555 modes; show as fuse.provfs */
 	if (fuse_opt_add_arg(&args, "-oro,default_permissions,fsname=provfs,subtype=provfs") != 0)
 		goto out;

@@ -22,8 +22,14 @@
 #include "fs/gen.h"
 #include "fs/log.h"
 
-#define TIMEOUT     86400.0 /* entries and attributes: changes are pushed by invalidation */
-#define NEG_TIMEOUT 86400.0 /* unknown names: phone scans cost one LOOKUP per name */
+#define TIMEOUT 86400.0 /* entries and attributes: changes are pushed by invalidation */
+/*
+ * Unknown names: cached for one second. A reload invalidates the names it knows, but a
+ * phone may have asked for a new MAC in another letter case: a short negative TTL makes
+ * every such name appear within a second, while a scan still costs one LOOKUP per name
+ * per second.
+ */
+#define NEG_TIMEOUT 1.0
 
 /* One open file: the generation and bytes it was opened on. */
 struct handle {

@@ -4,16 +4,26 @@
 #ifndef PROVFS_OPS_H
 #define PROVFS_OPS_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "fs/fuse_api.h"
 #include "fs/state.h"
 
-/* Daemon settings shared by every request (fuse_req_userdata). Read-only after mount. */
+/*
+ * The daemon (fuse_req_userdata). Request handlers only read the first three fields; the
+ * rest belongs to the reloader thread.
+ */
 struct provfs {
-	const char *inventory; /* path as given */
+	const char *inventory; /* absolute path */
 	bool listing_all;      /* listing=all: readdir shows device files too */
 	struct state state;
+	struct fuse_session *se;
+	uint64_t generation; /* number of the current generation */
+	int wake[2];         /* self-pipe: SIGHUP and shutdown wake the reloader */
+	pthread_t reloader;
+	int reloader_running;
 };
 
 extern const struct fuse_lowlevel_ops provfs_ops;

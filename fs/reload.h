@@ -1,0 +1,24 @@
+/*
+ * reload.h - building a new generation while the mount serves the old one.
+ *
+ * SIGHUP wakes a reloader thread (through a self-pipe: the signal handler only writes a
+ * byte). The thread loads and validates the whole inventory; if anything is wrong it logs
+ * every FILE:LINE:COL problem and keeps the current generation. Otherwise it swaps the new
+ * generation in and tells the kernel to forget the names and pages of both generations'
+ * files, so added, changed and removed devices are seen at once.
+ */
+#ifndef PROVFS_RELOAD_H
+#define PROVFS_RELOAD_H
+
+#include "fs/ops.h"
+
+/* Installs the SIGHUP handler and starts the thread. Returns 0 or -errno. */
+int reload_start(struct provfs *fs);
+
+/* Stops and joins the thread. */
+void reload_stop(struct provfs *fs);
+
+/* One reload, now (the thread's work; also for tests). Returns 0 or a negative errno. */
+int reload_now(struct provfs *fs);
+
+#endif
