@@ -1,0 +1,852 @@
+# shellcheck shell=bash
+#
+# lib.sh — shared harness for the integration tests (tests/integration/t_*.sh).
+#
+# Source it at the top of a test script:
+#
+#     . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# What it gives you (details at each function):
+#   test runner   t_ok, t_fail, t_check, t_check_fails, t_eq, t_cmp, t_summary
+#   ports         free_port [COUNT]                       -> FREE_PORT
+#   servers       srv_tftpd_start, srv_nginx_start, srv_vsftpd_start, srv_stop_all
+#                 -> TFTP_PORT/TFTPD_PID, HTTP_PORT/NGINX_PID, FTP_PORT/VSFTPD_PID
+#   clients       fetch_tftp, fetch_http, fetch_ftp       -> FETCH_RC, FETCH_CODE, FETCH_ERR
+#                 expect_fetch, expect_not_found          (assertions built on them)
+#   provfs        provfs_mount, provfs_umount, provfs_track_mount, provfs_pids_for,
+#                 lib_is_mounted, lib_mount_opts          -> PROVFS_PID, PROVFS_RC
+#                 provfs_helper_link, provfs_helper_unlink (for mount -t / fstab tests)
+#   processes     lib_spawn (-> SPAWN_PID), lib_stop_pid, lib_poll
+#   guards        lib_require_root, lib_require_bin
+#   paths         REPO_ROOT, BUILD (absolute), BUILD_ABS, PROVFS, PROVCTL, WORK, LIB_ADDR
+#   knobs (env)   BUILD, KEEP_WORK=1, PROVFS_STATE (per provfs_mount call), VSFTPD_USER
+#
+# Everything a script starts is stopped by PID (never by name: other tests may run at the same
+# time), mounts are undone and WORK is removed by a trap on EXIT, INT and TERM. Set KEEP_WORK=1 to
+# keep WORK for a post-mortem. Everything binds 127.0.0.1 only.
+
+set -u
+
+# --- paths -----------------------------------------------------------------------------------
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$LIB_DIR/../.." && pwd)
+
+# BUILD may come from the environment (run.sh exports it). A relative BUILD is relative to the
+# repository root, not to the caller's directory, so `make integration` and a script run from
+# anywhere agree on which binaries they test.
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) ;;
+*) BUILD=$REPO_ROOT/$BUILD ;;
+esac
+# shellcheck disable=SC2034 # BUILD_ABS, PROVCTL: for the scripts that source this file
+BUILD_ABS=$BUILD PROVCTL=$BUILD/provctl
+PROVFS=$BUILD/provfs
+
+T_SCRIPT=$(basename "$0")
+
+# Address every server binds and every client contacts. Never anything else.
+LIB_ADDR=127.0.0.1
+
+# --- work directory --------------------------------------------------------------------------
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/provfs-it.XXXXXXXX") || {
+	echo "# $T_SCRIPT: mktemp failed" >&2
+	exit 1
+}
+# Servers drop to nobody/ftp and open files below WORK by path (nginx) or chroot into a
+# directory below it (tftpd, vsftpd): they need to traverse WORK, which mktemp made 0700.
+chmod 0711 "$WORK"
+
+# --- test runner -----------------------------------------------------------------------------
+
+# The script's own stdout and stderr, saved: results always go there, and the EXIT/signal traps
+# restore them, because a trap may fire while t_check has redirected a function's output into a
+# capture file (that output would then vanish with WORK). External commands and daemons do not
+# get these descriptors (see _lib_run, lib_spawn): a leftover daemon holding them would keep the
+# pipe of a caller such as `run.sh | tee` open forever.
+exec {_LIB_OUT}>&1 {_LIB_ERR}>&2
+
+T_PASSED=0
+T_FAILED=0
+_T_SUMMARY_DONE=0
+
+# t_ok NAME — record a passed test.
+t_ok() {
+	T_PASSED=$((T_PASSED + 1))
+	printf 'ok - %s\n' "$1" >&"$_LIB_OUT"
+}
+
+# t_fail NAME [WHY] — record a failed test. The first line of WHY goes on the FAIL line; any
+# further lines follow as "#" comments so that one test stays one result line.
+t_fail() {
+	local name=$1 why=${2:-failed} first rest
+	T_FAILED=$((T_FAILED + 1))
+	first=${why%%$'\n'*}
+	printf 'FAIL - %s: %s\n' "$name" "$first" >&"$_LIB_OUT"
+	if [[ $why == *$'\n'* ]]; then
+		rest=${why#*$'\n'}
+		[ -z "$rest" ] || _lib_comment "$rest" >&"$_LIB_OUT"
+	fi
+}
+
+# t_check NAME CMD... — ok if CMD exits 0. CMD runs in this shell (a function may set variables);
+# its stdout and stderr are captured and shown only on failure.
+t_check() {
+	local name=$1 rc out=$WORK/.t_check.out
+	shift
+	_lib_run "$out" "$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "exit status $rc: $*"$'\n'"$(_lib_tail "$out" 15)"
+	fi
+	return "$rc"
+}
+
+# t_check_fails NAME PATTERN CMD... — ok if CMD exits non-zero AND its stdout+stderr contains the
+# fixed string PATTERN (e.g. "Read-only file system"). An empty PATTERN only checks the failure.
+t_check_fails() {
+	local name=$1 pattern=$2 rc out=$WORK/.t_check.out
+	shift 2
+	_lib_run "$out" "$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		t_fail "$name" "succeeded but should have failed: $*"$'\n'"$(_lib_tail "$out" 5)"
+		return 1
+	fi
+	if [ -n "$pattern" ] && ! grep -qF -- "$pattern" "$out"; then
+		t_fail "$name" "failed (status $rc) without '$pattern': $*"$'\n'"$(_lib_tail "$out" 5)"
+		return 1
+	fi
+	t_ok "$name"
+}
+
+# t_eq NAME EXPECTED ACTUAL — ok if the two strings are equal.
+t_eq() {
+	if [ "$2" = "$3" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "expected '$2', got '$3'"
+		return 1
+	fi
+}
+
+# t_cmp NAME EXPECTED_FILE ACTUAL_FILE — ok if the files are byte-identical.
+t_cmp() {
+	local why
+	if why=$(cmp -- "$2" "$3" 2>&1); then
+		t_ok "$1"
+	else
+		t_fail "$1" "${why:-differ} (sizes $(_lib_size "$2") vs $(_lib_size "$3"))"
+		return 1
+	fi
+}
+
+# t_summary — print "# <script>: N passed, N failed"; returns non-zero if any test failed.
+# Make it the last command of a script so that its status becomes the script's exit status.
+t_summary() {
+	_T_SUMMARY_DONE=1
+	printf '# %s: %d passed, %d failed\n' "$T_SCRIPT" "$T_PASSED" "$T_FAILED" >&"$_LIB_OUT"
+	[ "$T_FAILED" -eq 0 ]
+}
+
+# lib_require_root — the servers drop to nobody/ftp and mounts need allow_other: only root can
+# set that up. Without root, report one failure and end the script.
+lib_require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		t_fail "running as root" "integration tests need root (servers drop privileges, allow_other)"
+		t_summary
+		exit 1
+	fi
+}
+
+# lib_require_bin NAME PATH... — fail and end the script if a program is missing: a test script
+# cannot say anything useful without it.
+lib_require_bin() {
+	local name=$1 p missing=
+	shift
+	for p in "$@"; do
+		[ -x "$p" ] || missing+=" $p"
+	done
+	if [ -n "$missing" ]; then
+		t_fail "$name" "missing:$missing (run make first)"
+		t_summary
+		exit 1
+	fi
+}
+
+# _lib_run FILE CMD... — run CMD with stdout+stderr into FILE. A function runs in this shell (it
+# may set variables); an external command runs without the saved descriptors.
+_lib_run() {
+	local out=$1
+	shift
+	if [ "$(type -t "$1")" = file ]; then
+		"$@" >"$out" 2>&1 {_LIB_OUT}>&- {_LIB_ERR}>&-
+	else
+		"$@" >"$out" 2>&1
+	fi
+}
+
+_lib_comment() { # every line of $1 as a "#" comment
+	local line
+	while IFS= read -r line; do
+		printf '#   %s\n' "$line"
+	done <<<"$1"
+}
+
+_lib_tail() { # last N lines of a file, or nothing
+	[ -s "$1" ] && tail -n "$2" -- "$1"
+}
+
+_lib_size() {
+	stat -c %s -- "$1" 2>/dev/null || echo missing
+}
+
+_lib_diag() { # a diagnostic line on stderr, visible in the test output but not a result
+	printf '# %s\n' "$*" >&2
+}
+
+_lib_diag_file() { # last lines of a log file as diagnostics
+	local f=$1 n=${2:-20}
+	[ -s "$f" ] || return 0
+	_lib_diag "--- last lines of $f:"
+	tail -n "$n" -- "$f" | sed 's/^/#   /' >&2
+}
+
+# --- polling and processes -------------------------------------------------------------------
+
+# lib_poll SECONDS CMD... — run CMD every 50 ms until it succeeds (0) or SECONDS pass (1).
+lib_poll() {
+	local tries=$(($1 * 20))
+	shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" && return 0
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	"$@"
+}
+
+# _lib_alive PID — the process exists and is not a zombie (kill -0 succeeds on zombies).
+_lib_alive() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "$state" != Z ] && [ -n "$state" ]
+}
+
+_lib_dead() { ! _lib_alive "$1"; }
+
+# _lib_group_empty PGID — no process left in the process group.
+_lib_group_empty() { ! pgrep -g "$1" >/dev/null 2>&1; }
+
+_LIB_PIDS=() # servers and other helpers, each the leader of its own process group
+
+# lib_spawn LOG CMD... — start CMD in the background in a new session (setsid), stdin from
+# /dev/null, stdout+stderr appended to LOG. Sets SPAWN_PID and remembers it for cleanup.
+# Why setsid: the process becomes leader of its own process group, so that (a) a Ctrl-C at the
+# terminal reaches only the test script, whose trap then shuts things down in order, and (b) the
+# server's own children (tftpd forks per request, vsftpd per session, nginx workers) can be
+# signalled through the group ID we own, not found by name.
+lib_spawn() {
+	local log=$1
+	shift
+	setsid "$@" </dev/null >>"$log" 2>&1 {_LIB_OUT}>&- {_LIB_ERR}>&- &
+	SPAWN_PID=$!
+	_LIB_PIDS+=("$SPAWN_PID")
+}
+
+# lib_stop_pid PID [SECONDS] — TERM the process group led by PID (falls back to the PID alone),
+# wait up to SECONDS (default 5) for the leader and the group to go, then KILL. Reaps the PID if it
+# is our child. Returns 0 if it went after TERM, 1 if KILL was needed.
+lib_stop_pid() {
+	local pid=$1 secs=${2:-5} rc=0 p keep=()
+	[ -n "$pid" ] || return 0
+	if _lib_alive "$pid" || ! _lib_group_empty "$pid"; then
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		if ! lib_poll "$secs" _lib_dead "$pid" || ! lib_poll 2 _lib_group_empty "$pid"; then
+			_lib_diag "pid $pid did not stop on TERM; sending KILL"
+			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+			lib_poll 2 _lib_dead "$pid"
+			rc=1
+		fi
+	fi
+	wait "$pid" 2>/dev/null
+	for p in "${_LIB_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || keep+=("$p")
+	done
+	_LIB_PIDS=("${keep[@]}")
+	return "$rc"
+}
+
+# --- ports -----------------------------------------------------------------------------------
+
+_LIB_PORTS=" " # ports handed out by this script, so two servers never get the same one
+
+# _lib_port_used PORT — any TCP or UDP socket (any state, any address) on that local port.
+_lib_port_used() {
+	[ -n "$(ss -Htuan "( sport = :$1 )" 2>/dev/null)" ] || [[ $_LIB_PORTS == *" $1 "* ]]
+}
+
+# free_port [COUNT] — find COUNT (default 1) consecutive ports, free for TCP and UDP, print the
+# first and set FREE_PORT. The range 20000-32767 stays below the kernel's ephemeral range
+# (32768-60999), so a client's source port cannot take it between this check and the bind.
+# Call it as `free_port >/dev/null; p=$FREE_PORT` to let the script remember the ports it
+# handed out; `p=$(free_port)` works too but forgets them (subshell).
+free_port() {
+	local count=${1:-1} tries=200 base i ok
+	while [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
+		base=$((20000 + RANDOM % (32768 - 20000 - count)))
+		ok=1
+		for ((i = 0; i < count; i++)); do
+			if _lib_port_used $((base + i)); then
+				ok=0
+				break
+			fi
+		done
+		[ "$ok" -eq 1 ] || continue
+		for ((i = 0; i < count; i++)); do
+			_LIB_PORTS+="$((base + i)) "
+		done
+		FREE_PORT=$base
+		echo "$base"
+		return 0
+	done
+	_lib_diag "free_port: no free port found"
+	return 1
+}
+
+# _lib_listening PROTO PORT PID — PID (or a process of its group) has a socket bound on PORT.
+# PROTO is "t" (TCP, listening) or "u" (UDP). Checking the owner guards against someone else
+# having grabbed the port.
+_lib_listening() {
+	local line
+	line=$(ss -Hlnp"$1" "( sport = :$2 )" 2>/dev/null) || return 1
+	[ -n "$line" ] || return 1
+	[[ $line == *"pid=$3,"* ]] && return 0
+	# nginx: the socket may be listed under a worker; accept any process of the group.
+	local p
+	for p in $(pgrep -g "$3" 2>/dev/null); do
+		[[ $line == *"pid=$p,"* ]] && return 0
+	done
+	return 1
+}
+
+# _lib_start_server NAME LOG READY_FN PORTS_NEEDED START_FN ROOT — shared retry loop: pick
+# ports, start, wait until READY_FN PORT PID succeeds. Retries with new ports if the server dies
+# (most likely a port race with another test). Sets _SRV_PORT and _SRV_PID.
+_lib_start_server() {
+	local name=$1 log=$2 ready=$3 nports=$4 start=$5 root=$6 attempt port
+	for attempt in 1 2 3; do
+		free_port "$nports" >/dev/null || return 1
+		port=$FREE_PORT
+		"$start" "$root" "$port" || return 1
+		if lib_poll 10 "$ready" "$port" "$SPAWN_PID"; then
+			_SRV_PORT=$port
+			_SRV_PID=$SPAWN_PID
+			return 0
+		fi
+		if _lib_alive "$SPAWN_PID"; then
+			_lib_diag "$name on port $port: running but not ready after 10 s"
+			_lib_diag_file "$log"
+			lib_stop_pid "$SPAWN_PID"
+			return 1
+		fi
+		_lib_diag "$name on port $port exited during start-up (attempt $attempt)"
+		_lib_diag_file "$log"
+		lib_stop_pid "$SPAWN_PID"
+	done
+	return 1
+}
+
+# --- tftpd-hpa -------------------------------------------------------------------------------
+
+# srv_tftpd_start ROOTDIR — in.tftpd in the foreground (-L, so the PID is ours), chrooted to
+# ROOTDIR (-s), dropping to nobody. Sets TFTP_PORT, TFTPD_PID.
+# Start it after mounting anything on ROOTDIR: the chroot pins the directory it saw at start-up.
+srv_tftpd_start() {
+	mkdir -p "$WORK/tftpd"
+	_lib_start_server tftpd "$WORK/tftpd/tftpd.log" _lib_tftpd_ready 1 _lib_tftpd_spawn "$1" || return 1
+	TFTP_PORT=$_SRV_PORT
+	TFTPD_PID=$_SRV_PID
+}
+
+_lib_tftpd_spawn() {
+	lib_spawn "$WORK/tftpd/tftpd.log" in.tftpd -L -a "$LIB_ADDR:$2" -s "$1" -u nobody
+}
+
+_lib_tftpd_ready() { _lib_listening u "$1" "$2"; }
+
+# --- nginx -----------------------------------------------------------------------------------
+
+# srv_nginx_start ROOTDIR — nginx (master + 1 worker as nobody) with its own prefix, config, pid,
+# logs and temp paths in WORK/nginx; serves ROOTDIR with sendfile on and autoindex off.
+# Sets HTTP_PORT, NGINX_PID (the master).
+srv_nginx_start() {
+	mkdir -p "$WORK/nginx"
+	_lib_start_server nginx "$WORK/nginx/stderr.log" _lib_nginx_ready 1 _lib_nginx_spawn "$1" || return 1
+	HTTP_PORT=$_SRV_PORT
+	NGINX_PID=$_SRV_PID
+}
+
+_lib_nginx_spawn() {
+	local root=$1 port=$2 d=$WORK/nginx
+	cat >"$d/nginx.conf" <<EOF
+# Generated by tests/integration/lib.sh for one test run.
+daemon off;
+master_process on;
+user nobody nogroup;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+
+events {
+    worker_connections 64;
+}
+
+http {
+    types {
+        application/xml xml;
+        text/plain      txt cfg;
+    }
+    default_type application/octet-stream;
+    access_log $d/access.log;
+    client_body_temp_path $d/client_body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    sendfile on;
+
+    server {
+        listen $LIB_ADDR:$port;
+        root $root;
+        autoindex off;
+    }
+}
+EOF
+	# -e: the error log nginx uses before it has read the config (default /var/log/nginx).
+	lib_spawn "$d/stderr.log" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+}
+
+_lib_nginx_ready() {
+	local code
+	_lib_listening t "$1" "$2" || return 1
+	code=$(curl -s --noproxy '*' --max-time 2 -o /dev/null -w '%{http_code}' "http://$LIB_ADDR:$1/")
+	[ "$code" != 000 ]
+}
+
+# --- vsftpd ----------------------------------------------------------------------------------
+
+# VSFTPD_USER: vsftpd changes into the home directory of ftp_username before it changes into
+# anon_root, so "nobody" (home /nonexistent) fails every login with
+# "500 OOPS: cannot change directory:/nonexistent". Debian's vsftpd package creates "ftp" with
+# home /srv/ftp; use that.
+VSFTPD_USER=${VSFTPD_USER:-ftp}
+
+# srv_vsftpd_start ROOTDIR — standalone vsftpd in the foreground (background=NO), anonymous
+# read-only with anon_root=ROOTDIR, passive ports in a free range, config and log in
+# WORK/vsftpd. Sets FTP_PORT, VSFTPD_PID.
+srv_vsftpd_start() {
+	local home
+	home=$(getent passwd "$VSFTPD_USER" | cut -d: -f6)
+	if [ -z "$home" ] || [ ! -d "$home" ]; then
+		_lib_diag "vsftpd: user '$VSFTPD_USER' missing or without a home directory (set VSFTPD_USER)"
+		return 1
+	fi
+	# vsftpd refuses a secure_chroot_dir that is writable by the unprivileged user: empty, root's.
+	mkdir -p "$WORK/vsftpd/empty"
+	chmod 0555 "$WORK/vsftpd/empty"
+	# 1 control port + 10 passive ports, consecutive.
+	_lib_start_server vsftpd "$WORK/vsftpd/stderr.log" _lib_vsftpd_ready 11 _lib_vsftpd_spawn "$1" || return 1
+	FTP_PORT=$_SRV_PORT
+	VSFTPD_PID=$_SRV_PID
+}
+
+_lib_vsftpd_spawn() {
+	local root=$1 port=$2 d=$WORK/vsftpd
+	cat >"$d/vsftpd.conf" <<EOF
+# Generated by tests/integration/lib.sh for one test run.
+listen=YES
+listen_ipv6=NO
+listen_address=$LIB_ADDR
+listen_port=$port
+background=NO
+anonymous_enable=YES
+local_enable=NO
+no_anon_password=YES
+anon_root=$root
+ftp_username=$VSFTPD_USER
+nopriv_user=nobody
+write_enable=NO
+anon_upload_enable=NO
+anon_mkdir_write_enable=NO
+anon_other_write_enable=NO
+anon_world_readable_only=YES
+dirlist_enable=NO
+hide_ids=YES
+connect_from_port_20=NO
+pasv_enable=YES
+pasv_address=$LIB_ADDR
+pasv_min_port=$((port + 1))
+pasv_max_port=$((port + 10))
+secure_chroot_dir=$d/empty
+xferlog_enable=YES
+vsftpd_log_file=$d/vsftpd.log
+log_ftp_protocol=YES
+EOF
+	# vsftpd insists that its config file belongs to the user running it (root here).
+	chmod 0600 "$d/vsftpd.conf"
+	lib_spawn "$d/stderr.log" vsftpd "$d/vsftpd.conf"
+}
+
+# Ready when the listener belongs to our process and a connection gets the "220" greeting.
+_lib_vsftpd_ready() {
+	local fd line
+	_lib_listening t "$1" "$2" || return 1
+	{ exec {fd}<>"/dev/tcp/$LIB_ADDR/$1"; } 2>/dev/null || return 1
+	IFS= read -r -t 2 line <&"$fd"
+	exec {fd}>&- # no QUIT: writing to a socket the server may have closed would raise SIGPIPE
+
+	[[ ${line:-} == 220* ]]
+}
+
+# srv_stop_all — stop every server started so far (servers first: they keep a chroot, cwd or
+# open files inside mounts, which would make the unmount fail with EBUSY).
+srv_stop_all() {
+	local pid rc=0
+	for pid in ${TFTPD_PID:-} ${NGINX_PID:-} ${VSFTPD_PID:-}; do
+		lib_stop_pid "$pid" || rc=1
+	done
+	TFTPD_PID='' NGINX_PID='' VSFTPD_PID=''
+	return "$rc"
+}
+
+# --- clients ---------------------------------------------------------------------------------
+#
+# Each fetch_* writes the body to OUT (created empty first, so cmp always has a file), prints
+# FETCH_CODE and returns 0 only on a complete, successful transfer. Variables set:
+#   FETCH_RC    the client's exit status
+#   FETCH_CODE  tftp: "ok", the TFTP error code ("1" = File not found), or "none" (no answer)
+#               http: the HTTP status ("200", "404", "000" if no answer)
+#               ftp:  the last FTP reply code ("226" = transfer complete, "550" = no such file)
+#   FETCH_ERR   what the client said (tftp prints "Error code 1: File not found" on stdout)
+# Call them without $(...) (e.g. `fetch_http NAME OUT >/dev/null`) to keep the variables.
+
+# fetch_tftp NAME OUT — tftp-hpa exits 0 even when the server answers with an error, and leaves an
+# empty OUT behind; only its message tells. Without an answer it gives up after 25 s with
+# "Transfer timed out." and status 69; `timeout` bounds it anyway.
+fetch_tftp() {
+	local name=$1 out=$2
+	: >"$out"
+	FETCH_ERR=$(timeout 40 tftp -m binary "$LIB_ADDR" "${TFTP_PORT:?tftpd not started}" -c get "$name" "$out" 2>&1)
+	FETCH_RC=$?
+	if [[ $FETCH_ERR =~ Error\ code\ ([0-9]+) ]]; then
+		FETCH_CODE=${BASH_REMATCH[1]}
+	elif [ "$FETCH_RC" -eq 0 ] && [ -z "$FETCH_ERR" ]; then
+		FETCH_CODE=ok
+	else
+		FETCH_CODE=none
+	fi
+	echo "$FETCH_CODE"
+	[ "$FETCH_CODE" = ok ]
+}
+
+# fetch_http NAME OUT — curl; NAME is sent as is (--path-as-is).
+fetch_http() {
+	_lib_curl "http://$LIB_ADDR:${HTTP_PORT:?nginx not started}/$1" "$2" '%{http_code}'
+	[ "$FETCH_RC" -eq 0 ] && [ "$FETCH_CODE" = 200 ]
+}
+
+# fetch_ftp NAME OUT — curl, anonymous, passive. A missing file: FTP 550, curl status 78.
+fetch_ftp() {
+	_lib_curl "ftp://$LIB_ADDR:${FTP_PORT:?vsftpd not started}/$1" "$2" '%{response_code}'
+	[ "$FETCH_RC" -eq 0 ]
+}
+
+_lib_curl() {
+	local url=$1 out=$2 fmt=$3 errf=$WORK/.curl.err
+	: >"$out"
+	FETCH_CODE=$(curl -sS --noproxy '*' --path-as-is --max-time 30 -o "$out" -w "$fmt" "$url" 2>"$errf")
+	FETCH_RC=$?
+	FETCH_ERR=$(cat "$errf")
+	echo "$FETCH_CODE"
+}
+
+# expect_fetch PROTO NAME EXPECTED_FILE [LABEL] — one test: NAME fetched over PROTO (tftp, http,
+# ftp) arrives complete and byte-identical to EXPECTED_FILE.
+expect_fetch() {
+	local proto=$1 name=$2 expected=$3 label=${4:-$2} out why
+	out=$WORK/fetch.$proto.$RANDOM
+	if ! "fetch_$proto" "$name" "$out" >/dev/null; then
+		t_fail "$proto: $label" "fetch failed: code=$FETCH_CODE rc=$FETCH_RC ${FETCH_ERR:-}"
+	elif ! why=$(cmp -- "$expected" "$out" 2>&1); then
+		t_fail "$proto: $label" "not identical: $why (sizes $(_lib_size "$expected") vs $(_lib_size "$out"))"
+	else
+		t_ok "$proto: $label"
+	fi
+	rm -f -- "$out"
+}
+
+# expect_not_found PROTO NAME [LABEL] — one test: the server reports the name as missing, in its
+# protocol's words: TFTP "Error code 1: File not found", HTTP 404, FTP 550 (curl status 78).
+expect_not_found() {
+	local proto=$1 name=$2 label=${3:-$2} out got
+	out=$WORK/fetch.$proto.$RANDOM
+	"fetch_$proto" "$name" "$out" >/dev/null
+	got="code=$FETCH_CODE rc=$FETCH_RC ${FETCH_ERR:-}"
+	rm -f -- "$out"
+	if _lib_is_not_found "$proto"; then
+		t_ok "$proto: $label is not found"
+	else
+		t_fail "$proto: $label is not found" "got $got"
+	fi
+}
+
+_lib_is_not_found() {
+	case $1 in
+	tftp) [[ $FETCH_ERR == *"Error code 1: File not found"* ]] ;;
+	http) [ "$FETCH_CODE" = 404 ] ;;
+	ftp) [ "$FETCH_CODE" = 550 ] && [ "$FETCH_RC" -eq 78 ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# --- provfs mounts ---------------------------------------------------------------------------
+
+declare -A _LIB_MOUNTS=() # mount point -> daemon PID ("" when mount.fuse3 started it)
+
+# /proc/mounts writes space, tab, newline and backslash in paths as octal escapes.
+_lib_mnt_escape() {
+	local p=${1//\\/\\134}
+	p=${p// /\\040}
+	p=${p//$'\t'/\\011}
+	printf '%s' "${p//$'\n'/\\012}"
+}
+
+# lib_is_mounted MNT [TYPE] — MNT is a mount point of TYPE (default fuse.provfs). Reads
+# /proc/mounts only, so it never touches (and never hangs on) the filesystem itself.
+lib_is_mounted() {
+	local mnt type=${2:-fuse.provfs}
+	mnt=$(_lib_mnt_escape "$1")
+	awk -v m="$mnt" -v t="$type" '$2 == m && $3 == t { found = 1 } END { exit !found }' /proc/mounts
+}
+
+# lib_mount_opts MNT — the options field of MNT's line in /proc/mounts (e.g. "ro,nosuid,...").
+lib_mount_opts() {
+	local mnt
+	mnt=$(_lib_mnt_escape "$1")
+	awk -v m="$mnt" '$2 == m { o = $4 } END { if (o == "") exit 1; print o }' /proc/mounts
+}
+
+# provfs_mount INVENTORY MNT [EXTRA_OPTS] — start
+#     $PROVFS INVENTORY MNT -f -o allow_other,state=$PROVFS_STATE[,EXTRA_OPTS]
+# in the background (PROVFS_STATE defaults to $WORK/state; give a second mount its own), output
+# appended to $WORK/provfs.log. Waits until MNT is a fuse.provfs mount (10 s at most). Sets
+# PROVFS_PID. On failure prints the log, stops the daemon and returns 1.
+provfs_mount() {
+	local inv=$1 mnt=$2 extra=${3:-} state=${PROVFS_STATE:-$WORK/state} opts pid
+	mnt=$(realpath -m -- "$mnt") # /proc/mounts shows the canonical path
+	mkdir -p "$mnt"
+	mkdir -p "$state" && chmod 0700 "$state"
+	opts=allow_other,state=$state${extra:+,$extra}
+	printf '# provfs_mount: %s %s %s -f -o %s\n' "$PROVFS" "$inv" "$mnt" "$opts" >>"$WORK/provfs.log"
+	# setsid: a terminal Ctrl-C must not reach the daemon; our trap unmounts it in order.
+	setsid "$PROVFS" "$inv" "$mnt" -f -o "$opts" </dev/null >>"$WORK/provfs.log" 2>&1 \
+		{_LIB_OUT}>&- {_LIB_ERR}>&- &
+	pid=$!
+	# shellcheck disable=SC2034 # PROVFS_PID: for the scripts that source this file
+	PROVFS_PID=$pid
+	_LIB_MOUNTS[$mnt]=$pid
+	if lib_poll 10 _lib_mounted_or_dead "$mnt" "$pid" && lib_is_mounted "$mnt"; then
+		return 0
+	fi
+	if _lib_alive "$pid"; then
+		_lib_diag "provfs_mount: $mnt not mounted after 10 s; stopping provfs"
+		kill -TERM "$pid" 2>/dev/null
+	else
+		wait "$pid" 2>/dev/null
+		_lib_diag "provfs_mount: provfs exited with status $? before mounting $mnt"
+	fi
+	_lib_diag_file "$WORK/provfs.log"
+	provfs_umount "$mnt" >/dev/null 2>&1
+	return 1
+}
+
+_lib_mounted_or_dead() { lib_is_mounted "$1" || _lib_dead "$2"; }
+
+# provfs_track_mount MNT [PID] — remember a mount made some other way (mount -t, fstab) so that
+# provfs_umount can find its daemon and cleanup can undo it.
+provfs_track_mount() {
+	local mnt
+	mnt=$(realpath -m -- "$1")
+	_LIB_MOUNTS[$mnt]=${2:-}
+}
+
+# provfs_pids_for MNT — PIDs of provfs processes that have MNT as an exact argument. This finds
+# a daemon that mount.fuse3 started (it daemonizes, so it is not our child); the mount path lives
+# in WORK and is unique to this script. Exact argv match: no regex, no names of other processes.
+provfs_pids_for() {
+	local mnt=$1 d p a args
+	for d in /proc/[0-9]*; do
+		p=${d#/proc/}
+		[ "$p" != "$$" ] || continue
+		args=()
+		mapfile -d '' -t args <"$d/cmdline" 2>/dev/null || continue
+		[ "${#args[@]}" -gt 0 ] || continue
+		[ "${args[0]##*/}" = provfs ] || continue
+		for a in "${args[@]:1}"; do
+			if [ "$a" = "$mnt" ]; then
+				echo "$p"
+				break
+			fi
+		done
+	done
+}
+
+# provfs_umount MNT — `fusermount3 -u MNT`, then wait (10 s) for the daemon to exit by itself.
+# If the unmount is refused (busy) it falls back to `fusermount3 -uz`; if the daemon lingers it is
+# stopped with TERM/KILL. Sets PROVFS_RC to the daemon's exit status when it was our child.
+# Returns 0 only if the plain unmount worked and the daemon exited on its own.
+provfs_umount() {
+	local mnt pids pid rc=0 err
+	mnt=$(realpath -m -- "$1")
+	pids=${_LIB_MOUNTS[$mnt]:-}
+	# A daemonized one (mount.fuse3) is not our child: find it before it goes.
+	[ -n "$pids" ] || pids=$(provfs_pids_for "$mnt")
+	PROVFS_RC=
+	if lib_is_mounted "$mnt" || lib_is_mounted "$mnt" fuse; then
+		if ! err=$(fusermount3 -u "$mnt" 2>&1); then
+			_lib_diag "fusermount3 -u $mnt: $err; trying -uz"
+			fusermount3 -uz "$mnt" 2>/dev/null
+			rc=1
+		fi
+	fi
+	for pid in $pids; do
+		if ! lib_poll 10 _lib_dead "$pid"; then
+			_lib_diag "provfs $pid did not exit after unmounting $mnt; stopping it"
+			kill -TERM "$pid" 2>/dev/null
+			lib_poll 3 _lib_dead "$pid" || kill -KILL "$pid" 2>/dev/null
+			rc=1
+		fi
+		if [ "$pid" = "${_LIB_MOUNTS[$mnt]:-}" ]; then
+			wait "$pid" 2>/dev/null
+			# shellcheck disable=SC2034 # PROVFS_RC: for the scripts that source this file
+			PROVFS_RC=$?
+		fi
+	done
+	# A daemon that died leaves the mount behind ("Transport endpoint is not connected").
+	if lib_is_mounted "$mnt"; then
+		fusermount3 -uz "$mnt" 2>/dev/null
+		rc=1
+	fi
+	unset '_LIB_MOUNTS[$mnt]'
+	return "$rc"
+}
+
+# --- provfs for mount(8) ---------------------------------------------------------------------
+#
+# `mount -t fuse.provfs` and fstab lines run /sbin/mount.fuse3, which starts the file system as
+# `/bin/sh -c 'provfs SOURCE MNT -o ...'`. util-linux 2.38 mount(8) removes PATH (and HOME, SHELL,
+# ...) from the environment of its helpers even for root, so `PATH=$BUILD:$PATH mount ...` does not
+# work: the helper's shell falls back to its built-in PATH
+# /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin and fails with
+# "/bin/sh: 1: provfs: not found". For those tests provfs must be in one of those directories, as
+# it is after `make install`. provfs_helper_link puts a symlink to $PROVFS into /usr/local/sbin
+# (first in that PATH) for the duration of the test; cleanup removes it.
+
+LIB_HELPER_DIR=/usr/local/sbin
+_LIB_HELPER_LINK=
+
+# provfs_helper_link — make the mount helper find this build's provfs. Returns 1, saying why, if
+# another provfs is already there (it would be tested instead, and it is not ours to replace).
+provfs_helper_link() {
+	local link=$LIB_HELPER_DIR/provfs found
+	found=$(env -i /bin/sh -c 'command -v provfs')
+	if [ -n "$found" ]; then
+		# Ours already (a link left by a killed run, or an identical installed copy): fine.
+		[ "$(readlink -f -- "$found")" = "$(readlink -f -- "$PROVFS")" ] && return 0
+		cmp -s -- "$found" "$PROVFS" && return 0
+		if [ "$found" = "$link" ]; then
+			echo "a different provfs is installed as $link; mount.fuse3 would run it, not $PROVFS"
+			return 1
+		fi
+		# Found later in the helper's PATH (an older `make install`): our link shadows it.
+	fi
+	mkdir -p "$LIB_HELPER_DIR" && ln -s -- "$PROVFS" "$link" || return 1
+	_LIB_HELPER_LINK=$link
+}
+
+# provfs_helper_unlink — remove the link made by provfs_helper_link, if it is still ours.
+provfs_helper_unlink() {
+	[ -n "$_LIB_HELPER_LINK" ] || return 0
+	if [ -L "$_LIB_HELPER_LINK" ] && [ "$(readlink -- "$_LIB_HELPER_LINK")" = "$PROVFS" ]; then
+		rm -f -- "$_LIB_HELPER_LINK"
+	fi
+	_LIB_HELPER_LINK=
+}
+
+# --- cleanup ---------------------------------------------------------------------------------
+
+_LIB_CLEANED=0
+
+_lib_cleanup() {
+	local mnt left rc=0
+	[ "$_LIB_CLEANED" -eq 0 ] || return 0
+	_LIB_CLEANED=1
+	# Servers first: they hold chroots, cwds and open files inside the mounts.
+	srv_stop_all || rc=1
+	for mnt in "${!_LIB_MOUNTS[@]}"; do
+		provfs_umount "$mnt" || rc=1
+	done
+	while [ "${#_LIB_PIDS[@]}" -gt 0 ]; do
+		lib_stop_pid "${_LIB_PIDS[0]}" || rc=1
+	done
+	provfs_helper_unlink
+	# Never rm -rf across a mount that is still there.
+	left=$(awk -v w="$(_lib_mnt_escape "$WORK")/" 'index($2, w) == 1 { print $2 }' /proc/mounts)
+	if [ -n "$left" ]; then
+		_lib_diag "cleanup: still mounted, keeping $WORK: $left"
+		rc=1
+	elif [ "${KEEP_WORK:-0}" = 1 ]; then
+		_lib_diag "cleanup: KEEP_WORK=1, kept $WORK"
+	else
+		rm -rf --one-file-system -- "$WORK"
+	fi
+	return "$rc"
+}
+
+_lib_on_exit() {
+	local rc=$?
+	trap - EXIT
+	exec 1>&"$_LIB_OUT" 2>&"$_LIB_ERR"
+	if [ "$_T_SUMMARY_DONE" -eq 0 ]; then
+		t_fail "$T_SCRIPT" "aborted with status $rc before its summary"
+		t_summary
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	if ! _lib_cleanup; then
+		_lib_diag "cleanup: did not finish cleanly"
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	exit "$rc"
+}
+
+_lib_on_signal() {
+	# A Ctrl-C may also have killed whoever reads our output (a pipe to tee): ignore SIGPIPE so
+	# that printing during the cleanup cannot kill the cleanup.
+	trap '' PIPE
+	exec 1>&"$_LIB_OUT" 2>&"$_LIB_ERR"
+	_lib_diag "interrupted by SIG$1"
+	trap - INT TERM
+	[ "$1" = INT ] && exit 130
+	exit 143
+}
+
+trap _lib_on_exit EXIT
+trap '_lib_on_signal INT' INT
+trap '_lib_on_signal TERM' TERM
