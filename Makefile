@@ -15,7 +15,8 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev libcmocka-dev \
-	       tftpd-hpa tftp-hpa nginx vsftpd curl libxml2-utils xxd
+	       tftpd-hpa tftp-hpa nginx vsftpd curl libxml2-utils xxd \
+	       clang-format clang-tidy cppcheck shellcheck
 
 CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -75,7 +76,7 @@ deps:
 run: deps all
 	@bash contrib/run-demo.sh
 
-check: deps all $(UNIT_BIN)
+check: deps all $(UNIT_BIN) lint
 	@bash tests/run-all.sh $(BUILD)
 
 unit: all $(UNIT_BIN)
@@ -85,7 +86,7 @@ integration: all
 	@bash tests/run-all.sh $(BUILD) integration
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/provfs $(BUILD)/provctl $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)/var/lib/provfs
 	chmod 0700 $(DESTDIR)/var/lib/provfs
@@ -98,6 +99,15 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+# Static checks the tree obeys: formatting, cppcheck, clang-tidy (.clang-tidy), shellcheck.
+LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC)
+lint: format-check
+	cppcheck --quiet --std=c11 --enable=warning,performance,portability,style --inline-suppr \
+		--error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(FUSE_CFLAGS) \
+		inventory backend fs provctl tests/unit
+	clang-tidy --quiet $(LINT_C) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
+	shellcheck $$(git ls-files '*.sh') .ci/run
 
 clean:
 	rm -rf $(BUILD)

@@ -109,8 +109,8 @@ void crypto_base64_lines(const uint8_t *in, size_t len, struct buf *out)
 			v |= in[i + 2];
 		q[0] = tbl[(v >> 18) & 63];
 		q[1] = tbl[(v >> 12) & 63];
-		q[2] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < len ? tbl[v & 63] : '=';
+		q[2] = (char)(i + 1 < len ? tbl[(v >> 6) & 63] : '=');
+		q[3] = (char)(i + 2 < len ? tbl[v & 63] : '=');
 		buf_append(out, q, 4);
 		col += 4;
 		if (col == 64) {

@@ -174,10 +174,13 @@ static void check_pa_params(struct checker *c, const struct level *lv, unsigned 
 {
 	const struct param_list *pl = &lv->params[VENDOR_PANASONIC];
 
+	unsigned pa = use & (USE_PA_TEXT | USE_PA_UTG);
+
+	/* params no Panasonic device inherits yet are held to the stricter text rules */
+	if (pa == 0)
+		pa = USE_PA_TEXT;
 	for (uint32_t i = 0; i < pl->n; i++)
-		check_value(c, &pl->items[i].v, pl->items[i].name,
-		            use & (USE_PA_TEXT | USE_PA_UTG) ? use & (USE_PA_TEXT | USE_PA_UTG)
-		                                             : USE_PA_TEXT);
+		check_value(c, &pl->items[i].v, pl->items[i].name, pa);
 }
 
 static void check_level(struct checker *c, const struct level *lv, unsigned use, bool generic)

@@ -72,21 +72,28 @@ static void fill_root_attr(struct stat *st, const struct gen *g)
 	st->st_mtime = st->st_ctime = st->st_atime = g->inv->mtime;
 }
 
-/* The file behind an inode in generation g, with its bytes. */
-static int file_of_ino(struct gen *g, uint64_t ino, struct file_ref *ref, const struct content **c)
+/* The bytes of ref in generation g, or NULL with a negative errno in *err. */
+static const struct content *content_of(struct gen *g, const struct file_ref *ref, int *err)
 {
-	int r = file_from_ino(g->inv, ino, ref);
+	const struct content *c = NULL;
 
-	if (r == 0)
-		r = cache_get(g->cache, g->inv, ref, c);
-	return r;
+	*err = cache_get(g->cache, g->inv, ref, &c);
+	return *err == 0 ? c : NULL;
+}
+
+/* The file behind an inode in generation g, with its bytes; NULL and *err if none. */
+static const struct content *content_of_ino(struct gen *g, uint64_t ino, struct file_ref *ref,
+                                            int *err)
+{
+	*err = file_from_ino(g->inv, ino, ref);
+	return *err == 0 ? content_of(g, ref, err) : NULL;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
 	struct file_ref ref;
-	const struct content *c;
+	const struct content *c = NULL;
 	struct gen *g;
 	int r;
 
@@ -98,12 +105,12 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	g = gen_acquire();
 	r = file_resolve(g->inv, name, &ref);
 	if (r == 0)
-		r = cache_get(g->cache, g->inv, &ref, &c);
+		c = content_of(g, &ref, &r);
 	if (r == -ENOENT) {
 		e.ino = 0; /* cached negative entry */
 		e.entry_timeout = NEG_TIMEOUT;
 		fuse_reply_entry(req, &e);
-	} else if (r < 0) {
+	} else if (c == NULL) {
 		log_msg(LOG_ERR, "lookup: cannot render a file of generation %llu: %s",
 		        (unsigned long long)g->number, strerror(-r));
 		fuse_reply_err(req, -r);
@@ -120,7 +127,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct file_ref ref;
-	const struct content *c;
+	const struct content *c = NULL;
 	struct stat st;
 	struct gen *g;
 	int r;
@@ -130,7 +137,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (ino == FILE_INO_ROOT) {
 		fill_root_attr(&st, g);
 		fuse_reply_attr(req, &st, TIMEOUT);
-	} else if ((r = file_of_ino(g, ino, &ref, &c)) < 0) {
+	} else if ((c = content_of_ino(g, ino, &ref, &r)) == NULL) {
 		fuse_reply_err(req, -r);
 	} else {
 		fill_file_attr(&st, ino, c->len, g);
@@ -142,7 +149,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct file_ref ref;
-	const struct content *c;
+	const struct content *c = NULL;
 	struct handle *h;
 	struct gen *g;
 	int r;
@@ -152,8 +159,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	g = gen_acquire();
-	r = file_of_ino(g, ino, &ref, &c);
-	if (r < 0) {
+	c = content_of_ino(g, ino, &ref, &r);
+	if (c == NULL) {
 		gen_put(g);
 		fuse_reply_err(req, -r);
 		return;

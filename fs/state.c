@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_FILE_MAX (16u * 1024 * 1024)
+#define STATE_FILE_MAX    ((size_t)16 << 20)
+#define FILE_NAME_MAX_TMP 320
 
 int state_open(const char *path, struct state *st)
 {
@@ -40,8 +41,10 @@ void state_close(struct state *st)
 	st->path = NULL;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+int write_full(int fd, const void *data, size_t n)
 {
+	const unsigned char *p = data;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
@@ -55,29 +58,37 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-int state_write(const struct state *st, const char *name, const void *data, size_t len)
+int replace_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                 bool durable)
 {
-	char tmp[256];
+	char tmp[FILE_NAME_MAX_TMP];
 	int fd, r;
 
 	if (strchr(name, '/') != NULL || name[0] == '.' ||
-	    snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+	    snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid()) >= (int)sizeof(tmp))
 		return -EINVAL;
-	fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	r = write_full(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(st->dirfd, tmp, st->dirfd, name) < 0)
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;
-	if (r == 0 && fsync(st->dirfd) < 0)
+	if (r == 0 && durable && fsync(dirfd) < 0)
 		r = -errno;
 	if (r < 0)
-		unlinkat(st->dirfd, tmp, 0);
+		unlinkat(dirfd, tmp, 0);
 	return r;
+}
+
+int state_write(const struct state *st, const char *name, const void *data, size_t len)
+{
+	return replace_file(st->dirfd, name, data, len, 0600, true);
 }
 
 int state_read(const struct state *st, const char *name, struct buf *out)

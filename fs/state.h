@@ -11,7 +11,9 @@
 #ifndef PROVFS_STATE_H
 #define PROVFS_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "backend/buf.h"
 
@@ -28,6 +30,17 @@ void state_close(struct state *st);
 
 /* Replaces `name` with data, atomically and durably. Returns 0 or -errno. */
 int state_write(const struct state *st, const char *name, const void *data, size_t len);
+
+/*
+ * Replaces dirfd/name (a plain name, not hidden) through a temporary file and a rename, so a
+ * reader sees the old or the new file, never a part; with `durable`, the data and the
+ * rename are on disk before it returns. Returns 0 or -errno.
+ */
+int replace_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                 bool durable);
+
+/* write(2) until all n bytes are written. Returns 0 or -errno. */
+int write_full(int fd, const void *data, size_t n);
 
 /* Appends the content of `name` to out. Returns 0, -ENOENT or -errno. */
 int state_read(const struct state *st, const char *name, struct buf *out);

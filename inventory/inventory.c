@@ -140,7 +140,8 @@ static int read_directory(struct builder *b, const char *path, uint32_t *cap)
 	closedir(dir);
 	if (r == 0 && n == 0)
 		diag_add(b->d, path, 0, 0, "directory holds no *.yaml file");
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct stat st;
 

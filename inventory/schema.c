@@ -142,9 +142,8 @@ static bool get_value(struct builder *b, const struct ynode *n, const char *what
 static bool parse_uint(struct builder *b, const struct ynode *n, const char *what, uint32_t min,
                        uint32_t max, uint32_t *out)
 {
-	unsigned long v = 0;
-
 	if (n->kind == YN_SCALAR && n->n > 0 && n->n <= 9) {
+		unsigned long v = 0;
 		size_t i;
 
 		for (i = 0; i < n->n && n->u.str[i] >= '0' && n->u.str[i] <= '9'; i++)

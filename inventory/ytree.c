@@ -8,6 +8,7 @@
  */
 #include "inventory/ytree.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -184,6 +185,7 @@ static int attach(struct loader *l, struct ynode *child, uint32_t weight)
 		f->cap = ncap;
 	}
 	f->kids[f->n++] = child;
+	assert(f->node != NULL); /* every open frame was pushed with its node */
 	f->node->weight = sat_add(f->node->weight, weight);
 	return 0;
 }
@@ -430,7 +432,7 @@ int ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
 
 	*root = NULL;
 	if (len > YT_MAX_FILE) {
-		diag_add(d, file, 1, 1, "file larger than %u MiB", YT_MAX_FILE >> 20);
+		diag_add(d, file, 1, 1, "file larger than %zu MiB", YT_MAX_FILE >> 20);
 		return -EINVAL;
 	}
 	l = calloc(1, sizeof(*l));
@@ -489,7 +491,7 @@ int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 		return -err;
 	}
 	if ((unsigned long long)st.st_size > YT_MAX_FILE) {
-		diag_add(d, path, 1, 1, "file larger than %u MiB", YT_MAX_FILE >> 20);
+		diag_add(d, path, 1, 1, "file larger than %zu MiB", YT_MAX_FILE >> 20);
 		close(fd);
 		return -EFBIG;
 	}

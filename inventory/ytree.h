@@ -18,11 +18,11 @@
 #include "inventory/arena.h"
 #include "inventory/diag.h"
 
-#define YT_MAX_FILE        (64u * 1024 * 1024) /* bytes per inventory file */
-#define YT_MAX_DEPTH       64                  /* nested mappings/sequences */
-#define YT_MAX_SCALAR      4096                /* bytes per key or value */
-#define YT_MAX_ANCHORS     64                  /* anchors per file */
-#define YT_MAX_ALIAS_NODES 10000               /* nodes reachable through aliases, per file */
+#define YT_MAX_FILE        ((size_t)64 << 20) /* bytes per inventory file */
+#define YT_MAX_DEPTH       64                 /* nested mappings/sequences */
+#define YT_MAX_SCALAR      4096               /* bytes per key or value */
+#define YT_MAX_ANCHORS     64                 /* anchors per file */
+#define YT_MAX_ALIAS_NODES 10000              /* nodes reachable through aliases, per file */
 
 enum ynode_kind {
 	YN_SCALAR,

@@ -13,6 +13,7 @@
 #include "backend/buf.h"
 #include "backend/files.h"
 #include "backend/validate.h"
+#include "fs/state.h"
 #include "inventory/inventory.h"
 
 #define EXIT_PROBLEM 1
@@ -46,21 +47,6 @@ static struct inventory *load(const char *path)
 	}
 	diag_free(&d);
 	return inv;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int cmd_check(const char *path)
@@ -170,7 +156,7 @@ static int cmd_cat(const char *path, const char *name, bool plain)
 	buf_init(&out);
 	r = render_name(inv, name, plain, &out);
 	if (r == 0)
-		r = write_all(STDOUT_FILENO, out.data, out.len);
+		r = write_full(STDOUT_FILENO, out.data, out.len);
 	if (r == -ENOENT)
 		fprintf(stderr, "provctl: %s: no such file in this inventory\n", name);
 	else if (r < 0)
@@ -178,28 +164,6 @@ static int cmd_cat(const char *path, const char *name, bool plain)
 	buf_free(&out);
 	inventory_free(inv);
 	return r < 0 ? EXIT_PROBLEM : 0;
-}
-
-/* Writes DIR/name through a temporary file and a rename, so a reader never sees half. */
-static int export_one(int dirfd, const char *name, const struct buf *content)
-{
-	char tmp[FILE_NAME_MAX + 32];
-	int fd, r;
-
-	snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", name, (long)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0444);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, content->data, content->len);
-	if (r == 0 && fchmod(fd, 0444) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(dirfd, tmp, 0);
-	return r;
 }
 
 static int cmd_export(const char *path, const char *dir)
@@ -229,7 +193,7 @@ static int cmd_export(const char *path, const char *dir)
 		buf_reset(&out);
 		r = render_name(inv, l.names[i], false, &out);
 		if (r == 0)
-			r = export_one(dirfd, l.names[i], &out);
+			r = replace_file(dirfd, l.names[i], out.data, out.len, 0444, false);
 		if (r < 0)
 			fprintf(stderr, "provctl: %s/%s: %s\n", dir, l.names[i], strerror(-r));
 	}

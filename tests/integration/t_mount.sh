@@ -142,6 +142,28 @@ test_provctl() {
 	t_check "provctl ls shows no secret" no_secret_in "$WORK/ls.txt"
 }
 
+# provctl export: a static copy of the tree, every file exactly what provctl cat gives.
+export_matches() { # export_matches DIR — names equal provctl ls, bytes equal provctl cat
+	local n
+	entries "$1" >"$WORK/export.names"
+	diff -- "$WORK/ls.txt" "$WORK/export.names" || return 1
+	while IFS= read -r n; do
+		cmp -- "$EXP/$n" "$1/$n" || return 1
+		[ "$(stat -c %a -- "$1/$n")" = 444 ] || {
+			echo "$n is not 0444"
+			return 1
+		}
+	done <"$WORK/ls.txt"
+}
+
+test_export() {
+	t_check "provctl export" "$PROVCTL" export "$INV" "$WORK/export"
+	t_check "export: names and bytes equal provctl ls and cat" export_matches "$WORK/export"
+	t_check "provctl export again over the same directory" "$PROVCTL" export "$INV" "$WORK/export"
+	t_check "export again: still equal" export_matches "$WORK/export"
+	t_check "export holds no temporary file" test -z "$(find "$WORK/export" -name '.*')"
+}
+
 # The rendered bytes themselves (SPEC §2, Grandstream).
 test_content() {
 	local n
@@ -274,6 +296,8 @@ test_shutdown() {
 
 test_provctl
 test_content
+test_export
+
 if t_check "provfs mounts basic.yaml (listing=generic)" provfs_mount "$INV" "$MNT"; then
 	test_mount_reads
 	test_read_only

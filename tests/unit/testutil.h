@@ -83,27 +83,27 @@ static inline size_t unhex(const char *hex, uint8_t *out, size_t cap)
 /* Loads and validates YAML text as file "inv.yaml"; NULL (and messages in d) on error. */
 static inline struct inventory *load_yaml(const char *yaml, struct diag *d)
 {
-	struct inventory *inv = NULL;
+	struct inventory *loaded = NULL;
 
 	diag_init(d);
-	if (backend_load_buffer("inv.yaml", yaml, strlen(yaml), &inv, d) < 0)
+	if (backend_load_buffer("inv.yaml", yaml, strlen(yaml), &loaded, d) < 0)
 		return NULL;
-	return inv;
+	return loaded;
 }
 
 /* Loads YAML that must be valid; prints the errors and fails otherwise. */
 static inline struct inventory *load_ok(const char *yaml)
 {
 	struct diag d;
-	struct inventory *inv = load_yaml(yaml, &d);
+	struct inventory *loaded = load_yaml(yaml, &d);
 
-	if (inv == NULL) {
+	if (loaded == NULL) {
 		diag_print(&d, stderr);
 		diag_free(&d);
 		fail_msg("inventory expected to be valid");
 	}
 	diag_free(&d);
-	return inv;
+	return loaded;
 }
 
 /* True when some message of d equals `want` exactly. */
