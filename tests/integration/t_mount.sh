@@ -182,6 +182,18 @@ test_content() {
 	t_check "plain $PLAIN has its MAC" contains "$EXP/$PLAIN.plain" '<mac>c074ad0a0b0c</mac>'
 }
 
+# A bad inventory never mounts: provfs exits 1 and says FILE:LINE:COL.
+bad_inventory_refused() {
+	local bad=$WORK/bad.yaml mnt=$WORK/mnt-bad rc
+	printf 'version: 1\nserver: {url: http://h/p}\ndevices:\n  000b82123456: {model: NOPE}\n' >"$bad"
+	mkdir -p "$mnt"
+	"$PROVFS" "$bad" "$mnt" -f -o "state=$WORK/state-bad" >"$WORK/bad.out" 2>&1 </dev/null
+	rc=$?
+	cat -- "$WORK/bad.out"
+	[ "$rc" -eq 1 ] && grep -qF "$bad:4:25: unknown model 'NOPE'" "$WORK/bad.out" &&
+		! lib_is_mounted "$mnt"
+}
+
 # The mount itself, read directly.
 test_mount_reads() {
 	local n name
@@ -297,6 +309,8 @@ test_shutdown() {
 test_provctl
 test_content
 test_export
+t_check "a bad inventory does not mount (exit 1, FILE:LINE:COL)" bad_inventory_refused
+
 
 if t_check "provfs mounts basic.yaml (listing=generic)" provfs_mount "$INV" "$MNT"; then
 	test_mount_reads

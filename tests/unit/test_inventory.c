@@ -496,6 +496,40 @@ static void test_inventory_empty_directory(void **state)
 	rmdir(dir);
 }
 
+/* The example inventory of SPEC §3, read from the contract itself, is valid. */
+static void test_inventory_spec_example_is_valid(void **state)
+{
+	size_t len;
+	char *spec = (char *)read_vector("../SPEC.md", &len);
+	char *start = strstr(spec, "```yaml\n"), *end;
+	struct inventory *inv;
+	const struct device *dev;
+
+	(void)state;
+	assert_non_null(start);
+	start += strlen("```yaml\n");
+	end = strstr(start, "```");
+	assert_non_null(end);
+	*end = '\0';
+	inv = load_ok(start);
+	assert_int_equal(inv->ndevices, 1);
+	assert_int_equal(inv->nmodels, 3);
+	dev = inventory_find(inv, UINT64_C(0x000b82123456));
+	assert_non_null(dev);
+	assert_string_equal(dev->model->name, "GXP2170");
+	assert_string_equal(dev->level.binary.s, "bootstrap");
+	assert_true(dev->level.config.set);
+	assert_string_equal(dev->level.config.postfix.s, "_cfg002");
+	assert_true(inventory_find_model(inv, "KX-UTG300", 9)->encrypt);
+	assert_int_equal(inventory_find_model(inv, "KX-UTG300", 9)->key_length, 256);
+	assert_int_equal(inventory_find_model(inv, "KX-UTG300", 9)->dialect, DIALECT_UTG_XML);
+	assert_int_equal(inventory_find_model(inv, "KX-HDV130N", 10)->dialect, DIALECT_TEXT);
+	assert_string_equal(inventory_find_model(inv, "GXP2170", 7)->level.firmware.version.s,
+	                    "1.0.11.3");
+	inventory_free(inv);
+	free(spec);
+}
+
 static void test_inventory_missing_file(void **state)
 {
 	struct inventory *inv;
@@ -525,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_directory_merges_files_in_name_order),
 		cmocka_unit_test(test_inventory_directory_device_defined_twice),
 		cmocka_unit_test(test_inventory_empty_directory),
+		cmocka_unit_test(test_inventory_spec_example_is_valid),
 		cmocka_unit_test(test_inventory_missing_file),
 	};
 
