@@ -19,29 +19,19 @@ static int setup(void **state)
 	return 0;
 }
 
-static int entries(const char *path)
+/* Entries of a directory: visible ones, or hidden ones (temporary files). */
+static int count_entries(const char *path, bool hidden_ones)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
 	int n = 0;
 
 	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static int hidden(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
-		     strcmp(e->d_name, "..") != 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		n += (e->d_name[0] == '.') == hidden_ones;
+	}
 	closedir(d);
 	return n;
 }
@@ -63,8 +53,8 @@ static void test_state_creates_private_directory_and_round_trips(void **state)
 	assert_int_equal(b.len, 6);
 	assert_memory_equal(b.data, "second", 6);
 	buf_free(&b);
-	assert_int_equal(entries(dir), 1);
-	assert_int_equal(hidden(dir), 0); /* no temporary file left */
+	assert_int_equal(count_entries(dir, false), 1);
+	assert_int_equal(count_entries(dir, true), 0); /* no temporary file left */
 	buf_init(&b);
 	assert_int_equal(state_read(&st, "missing", &b), -ENOENT);
 	buf_free(&b);
