@@ -1,123 +1,117 @@
 /*
- * files.c - name tables, inode numbers and the render dispatch.
+ * files.c - inode numbers, the render dispatch, firmware sources and the list of names.
  */
 #include "backend/files.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "backend/crypto.h"
-#include "backend/gs_params.h"
-#include "backend/gs_table.h"
-#include "backend/gs_xml.h"
+#include "backend/gs_files.h"
+#include "backend/names.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
+#include "inventory/merge.h"
 
 #define INO_KIND_SHIFT 48
 #define INO_LOW_MASK   ((UINT64_C(1) << INO_KIND_SHIFT) - 1)
 
-/* The names a vendor's phones ask for that carry their MAC: head + 12 hex digits + tail. */
-struct name_rule {
-	enum vendor vendor;
-	const char *head;
-	const char *tail;
-	bool upper; /* letter case of the MAC in the canonical name */
-	enum file_kind kind;
-};
-
-static const struct name_rule device_names[] = {
-	{ VENDOR_GRANDSTREAM, "cfg", ".xml", false, FK_GS_XML },
-};
-
-#define NRULES (sizeof(device_names) / sizeof(device_names[0]))
-
-static const struct name_rule *rule_of(enum file_kind kind)
+static uint64_t kind_bits(enum file_kind kind)
 {
-	for (size_t i = 0; i < NRULES; i++)
-		if (device_names[i].kind == kind)
-			return &device_names[i];
-	return NULL;
+	return (uint64_t)kind << INO_KIND_SHIFT;
 }
 
-/* Whether a device has a file of this kind (vendor and options permitting). */
-static bool device_has(const struct device *dev, const struct name_rule *rule)
+uint64_t file_ino(const struct tree *t, const struct file_ref *ref)
 {
-	return dev->model != NULL && dev->model->vendor == rule->vendor;
+	switch (ref->kind) {
+	case FK_GS_XML:
+	case FK_GS_BIN:
+		return kind_bits(ref->kind) | (ref->dev->mac & INO_LOW_MASK);
+	case FK_GS_MODEL:
+		return t->model_ino[ref->model - t->inv->models];
+	case FK_GS_GENERIC:
+		return kind_bits(ref->kind);
+	case FK_GS_FIRMWARE:
+		return ref->fw->ino;
+	default:
+		return 0;
+	}
 }
 
-static bool match_rule(const struct inventory *inv, const struct name_rule *rule, const char *name,
-                       size_t len, struct file_ref *out)
+int file_from_ino(const struct tree *t, uint64_t ino, struct file_ref *out)
 {
-	size_t hl = strlen(rule->head), tl = strlen(rule->tail);
-	const struct device *dev;
-	uint64_t mac;
-
-	if (len != hl + MAC_STRLEN + tl || memcmp(name, rule->head, hl) != 0 ||
-	    memcmp(name + hl + MAC_STRLEN, rule->tail, tl) != 0)
-		return false;
-	if (!mac_parse_hex12(name + hl, &mac))
-		return false;
-	dev = inventory_find(inv, mac);
-	if (dev == NULL || !device_has(dev, rule))
-		return false;
-	out->kind = rule->kind;
-	out->dev = dev;
-	out->model = dev->model;
-	return true;
-}
-
-int file_resolve(const struct inventory *inv, const char *name, struct file_ref *out)
-{
-	size_t len = strnlen(name, FILE_NAME_MAX + 1);
+	uint64_t kind = ino >> INO_KIND_SHIFT, low = ino & INO_LOW_MASK;
 
 	memset(out, 0, sizeof(*out));
-	if (len > FILE_NAME_MAX)
+	switch (kind) {
+	case FK_GS_XML:
+	case FK_GS_BIN:
+		out->dev = inventory_find(t->inv, low);
+		if (out->dev == NULL || !gs_device_has(t, out->dev, (enum file_kind)kind))
+			return -ENOENT;
+		out->model = out->dev->model;
+		break;
+	case FK_GS_MODEL:
+		for (uint32_t i = 0; i < t->inv->nmodels && out->model == NULL; i++)
+			if (t->model_ino[i] == ino)
+				out->model = &t->inv->models[i];
+		if (out->model == NULL)
+			return -ENOENT;
+		break;
+	case FK_GS_GENERIC:
+		if (!t->inv->has_generic || low != 0)
+			return -ENOENT;
+		break;
+	case FK_GS_FIRMWARE:
+		out->fw = tree_firmware_by_ino(t, ino);
+		if (out->fw == NULL)
+			return -ENOENT;
+		break;
+	default:
 		return -ENOENT;
-	for (size_t i = 0; i < NRULES; i++)
-		if (match_rule(inv, &device_names[i], name, len, out))
-			return 0;
-	return -ENOENT;
-}
-
-uint64_t file_ino(const struct file_ref *ref)
-{
-	uint64_t low = ref->dev != NULL ? ref->dev->mac : 0;
-
-	return ((uint64_t)ref->kind << INO_KIND_SHIFT) | (low & INO_LOW_MASK);
-}
-
-int file_from_ino(const struct inventory *inv, uint64_t ino, struct file_ref *out)
-{
-	uint64_t kind = ino >> INO_KIND_SHIFT;
-	const struct name_rule *rule;
-	const struct device *dev;
-
-	memset(out, 0, sizeof(*out));
-	if (kind == FK_NONE || kind >= FK__COUNT)
-		return -ENOENT;
-	rule = rule_of((enum file_kind)kind);
-	if (rule == NULL)
-		return -ENOENT;
-	dev = inventory_find(inv, ino & INO_LOW_MASK);
-	if (dev == NULL || !device_has(dev, rule))
-		return -ENOENT;
-	out->kind = rule->kind;
-	out->dev = dev;
-	out->model = dev->model;
+	}
+	out->kind = (enum file_kind)kind;
 	return 0;
+}
+
+/* Writes "cfg" + lower-cased model + ".xml". */
+static int model_file_name(const struct model *m, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "cfg%s.xml", m->name);
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	for (int i = 3; i < n - 4; i++)
+		if (buf[i] >= 'A' && buf[i] <= 'Z')
+			buf[i] = (char)(buf[i] - 'A' + 'a');
+	return n;
 }
 
 int file_name(const struct file_ref *ref, char *buf, size_t len)
 {
-	const struct name_rule *rule = rule_of(ref->kind);
 	char mac[MAC_STRLEN + 1];
 	int n;
 
-	if (rule == NULL || ref->dev == NULL)
+	switch (ref->kind) {
+	case FK_GS_XML:
+	case FK_GS_BIN:
+		mac_format(ref->dev->mac, false, mac);
+		n = snprintf(buf, len, "cfg%s%s", mac, ref->kind == FK_GS_XML ? ".xml" : "");
+		break;
+	case FK_GS_MODEL:
+		return model_file_name(ref->model, buf, len);
+	case FK_GS_GENERIC:
+		n = snprintf(buf, len, "cfg.xml");
+		break;
+	case FK_GS_FIRMWARE:
+		n = snprintf(buf, len, "%s", ref->fw->name);
+		break;
+	default:
 		return -ENOENT;
-	mac_format(ref->dev->mac, rule->upper, mac);
-	n = snprintf(buf, len, "%s%s%s", rule->head, mac, rule->tail);
+	}
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return n;
@@ -125,88 +119,158 @@ int file_name(const struct file_ref *ref, char *buf, size_t len)
 
 bool file_names_device(enum file_kind kind)
 {
-	return rule_of(kind) != NULL;
+	return kind == FK_GS_XML || kind == FK_GS_BIN;
 }
 
-/* ---- rendering ----------------------------------------------------------------------------- */
-
-/* Wipes a buffer that held secrets in clear before giving it back. */
-static void buf_free_wiped(struct buf *b)
+bool file_is_passthrough(const struct file_ref *ref)
 {
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->cap);
-	buf_free(b);
+	return ref->kind == FK_GS_FIRMWARE;
 }
 
-/* cfg<mac>.xml, encrypted with P1359 when the device has an XML password. */
-static int render_gs_device_xml(const struct inventory *inv, const struct file_ref *ref, bool plain,
-                                struct buf *out)
-{
-	struct resolved params;
-	const struct rparam *pw;
-	char mac[MAC_STRLEN + 1];
-	struct buf xml;
-	uint8_t salt[CRYPTO_SALT_LEN];
-	int r;
+/* ---- bytes ------------------------------------------------------------------------------- */
 
-	resolved_init(&params);
-	r = gs_resolve_device(inv, ref->dev, &params);
-	if (r < 0)
-		goto out;
-	mac_format(ref->dev->mac, false, mac);
-	pw = resolved_get(&params, "P1359");
-	if (plain || pw == NULL) {
-		render_gs_xml(mac, &params, out);
-		r = buf_status(out);
-		goto out;
-	}
-	buf_init(&xml);
-	render_gs_xml(mac, &params, &xml);
-	r = buf_status(&xml);
-	if (r == 0)
-		r = crypto_derive_salt(pw->value, strlen(pw->value), xml.data, xml.len, salt);
-	if (r == 0)
-		r = crypto_openssl_enc(256, salt, pw->value, strlen(pw->value), xml.data, xml.len,
-		                       out);
-	buf_free_wiped(&xml);
-out:
-	resolved_free(&params);
-	return r;
-}
-
-typedef int (*render_fn)(const struct inventory *, const struct file_ref *, bool, struct buf *);
+typedef int (*render_fn)(const struct tree *, const struct file_ref *, bool, struct buf *);
 
 static const render_fn renderers[FK__COUNT] = {
 	[FK_GS_XML] = render_gs_device_xml,
+	[FK_GS_BIN] = render_gs_binary,
+	[FK_GS_MODEL] = render_gs_generic_xml,
+	[FK_GS_GENERIC] = render_gs_generic_xml,
 };
 
-int file_render(const struct inventory *inv, const struct file_ref *ref, bool plain,
-                struct buf *out)
+int file_render(const struct tree *t, const struct file_ref *ref, bool plain, struct buf *out)
 {
-	if (ref->kind <= FK_NONE || ref->kind >= FK__COUNT || renderers[ref->kind] == NULL)
+	if (ref->kind <= FK_NONE || ref->kind >= FK__COUNT)
 		return -ENOENT;
-	return renderers[ref->kind](inv, ref, plain, out);
+	if (renderers[ref->kind] == NULL)
+		return -EINVAL;
+	return renderers[ref->kind](t, ref, plain, out);
 }
 
-/* ---- listing ------------------------------------------------------------------------------- */
-
-int file_foreach(const struct inventory *inv, bool devices, file_visit_fn fn, void *ctx)
+int file_open_source(const struct file_ref *ref)
 {
-	if (!devices)
-		return 0; /* every file so far names a MAC */
-	for (uint32_t i = 0; i < inv->ndevices; i++) {
-		const struct device *dev = &inv->devices[i];
+	const struct fw_file *fw = ref->fw;
+	struct stat st;
+	int fd;
 
-		for (size_t k = 0; k < NRULES; k++) {
-			struct file_ref ref = { device_names[k].kind, dev, dev->model };
-			int r;
+	if (!file_is_passthrough(ref))
+		return -EINVAL;
+	fd = open(fw->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 
-			if (!device_has(dev, &device_names[k]))
-				continue;
-			r = fn(ctx, &ref);
-			if (r != 0)
-				return r;
+		close(fd);
+		return -e;
+	}
+	/* a replaced or rewritten file would not match the size the phone was told */
+	if (!S_ISREG(st.st_mode) || st.st_dev != fw->real_dev || st.st_ino != fw->real_ino ||
+	    (uint64_t)st.st_size != fw->size || st.st_mtime != fw->real_mtime) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+uint64_t file_source_size(const struct file_ref *ref)
+{
+	return ref->fw != NULL ? ref->fw->size : 0;
+}
+
+/* ---- every name -------------------------------------------------------------------------- */
+
+struct visit {
+	file_visit_fn fn;
+	void *ctx;
+};
+
+/* Visits `name` and, when the pair is not empty, <prefix><name><postfix>. */
+static int visit_wrapped(struct visit *v, const struct file_ref *ref, const char *name,
+                         const char *prefix, const char *postfix)
+{
+	char wrapped[FILE_NAME_MAX + 1];
+	int r = v->fn(v->ctx, ref, name), n;
+
+	if (r != 0 || (prefix[0] == '\0' && postfix[0] == '\0'))
+		return r;
+	n = snprintf(wrapped, sizeof(wrapped), "%s%s%s", prefix, name, postfix);
+	if (n < 0 || (size_t)n >= sizeof(wrapped))
+		return 0; /* cannot be asked for either: names are at most 255 bytes */
+	return v->fn(v->ctx, ref, wrapped);
+}
+
+static const char *str_or_empty(const struct value *v)
+{
+	return v->s != NULL ? v->s : "";
+}
+
+static int visit_device(const struct tree *t, struct visit *v, const struct device *dev)
+{
+	char mac[MAC_STRLEN + 1], name[FILE_NAME_MAX + 1];
+	const struct cfg_names *c;
+	struct effective e;
+	int rank, r = 0;
+
+	if (dev->model == NULL || dev->model->vendor != VENDOR_GRANDSTREAM)
+		return 0;
+	effective_device(&e, t->inv, dev);
+	c = eff_config(&e, &rank);
+	mac_format(dev->mac, false, mac);
+	for (size_t i = 0; i < gs_device_nnames && r == 0; i++) {
+		struct file_ref ref = { gs_device_names[i].kind, dev, dev->model, NULL };
+
+		if (!gs_device_has(t, dev, ref.kind))
+			continue;
+		snprintf(name, sizeof(name), "cfg%s%s", mac, gs_device_names[i].tail);
+		r = visit_wrapped(v, &ref, name, c ? str_or_empty(&c->prefix) : "",
+		                  c ? str_or_empty(&c->postfix) : "");
+	}
+	return r;
+}
+
+/* A generic file, plain and under every prefix/postfix pair devices use. */
+static int visit_generic(const struct tree *t, struct visit *v, const struct file_ref *ref)
+{
+	char name[FILE_NAME_MAX + 1];
+	int r;
+
+	if (file_name(ref, name, sizeof(name)) < 0)
+		return 0;
+	r = v->fn(v->ctx, ref, name);
+	for (uint32_t i = 0; i < t->nwraps && r == 0; i++) {
+		char wrapped[FILE_NAME_MAX + 1];
+		int n = snprintf(wrapped, sizeof(wrapped), "%s%s%s", t->wraps[i].prefix, name,
+		                 t->wraps[i].postfix);
+
+		if (n > 0 && (size_t)n < sizeof(wrapped))
+			r = v->fn(v->ctx, ref, wrapped);
+	}
+	return r;
+}
+
+int file_foreach(const struct tree *t, bool devices, file_visit_fn fn, void *ctx)
+{
+	struct visit v = { fn, ctx };
+	int r = 0;
+
+	if (t->inv->has_generic) {
+		struct file_ref g = { FK_GS_GENERIC, NULL, NULL, NULL };
+
+		r = visit_generic(t, &v, &g);
+		for (uint32_t i = 0; i < t->inv->nmodels && r == 0; i++) {
+			struct file_ref m = { FK_GS_MODEL, NULL, &t->inv->models[i], NULL };
+
+			if (m.model->vendor == VENDOR_GRANDSTREAM)
+				r = visit_generic(t, &v, &m);
 		}
 	}
-	return 0;
+	for (uint32_t i = 0; i < t->nfw && r == 0; i++) {
+		struct file_ref f = { FK_GS_FIRMWARE, NULL, NULL, &t->fw[i] };
+
+		r = fn(ctx, &f, t->fw[i].name);
+	}
+	for (uint32_t i = 0; devices && i < t->inv->ndevices && r == 0; i++)
+		r = visit_device(t, &v, &t->inv->devices[i]);
+	return r;
 }

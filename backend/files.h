@@ -1,11 +1,11 @@
 /*
- * files.h - the tree a mount shows: which names exist, their inode numbers, their bytes.
+ * files.h - the files a tree holds: kinds, inode numbers, bytes, and every name.
  *
- * A name resolves to a file_ref (kind + device or model) through one table per vendor of
- * the names its phones ask for; anything else is -ENOENT. Inode numbers are computed, not
- * stored: kind in the top 16 bits, the MAC (or a hash of the model name) in the low 48, so
- * the same file keeps its inode across generations and the kernel's cache of unchanged
- * files survives a reload.
+ * A name resolves (names.h) to a file_ref: a kind plus the device, model or firmware file
+ * it belongs to. Inode numbers are computed, not stored: the kind in the top 16 bits and
+ * the MAC, or a 48-bit hash of the model or firmware name, in the low 48, so a file keeps
+ * its inode across generations and the kernel's cache of unchanged files survives a reload.
+ * Every name of one file (aliases, prefix/postfix wraps) shares its inode.
  */
 #ifndef PROVFS_FILES_H
 #define PROVFS_FILES_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "backend/buf.h"
+#include "backend/tree.h"
 #include "inventory/model.h"
 
 #define FILE_INO_ROOT 1
@@ -22,39 +23,60 @@
 
 enum file_kind {
 	FK_NONE = 0,
-	FK_GS_XML = 1, /* cfg<mac>.xml: the device's full configuration */
+	FK_GS_XML = 1,      /* cfg<mac>.xml: the device's full configuration */
+	FK_GS_BIN = 2,      /* cfg<mac>, cfg<mac>.bin: legacy binary */
+	FK_GS_MODEL = 3,    /* cfg<model>.xml: generic + model settings */
+	FK_GS_GENERIC = 4,  /* cfg.xml: for phones the inventory does not know */
+	FK_GS_FIRMWARE = 5, /* <prefix><file><postfix>: a real firmware file */
 	FK__COUNT,
 };
 
 struct file_ref {
 	enum file_kind kind;
-	const struct device *dev;  /* files of one device */
-	const struct model *model; /* files of one model */
+	const struct device *dev;  /* device files */
+	const struct model *model; /* device and per-model files */
+	const struct fw_file *fw;  /* firmware */
 };
 
 /* name (one path component, NUL-terminated) -> file. Returns 0 or -ENOENT. */
-int file_resolve(const struct inventory *inv, const char *name, struct file_ref *out);
+int file_resolve(const struct tree *t, const char *name, struct file_ref *out);
 
-uint64_t file_ino(const struct file_ref *ref);
+uint64_t file_ino(const struct tree *t, const struct file_ref *ref);
 
-/* inode -> file in this inventory. Returns 0 or -ENOENT (e.g. the device was removed). */
-int file_from_ino(const struct inventory *inv, uint64_t ino, struct file_ref *out);
+/* inode -> file in this tree. Returns 0 or -ENOENT (e.g. the device was removed). */
+int file_from_ino(const struct tree *t, uint64_t ino, struct file_ref *out);
 
-/* The canonical name (what listings show). Returns its length or -ENAMETOOLONG. */
+/* The canonical name (the first listed one). Returns its length or -ENAMETOOLONG. */
 int file_name(const struct file_ref *ref, char *buf, size_t len);
 
 /* Whether the name carries a MAC: hidden from listings under listing=generic. */
 bool file_names_device(enum file_kind kind);
 
-/*
- * Appends the exact bytes a phone reads (plain: before encryption). Returns 0, -ENOMEM or
- * -EIO. Deterministic: the same inventory always gives the same bytes.
- */
-int file_render(const struct inventory *inv, const struct file_ref *ref, bool plain,
-                struct buf *out);
+/* Firmware is read straight from its real file; everything else is rendered. */
+bool file_is_passthrough(const struct file_ref *ref);
 
-/* Calls fn for every file, device files only when `devices`. Stops at fn's first nonzero. */
-typedef int (*file_visit_fn)(void *ctx, const struct file_ref *ref);
-int file_foreach(const struct inventory *inv, bool devices, file_visit_fn fn, void *ctx);
+/*
+ * Appends the exact bytes a phone reads (plain: before encryption; for the binary, its
+ * URL-encoded body). Returns 0, -ENOMEM or -EIO; -EINVAL for a passthrough file.
+ * Deterministic: the same inventory always gives the same bytes.
+ */
+int file_render(const struct tree *t, const struct file_ref *ref, bool plain, struct buf *out);
+
+/*
+ * Opens a passthrough file's real file. Returns the fd, or -ESTALE when the file is no
+ * longer the one the tree was built with (size, inode or mtime changed), or -errno.
+ */
+int file_open_source(const struct file_ref *ref);
+
+/* Size without rendering: a passthrough file's recorded size. */
+uint64_t file_source_size(const struct file_ref *ref);
+
+/*
+ * Calls fn for every name the tree serves: device files (only when `devices`) with their
+ * aliases and their own prefix/postfix wraps, generic files plain and wrapped with every
+ * prefix/postfix pair in use, firmware. Stops at fn's first nonzero return and returns it.
+ */
+typedef int (*file_visit_fn)(void *ctx, const struct file_ref *ref, const char *name);
+int file_foreach(const struct tree *t, bool devices, file_visit_fn fn, void *ctx);
 
 #endif

@@ -143,6 +143,25 @@ static void add_server(struct resolved *r, const struct effective *e, const stru
 	add_p(r, e, GS_P_CONFIG_PATH, inv->url_path, RANK_FIXED);
 }
 
+/*
+ * Managed firmware is fetched from this tree: P192 is the config path, P232/P233 the
+ * block's prefix/postfix. Newer firmware (GXP16xx/21xx) takes the firmware protocol from
+ * P6767 instead of P212; it gets the same value, at the block's own rank so params can
+ * still override it.
+ */
+static void add_firmware(struct resolved *r, const struct effective *e, const struct inventory *inv)
+{
+	int rank;
+	const struct firmware *fw = eff_firmware(e, &rank);
+
+	if (fw == NULL)
+		return;
+	add_p(r, e, GS_P_FW_PATH, inv->url_path, RANK_FIXED);
+	add_p(r, e, GS_P_FW_PREFIX, fw->prefix.s ? fw->prefix.s : "", RANK_FIXED);
+	add_p(r, e, GS_P_FW_POSTFIX, fw->postfix.s ? fw->postfix.s : "", RANK_FIXED);
+	add_p(r, e, GS_P_FW_PROTOCOL, gs_protocol_value(inv->url_scheme), setting_rank(rank));
+}
+
 int gs_resolve_device(const struct inventory *inv, const struct device *dev, struct resolved *out)
 {
 	struct effective e;
@@ -154,6 +173,7 @@ int gs_resolve_device(const struct inventory *inv, const struct device *dev, str
 	add_raw_params(out, &e, true);
 	add_config_names(out, &e);
 	add_server(out, &e, inv);
+	add_firmware(out, &e, inv);
 	pw = eff_xml_password(&e);
 	if (pw.v != NULL)
 		add_p(out, &e, GS_P_XML_PASSWORD, pw.v->s, RANK_FIXED);
@@ -169,5 +189,6 @@ int gs_resolve_generic(const struct inventory *inv, const struct model *m, struc
 	add_raw_params(out, &e, false);
 	add_config_names(out, &e);
 	add_server(out, &e, inv);
+	add_firmware(out, &e, inv);
 	return resolved_finish(out);
 }

@@ -58,6 +58,7 @@ enum {
 	GS_P_FW_PATH = 192,        /* P192 */
 	GS_P_FW_PREFIX = 232,      /* P232 */
 	GS_P_FW_POSTFIX = 233,     /* P233 */
+	GS_P_FW_PROTOCOL = 6767,   /* P6767: firmware via TFTP/HTTP/... on newer firmware */
 };
 
 /* P212 value of a server.url scheme. */

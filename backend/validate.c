@@ -236,14 +236,3 @@ int backend_validate(const struct inventory *inv, struct diag *d)
 	free(group_use);
 	return diag_count(d) == c.errors_before ? 0 : -EINVAL;
 }
-
-int backend_load(const char *path, struct inventory **out, struct diag *d)
-{
-	return inventory_load_checked(path, NULL, 0, backend_validate, out, d);
-}
-
-int backend_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
-                        struct diag *d)
-{
-	return inventory_load_checked(name, yaml, len, backend_validate, out, d);
-}

@@ -27,14 +27,14 @@ struct cache {
 	pthread_mutex_t locks[STRIPES];
 };
 
-struct cache *cache_new(const struct inventory *inv)
+struct cache *cache_new(const struct tree *t)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 	uint64_t size = 1024;
 
 	if (c == NULL)
 		return NULL;
-	while (size < 2 * (uint64_t)inv->ndevices)
+	while (size < 2 * (uint64_t)t->inv->ndevices)
 		size *= 2;
 	c->buckets = calloc(size, sizeof(*c->buckets));
 	if (c->buckets == NULL) {
@@ -88,14 +88,14 @@ static struct content *find(const struct cache *c, uint64_t b, uint64_t ino)
 	return NULL;
 }
 
-static int render(const struct inventory *inv, const struct file_ref *ref, struct content **out)
+static int render(const struct tree *t, const struct file_ref *ref, struct content **out)
 {
 	struct buf b;
 	struct content *content;
 	int r;
 
 	buf_init(&b);
-	r = file_render(inv, ref, false, &b);
+	r = file_render(t, ref, false, &b);
 	if (r < 0) {
 		buf_free(&b);
 		return r;
@@ -115,10 +115,10 @@ static int render(const struct inventory *inv, const struct file_ref *ref, struc
 	return 0;
 }
 
-int cache_get(struct cache *c, const struct inventory *inv, const struct file_ref *ref,
+int cache_get(struct cache *c, const struct tree *t, const struct file_ref *ref,
               const struct content **out)
 {
-	uint64_t ino = file_ino(ref);
+	uint64_t ino = file_ino(t, ref);
 	uint64_t b = bucket_of(c, ino);
 	pthread_mutex_t *lock = &c->locks[b % STRIPES];
 	struct content *content, *mine;
@@ -132,7 +132,7 @@ int cache_get(struct cache *c, const struct inventory *inv, const struct file_re
 		*out = content;
 		return 0;
 	}
-	r = render(inv, ref, &mine);
+	r = render(t, ref, &mine);
 	if (r < 0)
 		return r;
 	e = malloc(sizeof(*e));

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "backend/files.h"
-#include "inventory/model.h"
+#include "backend/tree.h"
 
 struct content {
 	size_t len;
@@ -22,14 +22,14 @@ struct content {
 
 struct cache;
 
-struct cache *cache_new(const struct inventory *inv);
+struct cache *cache_new(const struct tree *t);
 void cache_free(struct cache *c);
 
 /*
  * The bytes of ref, rendered on first use. The pointer stays valid for the cache's life.
  * Returns 0, -ENOENT, -ENOMEM or -EIO.
  */
-int cache_get(struct cache *c, const struct inventory *inv, const struct file_ref *ref,
+int cache_get(struct cache *c, const struct tree *t, const struct file_ref *ref,
               const struct content **out);
 
 #endif

@@ -10,25 +10,25 @@
 #include <stdlib.h>
 
 #include "fs/cache.h"
-#include "inventory/inventory.h"
+#include "backend/tree.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gen *current;
 
-struct gen *gen_new(struct inventory *inv, uint64_t number)
+struct gen *gen_new(struct tree *tree, uint64_t number)
 {
 	struct gen *g = calloc(1, sizeof(*g));
 
 	if (g == NULL)
 		return NULL;
-	g->cache = cache_new(inv);
+	g->cache = cache_new(tree);
 	if (g->cache == NULL) {
 		free(g);
 		return NULL;
 	}
 	atomic_init(&g->refs, 1);
 	g->number = number;
-	g->inv = inv;
+	g->tree = tree;
 	return g;
 }
 
@@ -51,7 +51,7 @@ void gen_put(struct gen *g)
 	if (atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	cache_free(g->cache);
-	inventory_free(g->inv);
+	tree_free(g->tree);
 	free(g);
 }
 

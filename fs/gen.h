@@ -14,19 +14,19 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "inventory/model.h"
+#include "backend/tree.h"
 
 struct cache;
 
 struct gen {
 	atomic_uint refs;
 	uint64_t number; /* 1, 2, ... in the order generations were built */
-	struct inventory *inv;
+	struct tree *tree;
 	struct cache *cache;
 };
 
-/* A new generation owning inv; one reference, held by the caller. NULL on ENOMEM. */
-struct gen *gen_new(struct inventory *inv, uint64_t number);
+/* A new generation owning the tree; one reference, held by the caller. NULL on ENOMEM. */
+struct gen *gen_new(struct tree *tree, uint64_t number);
 
 /* The current generation with a new reference, or NULL before the first swap. */
 struct gen *gen_acquire(void);

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/validate.h"
+#include "backend/tree.h"
+
 #include "fs/fuse_api.h"
 #include "fs/gen.h"
 #include "fs/log.h"
@@ -91,21 +92,21 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 /* Loads and validates the first generation; prints every problem. */
 static struct gen *first_generation(const char *path)
 {
-	struct inventory *inv;
+	struct tree *t;
 	struct diag d;
 	struct gen *g;
 
 	diag_init(&d);
-	if (backend_load(path, &inv, &d) < 0) {
+	if (tree_load(path, &t, &d) < 0) {
 		diag_print(&d, stderr);
 		fprintf(stderr, "provfs: %s: not mounted: the inventory has errors\n", path);
 		diag_free(&d);
 		return NULL;
 	}
 	diag_free(&d);
-	g = gen_new(inv, 1);
+	g = gen_new(t, 1);
 	if (g == NULL) {
-		inventory_free(inv);
+		tree_free(t);
 		fprintf(stderr, "provfs: out of memory\n");
 	}
 	return g;

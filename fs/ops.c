@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs/cache.h"
 #include "fs/gen.h"
@@ -31,10 +32,12 @@
  */
 #define NEG_TIMEOUT 1.0
 
-/* One open file: the generation and bytes it was opened on. */
+/* One open file: the generation it was opened on, and its bytes or its real file. */
 struct handle {
 	struct gen *gen;
-	const struct content *content;
+	const struct content *content; /* rendered files */
+	int fd;                        /* passthrough files (firmware), else -1 */
+	uint64_t size;
 	uint64_t ino;
 	atomic_size_t bytes; /* bytes delivered */
 };
@@ -50,7 +53,7 @@ static const struct provfs *ctx_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static void fill_file_attr(struct stat *st, uint64_t ino, size_t size, const struct gen *g)
+static void fill_file_attr(struct stat *st, uint64_t ino, uint64_t size, const struct gen *g)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
@@ -59,7 +62,7 @@ static void fill_file_attr(struct stat *st, uint64_t ino, size_t size, const str
 	st->st_size = (off_t)size;
 	st->st_blksize = 4096;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
-	st->st_mtime = st->st_ctime = st->st_atime = g->inv->mtime;
+	st->st_mtime = st->st_ctime = st->st_atime = g->tree->inv->mtime;
 }
 
 static void fill_root_attr(struct stat *st, const struct gen *g)
@@ -69,31 +72,38 @@ static void fill_root_attr(struct stat *st, const struct gen *g)
 	st->st_mode = S_IFDIR | 0555;
 	st->st_nlink = 2;
 	st->st_blksize = 4096;
-	st->st_mtime = st->st_ctime = st->st_atime = g->inv->mtime;
+	st->st_mtime = st->st_ctime = st->st_atime = g->tree->inv->mtime;
 }
 
-/* The bytes of ref in generation g, or NULL with a negative errno in *err. */
-static const struct content *content_of(struct gen *g, const struct file_ref *ref, int *err)
+/*
+ * The exact size of ref in generation g: rendered (and cached) on first use, or the
+ * recorded size of a real file. *content is set for rendered files. Returns 0 or -errno.
+ */
+static int size_of(struct gen *g, const struct file_ref *ref, uint64_t *size,
+                   const struct content **content)
 {
 	const struct content *c = NULL;
+	int r;
 
-	*err = cache_get(g->cache, g->inv, ref, &c);
-	return *err == 0 ? c : NULL;
-}
-
-/* The file behind an inode in generation g, with its bytes; NULL and *err if none. */
-static const struct content *content_of_ino(struct gen *g, uint64_t ino, struct file_ref *ref,
-                                            int *err)
-{
-	*err = file_from_ino(g->inv, ino, ref);
-	return *err == 0 ? content_of(g, ref, err) : NULL;
+	*content = NULL;
+	if (file_is_passthrough(ref)) {
+		*size = file_source_size(ref);
+		return 0;
+	}
+	r = cache_get(g->cache, g->tree, ref, &c);
+	if (r < 0 || c == NULL)
+		return r < 0 ? r : -EIO;
+	*size = c->len;
+	*content = c;
+	return 0;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
+	const struct content *c;
 	struct file_ref ref;
-	const struct content *c = NULL;
+	uint64_t size = 0;
 	struct gen *g;
 	int r;
 
@@ -103,22 +113,22 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	g = gen_acquire();
-	r = file_resolve(g->inv, name, &ref);
+	r = file_resolve(g->tree, name, &ref);
 	if (r == 0)
-		c = content_of(g, &ref, &r);
+		r = size_of(g, &ref, &size, &c);
 	if (r == -ENOENT) {
 		e.ino = 0; /* cached negative entry */
 		e.entry_timeout = NEG_TIMEOUT;
 		fuse_reply_entry(req, &e);
-	} else if (c == NULL) {
+	} else if (r < 0) {
 		log_msg(LOG_ERR, "lookup: cannot render a file of generation %llu: %s",
 		        (unsigned long long)g->number, strerror(-r));
 		fuse_reply_err(req, -r);
 	} else {
-		e.ino = file_ino(&ref);
+		e.ino = file_ino(g->tree, &ref);
 		e.attr_timeout = TIMEOUT;
 		e.entry_timeout = TIMEOUT;
-		fill_file_attr(&e.attr, e.ino, c->len, g);
+		fill_file_attr(&e.attr, e.ino, size, g);
 		fuse_reply_entry(req, &e);
 	}
 	gen_put(g);
@@ -126,8 +136,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	const struct content *c;
 	struct file_ref ref;
-	const struct content *c = NULL;
+	uint64_t size = 0;
 	struct stat st;
 	struct gen *g;
 	int r;
@@ -137,10 +148,11 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (ino == FILE_INO_ROOT) {
 		fill_root_attr(&st, g);
 		fuse_reply_attr(req, &st, TIMEOUT);
-	} else if ((c = content_of_ino(g, ino, &ref, &r)) == NULL) {
+	} else if ((r = file_from_ino(g->tree, ino, &ref)) < 0 ||
+	           (r = size_of(g, &ref, &size, &c)) < 0) {
 		fuse_reply_err(req, -r);
 	} else {
-		fill_file_attr(&st, ino, c->len, g);
+		fill_file_attr(&st, ino, size, g);
 		fuse_reply_attr(req, &st, TIMEOUT);
 	}
 	gen_put(g);
@@ -149,7 +161,6 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct file_ref ref;
-	const struct content *c = NULL;
 	struct handle *h;
 	struct gen *g;
 	int r;
@@ -158,21 +169,31 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	g = gen_acquire();
-	c = content_of_ino(g, ino, &ref, &r);
-	if (c == NULL) {
-		gen_put(g);
-		fuse_reply_err(req, -r);
-		return;
-	}
 	h = calloc(1, sizeof(*h));
 	if (h == NULL) {
-		gen_put(g);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	h->fd = -1;
+	g = gen_acquire();
+	r = file_from_ino(g->tree, ino, &ref);
+	if (r == 0)
+		r = size_of(g, &ref, &h->size, &h->content);
+	if (r == 0 && file_is_passthrough(&ref)) {
+		h->fd = file_open_source(&ref);
+		if (h->fd < 0) {
+			r = h->fd == -ESTALE ? -EIO : h->fd;
+			log_msg(LOG_ERR, "open: firmware %s: %s%s", ref.fw->name, strerror(-h->fd),
+			        h->fd == -ESTALE ? " (the file changed on disk: send SIGHUP)" : "");
+		}
+	}
+	if (r < 0) {
+		gen_put(g);
+		free(h);
+		fuse_reply_err(req, -r);
+		return;
+	}
 	h->gen = g; /* the handle keeps this reference until release */
-	h->content = c;
 	h->ino = ino;
 	atomic_init(&h->bytes, 0);
 	fi->fh = (uint64_t)(uintptr_t)h;
@@ -180,6 +201,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->noflush = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* the open was interrupted: release will not come */
+		if (h->fd >= 0)
+			close(h->fd);
 		gen_put(g);
 		free(h);
 	}
@@ -189,16 +212,26 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
-	size_t len = h->content->len, n;
+	size_t n;
 
 	(void)ino;
-	if (off < 0 || (size_t)off >= len) {
+	if (off < 0 || (uint64_t)off >= h->size) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	n = len - (size_t)off < size ? len - (size_t)off : size;
+	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
 	atomic_fetch_add_explicit(&h->bytes, n, memory_order_relaxed);
-	fuse_reply_buf(req, (const char *)h->content->data + off, n);
+	if (h->content != NULL) {
+		fuse_reply_buf(req, (const char *)h->content->data + off, n);
+	} else {
+		/* straight from the real file: libfuse splices it when it can */
+		struct fuse_bufvec buf = FUSE_BUFVEC_INIT(n);
+
+		buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		buf.buf[0].fd = h->fd;
+		buf.buf[0].pos = off;
+		fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	}
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -206,6 +239,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	if (h->fd >= 0)
+		close(h->fd);
 	gen_put(h->gen);
 	free(h);
 	fuse_reply_err(req, 0);
@@ -215,6 +250,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 struct list_ctx {
 	fuse_req_t req;
+	const struct tree *tree;
 	struct dirlist *dl;
 	size_t cap;
 	int err;
@@ -248,18 +284,16 @@ static int dir_add(struct list_ctx *lc, const char *name, fuse_ino_t ino, mode_t
 	return 0;
 }
 
-static int dir_add_file(void *ctx, const struct file_ref *ref)
+static int dir_add_file(void *ctx, const struct file_ref *ref, const char *name)
 {
-	char name[FILE_NAME_MAX + 1];
+	struct list_ctx *lc = ctx;
 
-	if (file_name(ref, name, sizeof(name)) < 0)
-		return 0;
-	return dir_add(ctx, name, file_ino(ref), S_IFREG);
+	return dir_add(lc, name, file_ino(lc->tree, ref), S_IFREG);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct list_ctx lc = { req, NULL, 0, 0 };
+	struct list_ctx lc = { req, NULL, NULL, 0, 0 };
 	struct gen *g;
 
 	if (ino != FILE_INO_ROOT) {
@@ -272,9 +306,10 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	g = gen_acquire();
+	lc.tree = g->tree;
 	if (dir_add(&lc, ".", FILE_INO_ROOT, S_IFDIR) == 0 &&
 	    dir_add(&lc, "..", FILE_INO_ROOT, S_IFDIR) == 0)
-		file_foreach(g->inv, ctx_of(req)->listing_all, dir_add_file, &lc);
+		file_foreach(g->tree, ctx_of(req)->listing_all, dir_add_file, &lc);
 	gen_put(g);
 	if (lc.err != 0) {
 		free(lc.dl->buf);

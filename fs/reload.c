@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "backend/files.h"
-#include "backend/validate.h"
+#include "backend/tree.h"
+
 #include "fs/gen.h"
 #include "fs/log.h"
 #include "inventory/inventory.h"
@@ -42,42 +43,43 @@ static void on_sighup(int sig)
 
 struct inval_ctx {
 	struct fuse_session *se;
+	const struct tree *tree;
 };
 
-static int invalidate_file(void *ctx, const struct file_ref *ref)
+static int invalidate_file(void *ctx, const struct file_ref *ref, const char *name)
 {
-	struct fuse_session *se = ((struct inval_ctx *)ctx)->se;
-	char name[FILE_NAME_MAX + 1];
-	int n = file_name(ref, name, sizeof(name));
+	struct inval_ctx *ic = ctx;
 
-	if (n > 0)
-		fuse_lowlevel_notify_inval_entry(se, FILE_INO_ROOT, name, (size_t)n);
-	fuse_lowlevel_notify_inval_inode(se, file_ino(ref), 0, 0);
+	fuse_lowlevel_notify_inval_entry(ic->se, FILE_INO_ROOT, name, strlen(name));
+	fuse_lowlevel_notify_inval_inode(ic->se, file_ino(ic->tree, ref), 0, 0);
 	return 0;
 }
 
 static void invalidate(struct fuse_session *se, const struct gen *old, const struct gen *cur)
 {
-	struct inval_ctx ctx = { se };
+	struct inval_ctx ctx = { se, NULL };
 
 	if (se == NULL)
 		return;
-	if (old != NULL)
-		file_foreach(old->inv, true, invalidate_file, &ctx);
-	file_foreach(cur->inv, true, invalidate_file, &ctx);
+	if (old != NULL) {
+		ctx.tree = old->tree;
+		file_foreach(old->tree, true, invalidate_file, &ctx);
+	}
+	ctx.tree = cur->tree;
+	file_foreach(cur->tree, true, invalidate_file, &ctx);
 	/* the directory's attributes (mtime) and listing */
 	fuse_lowlevel_notify_inval_inode(se, FILE_INO_ROOT, 0, 0);
 }
 
 int reload_now(struct provfs *fs)
 {
-	struct inventory *inv;
+	struct tree *t;
 	struct gen *g, *old;
 	struct diag d;
 	int r;
 
 	diag_init(&d);
-	r = backend_load(fs->inventory, &inv, &d);
+	r = tree_load(fs->inventory, &t, &d);
 	if (r < 0) {
 		for (size_t i = 0; i < d.n; i++)
 			log_msg(LOG_ERR, "%s", d.msgs[i]);
@@ -87,9 +89,9 @@ int reload_now(struct provfs *fs)
 		return r;
 	}
 	diag_free(&d);
-	g = gen_new(inv, fs->generation + 1);
+	g = gen_new(t, fs->generation + 1);
 	if (g == NULL) {
-		inventory_free(inv);
+		tree_free(t);
 		log_msg(LOG_ERR, "reload: out of memory: still serving generation %llu",
 		        (unsigned long long)fs->generation);
 		return -ENOMEM;
@@ -98,7 +100,7 @@ int reload_now(struct provfs *fs)
 	old = gen_swap(g);
 	invalidate(fs->se, old, g);
 	log_msg(LOG_INFO, "reloaded %s: generation %llu, %u devices", fs->inventory,
-	        (unsigned long long)g->number, (unsigned)inv->ndevices);
+	        (unsigned long long)g->number, (unsigned)t->inv->ndevices);
 	gen_put(old);
 	return 0;
 }

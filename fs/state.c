@@ -58,8 +58,29 @@ int write_full(int fd, const void *data, size_t n)
 	return 0;
 }
 
-int replace_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                 bool durable)
+int copy_fd(int in, int out)
+{
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = read(in, chunk, sizeof(chunk));
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		r = write_full(out, chunk, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Temporary file, content from one of two sources, mode, optional fsync, rename. */
+static int replace(int dirfd, const char *name, const void *data, size_t len, int srcfd,
+                   mode_t mode, bool durable)
 {
 	char tmp[FILE_NAME_MAX_TMP];
 	int fd, r;
@@ -70,7 +91,7 @@ int replace_file(int dirfd, const char *name, const void *data, size_t len, mode
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_full(fd, data, len);
+	r = srcfd >= 0 ? copy_fd(srcfd, fd) : write_full(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && durable && fsync(fd) < 0)
@@ -84,6 +105,17 @@ int replace_file(int dirfd, const char *name, const void *data, size_t len, mode
 	if (r < 0)
 		unlinkat(dirfd, tmp, 0);
 	return r;
+}
+
+int replace_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                 bool durable)
+{
+	return replace(dirfd, name, data, len, -1, mode, durable);
+}
+
+int replace_file_copy(int dirfd, const char *name, int srcfd, mode_t mode, bool durable)
+{
+	return replace(dirfd, name, NULL, 0, srcfd, mode, durable);
 }
 
 int state_write(const struct state *st, const char *name, const void *data, size_t len)

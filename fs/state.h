@@ -39,6 +39,12 @@ int state_write(const struct state *st, const char *name, const void *data, size
 int replace_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                  bool durable);
 
+/* replace_file() with the content read from srcfd to its end (large files, no copy in memory). */
+int replace_file_copy(int dirfd, const char *name, int srcfd, mode_t mode, bool durable);
+
+/* Copies in to out until in's end. Returns 0 or -errno. */
+int copy_fd(int in, int out);
+
 /* write(2) until all n bytes are written. Returns 0 or -errno. */
 int write_full(int fd, const void *data, size_t n);
 

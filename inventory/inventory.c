@@ -523,7 +523,8 @@ static int finalize(struct builder *b)
 /* ---- entry points ------------------------------------------------------------------------- */
 
 int inventory_load_checked(const char *source, const char *text, size_t len,
-                           inventory_check_fn check, struct inventory **out, struct diag *d)
+                           inventory_check_fn check, void *ctx, struct inventory **out,
+                           struct diag *d)
 {
 	struct inventory *inv = calloc(1, sizeof(*inv));
 	struct builder b;
@@ -549,7 +550,7 @@ int inventory_load_checked(const char *source, const char *text, size_t len,
 	}
 	if (r == 0 && inv->nfiles > 0 && !b.unreadable) {
 		r = finalize(&b);
-		if (r == 0 && check != NULL && check(inv, d) == -ENOMEM)
+		if (r == 0 && check != NULL && check(inv, d, ctx) == -ENOMEM)
 			r = -ENOMEM;
 	}
 	builder_release(&b);
@@ -567,13 +568,13 @@ int inventory_load_checked(const char *source, const char *text, size_t len,
 
 int inventory_load(const char *path, struct inventory **out, struct diag *d)
 {
-	return inventory_load_checked(path, NULL, 0, NULL, out, d);
+	return inventory_load_checked(path, NULL, 0, NULL, NULL, out, d);
 }
 
 int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
                           struct diag *d)
 {
-	return inventory_load_checked(name, yaml, len, NULL, out, d);
+	return inventory_load_checked(name, yaml, len, NULL, NULL, out, d);
 }
 
 void inventory_free(struct inventory *inv)

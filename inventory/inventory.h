@@ -27,11 +27,11 @@ int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct
  * schema problems and the checker's (vendor rules) together. It must cope with the
  * partial records a schema error leaves (unset values, devices without a model).
  */
-typedef int (*inventory_check_fn)(const struct inventory *inv, struct diag *d);
+typedef int (*inventory_check_fn)(const struct inventory *inv, struct diag *d, void *ctx);
 
-/* inventory_load() or, with yaml != NULL, inventory_load_buffer(), plus check. */
+/* inventory_load() or, with yaml != NULL, inventory_load_buffer(), plus check(inv, d, ctx). */
 int inventory_load_checked(const char *path, const char *yaml, size_t len, inventory_check_fn check,
-                           struct inventory **out, struct diag *d);
+                           void *ctx, struct inventory **out, struct diag *d);
 
 void inventory_free(struct inventory *inv);
 

@@ -12,9 +12,8 @@
 
 #include "backend/buf.h"
 #include "backend/files.h"
-#include "backend/validate.h"
+#include "backend/tree.h"
 #include "fs/state.h"
-#include "inventory/inventory.h"
 
 #define EXIT_PROBLEM 1
 #define EXIT_USAGE   2
@@ -33,31 +32,32 @@ static void usage(FILE *out)
 	             "export  write every file into DIR (a static copy of the tree)\n");
 }
 
-/* Loads and validates, printing every problem. */
-static struct inventory *load(const char *path)
+/* Loads and checks, printing every problem. */
+static struct tree *load(const char *path)
 {
-	struct inventory *inv = NULL;
+	struct tree *t = NULL;
 	struct diag d;
 
 	diag_init(&d);
-	if (backend_load(path, &inv, &d) < 0) {
+	if (tree_load(path, &t, &d) < 0) {
 		diag_print(&d, stderr);
 		if (diag_count(&d) == 0)
 			fprintf(stderr, "provctl: %s: cannot load\n", path);
 	}
 	diag_free(&d);
-	return inv;
+	return t;
 }
 
 static int cmd_check(const char *path)
 {
-	struct inventory *inv = load(path);
+	struct tree *t = load(path);
 
-	if (inv == NULL)
+	if (t == NULL)
 		return EXIT_PROBLEM;
-	printf("%s: ok: %u devices, %u models, %u groups\n", path, (unsigned)inv->ndevices,
-	       (unsigned)inv->nmodels, (unsigned)inv->ngroups);
-	inventory_free(inv);
+	printf("%s: ok: %u devices, %u models, %u groups, %u firmware files\n", path,
+	       (unsigned)t->inv->ndevices, (unsigned)t->inv->nmodels, (unsigned)t->inv->ngroups,
+	       (unsigned)t->nfw);
+	tree_free(t);
 	return 0;
 }
 
@@ -67,13 +67,11 @@ struct name_list {
 	int oom;
 };
 
-static int collect_name(void *ctx, const struct file_ref *ref)
+static int collect_name(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct name_list *l = ctx;
-	char name[FILE_NAME_MAX + 1];
 
-	if (file_name(ref, name, sizeof(name)) < 0)
-		return 0;
+	(void)ref;
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 256;
 		char **nn = realloc(l->names, ncap * sizeof(*nn));
@@ -99,13 +97,14 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_names(const struct inventory *inv, struct name_list *l)
+static int list_names(const struct tree *t, struct name_list *l)
 {
 	memset(l, 0, sizeof(*l));
-	file_foreach(inv, true, collect_name, l);
+	file_foreach(t, true, collect_name, l);
 	if (l->oom)
 		return -ENOMEM;
-	qsort(l->names, l->n, sizeof(*l->names), str_cmp);
+	if (l->n > 0)
+		qsort(l->names, l->n, sizeof(*l->names), str_cmp);
 	return 0;
 }
 
@@ -118,91 +117,105 @@ static void free_names(struct name_list *l)
 
 static int cmd_ls(const char *path)
 {
-	struct inventory *inv = load(path);
+	struct tree *t = load(path);
 	struct name_list l;
 
-	if (inv == NULL)
+	if (t == NULL)
 		return EXIT_PROBLEM;
-	if (list_names(inv, &l) < 0) {
+	if (list_names(t, &l) < 0) {
 		fprintf(stderr, "provctl: out of memory\n");
-		inventory_free(inv);
+		tree_free(t);
 		return EXIT_PROBLEM;
 	}
 	for (size_t i = 0; i < l.n; i++)
 		printf("%s\n", l.names[i]);
 	free_names(&l);
-	inventory_free(inv);
+	tree_free(t);
 	return 0;
 }
 
-static int render_name(const struct inventory *inv, const char *name, bool plain, struct buf *out)
+/*
+ * Writes what a phone reading `name` gets to fd: rendered bytes, or the real firmware file
+ * copied through. With dirfd >= 0, the bytes replace dirfd/name instead (export).
+ */
+static int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
 {
 	struct file_ref ref;
-	int r = file_resolve(inv, name, &ref);
+	struct buf out;
+	int r = file_resolve(t, name, &ref);
 
 	if (r < 0)
 		return r;
-	return file_render(inv, &ref, plain, out);
+	if (file_is_passthrough(&ref)) {
+		int src = file_open_source(&ref);
+
+		if (src < 0)
+			return src;
+		r = dirfd >= 0 ? replace_file_copy(dirfd, name, src, 0444, false)
+		               : copy_fd(src, fd);
+		close(src);
+		return r;
+	}
+	buf_init(&out);
+	r = file_render(t, &ref, plain, &out);
+	if (r == 0)
+		r = dirfd >= 0 ? replace_file(dirfd, name, out.data, out.len, 0444, false)
+		               : write_full(fd, out.data, out.len);
+	if (out.data != NULL)
+		explicit_bzero(out.data, out.cap);
+	buf_free(&out);
+	return r;
 }
 
 static int cmd_cat(const char *path, const char *name, bool plain)
 {
-	struct inventory *inv = load(path);
-	struct buf out;
+	struct tree *t = load(path);
 	int r;
 
-	if (inv == NULL)
+	if (t == NULL)
 		return EXIT_PROBLEM;
-	buf_init(&out);
-	r = render_name(inv, name, plain, &out);
-	if (r == 0)
-		r = write_full(STDOUT_FILENO, out.data, out.len);
+	r = emit(t, name, plain, STDOUT_FILENO, -1);
 	if (r == -ENOENT)
 		fprintf(stderr, "provctl: %s: no such file in this inventory\n", name);
+	else if (r == -ESTALE)
+		fprintf(stderr, "provctl: %s: the firmware file changed while reading\n", name);
 	else if (r < 0)
 		fprintf(stderr, "provctl: %s: %s\n", name, strerror(-r));
-	buf_free(&out);
-	inventory_free(inv);
+	tree_free(t);
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
 static int cmd_export(const char *path, const char *dir)
 {
-	struct inventory *inv = load(path);
+	struct tree *t = load(path);
 	struct name_list l;
-	struct buf out;
 	int dirfd, r = 0;
 
-	if (inv == NULL)
+	if (t == NULL)
 		return EXIT_PROBLEM;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(errno));
-		inventory_free(inv);
+		tree_free(t);
 		return EXIT_PROBLEM;
 	}
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || list_names(inv, &l) < 0) {
+	if (dirfd < 0 || list_names(t, &l) < 0) {
 		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(errno));
 		if (dirfd >= 0)
 			close(dirfd);
-		inventory_free(inv);
+		tree_free(t);
 		return EXIT_PROBLEM;
 	}
-	buf_init(&out);
 	for (size_t i = 0; i < l.n && r == 0; i++) {
-		buf_reset(&out);
-		r = render_name(inv, l.names[i], false, &out);
-		if (r == 0)
-			r = replace_file(dirfd, l.names[i], out.data, out.len, 0444, false);
+		r = emit(t, l.names[i], false, -1, dirfd);
 		if (r < 0)
 			fprintf(stderr, "provctl: %s/%s: %s\n", dir, l.names[i], strerror(-r));
 	}
 	if (r == 0)
 		printf("%zu files written to %s\n", l.n, dir);
-	buf_free(&out);
 	free_names(&l);
 	close(dirfd);
-	inventory_free(inv);
+	tree_free(t);
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 

@@ -81,7 +81,7 @@ static const char inventory[] = "version: 1\n"
                                 "    lines: [{user: \"1001\", password: \"pw&<1001>\"}]\n"
                                 "  c0:74:ad:0a:0b:0c: {model: GXP2170}\n";
 
-static void render(const struct inventory *inv, const char *name, bool plain, struct buf *out)
+static void render(const struct tree *inv, const char *name, bool plain, struct buf *out)
 {
 	struct file_ref ref;
 
@@ -110,7 +110,7 @@ static size_t decrypt(const struct buf *enc, const char *pw, uint8_t *out)
 
 static void test_gs_xml_device_file_is_encrypted_with_p1359(void **state)
 {
-	struct inventory *inv = load_ok(inventory);
+	struct tree *inv = load_ok(inventory);
 	struct buf plain, enc, again;
 	uint8_t dec[8192];
 	size_t n;
@@ -137,12 +137,12 @@ static void test_gs_xml_device_file_is_encrypted_with_p1359(void **state)
 	buf_free(&plain);
 	buf_free(&enc);
 	buf_free(&again);
-	inventory_free(inv);
+	tree_free(inv);
 }
 
 static void test_gs_xml_device_without_password_is_plain(void **state)
 {
-	struct inventory *inv = load_ok(inventory);
+	struct tree *inv = load_ok(inventory);
 	struct buf a, b;
 
 	(void)state;
@@ -153,7 +153,7 @@ static void test_gs_xml_device_without_password_is_plain(void **state)
 	assert_memory_equal(a.data, "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n", 40);
 	buf_free(&a);
 	buf_free(&b);
-	inventory_free(inv);
+	tree_free(inv);
 }
 
 int main(void)

@@ -200,12 +200,12 @@ static void test_inventory_bad_table(void **state)
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		struct diag d;
-		struct inventory *inv = load_yaml(c->yaml, &d);
+		struct tree *t = load_yaml(c->yaml, &d);
 		int found = 0;
 
-		if (inv != NULL) {
+		if (t != NULL) {
 			fprintf(stderr, "case '%s': loaded, expected an error\n", c->name);
-			inventory_free(inv);
+			tree_free(t);
 			failed++;
 			continue;
 		}
@@ -298,17 +298,17 @@ static void test_inventory_alias_bomb_is_bounded(void **state)
 
 static void test_inventory_small_aliases_are_fine(void **state)
 {
-	struct inventory *inv = load_ok("version: 1\n"
-	                                "server: {url: http://h/p}\n"
-	                                "groups:\n"
-	                                "  a: {settings: &s {ntp_server: ntp.example.com}}\n"
-	                                "  b: {settings: *s}\n");
+	struct tree *t = load_ok("version: 1\n"
+	                         "server: {url: http://h/p}\n"
+	                         "groups:\n"
+	                         "  a: {settings: &s {ntp_server: ntp.example.com}}\n"
+	                         "  b: {settings: *s}\n");
 
 	(void)state;
-	assert_int_equal(inv->ngroups, 2);
-	assert_string_equal(inv->groups[0].level.settings[SET_NTP_SERVER].s, "ntp.example.com");
-	assert_string_equal(inv->groups[1].level.settings[SET_NTP_SERVER].s, "ntp.example.com");
-	inventory_free(inv);
+	assert_int_equal(t->inv->ngroups, 2);
+	assert_string_equal(t->inv->groups[0].level.settings[SET_NTP_SERVER].s, "ntp.example.com");
+	assert_string_equal(t->inv->groups[1].level.settings[SET_NTP_SERVER].s, "ntp.example.com");
+	tree_free(t);
 }
 
 static void test_inventory_long_value_is_refused(void **state)
@@ -366,10 +366,11 @@ static void test_inventory_file_over_64_mib_is_refused(void **state)
 
 static void test_inventory_valid_shape(void **state)
 {
-	struct inventory *inv = load_ok(H "    groups: [sales]\n"
-	                                  "    xml_password: \"Secr3t!\"\n"
-	                                  "    lines: [{user: \"1001\", password: pw}]\n"
-	                                  "  C0-74-AD-0A-0B-0C: {model: gxp2170}\n");
+	struct tree *t = load_ok(H "    groups: [sales]\n"
+	                           "    xml_password: \"Secr3t!\"\n"
+	                           "    lines: [{user: \"1001\", password: pw}]\n"
+	                           "  C0-74-AD-0A-0B-0C: {model: gxp2170}\n");
+	const struct inventory *inv = t->inv;
 	const struct device *dev;
 
 	(void)state;
@@ -391,7 +392,7 @@ static void test_inventory_valid_shape(void **state)
 	assert_string_equal(dev->level.xml_password.s, "Secr3t!");
 	assert_int_equal(dev->level.nlines, 1);
 	assert_int_equal(dev->level.lines[0].pos.line, 10);
-	inventory_free(inv);
+	tree_free(t);
 }
 
 /* ---- directories --------------------------------------------------------------------------- */
@@ -496,14 +497,20 @@ static void test_inventory_empty_directory(void **state)
 	rmdir(dir);
 }
 
-/* The example inventory of SPEC §3, read from the contract itself, is valid. */
+/*
+ * The example inventory of SPEC §3, read from the contract itself, is valid once its
+ * firmware directory exists (firmware/grandstream/1.0.11.3 next to the file).
+ */
 static void test_inventory_spec_example_is_valid(void **state)
 {
 	size_t len;
 	char *spec = (char *)read_vector("../SPEC.md", &len);
 	char *start = strstr(spec, "```yaml\n"), *end;
-	struct inventory *inv;
+	char dir[] = "/tmp/provfs-spec-XXXXXX", path[256], cmd[600];
+	const struct inventory *inv;
 	const struct device *dev;
+	struct tree *t;
+	struct diag d;
 
 	(void)state;
 	assert_non_null(start);
@@ -511,7 +518,18 @@ static void test_inventory_spec_example_is_valid(void **state)
 	end = strstr(start, "```");
 	assert_non_null(end);
 	*end = '\0';
-	inv = load_ok(start);
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "inventory.yaml", start);
+	snprintf(path, sizeof(path), "%s/firmware/grandstream/1.0.11.3", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", path);
+	assert_int_equal(system(cmd), 0);
+	write_file(path, "gxp2170fw.bin", "firmware");
+	snprintf(path, sizeof(path), "%s/inventory.yaml", dir);
+	diag_init(&d);
+	if (tree_load(path, &t, &d) < 0)
+		diag_print(&d, stderr);
+	assert_int_equal(d.n, 0);
+	inv = t->inv;
 	assert_int_equal(inv->ndevices, 1);
 	assert_int_equal(inv->nmodels, 3);
 	dev = inventory_find(inv, UINT64_C(0x000b82123456));
@@ -524,9 +542,12 @@ static void test_inventory_spec_example_is_valid(void **state)
 	assert_int_equal(inventory_find_model(inv, "KX-UTG300", 9)->key_length, 256);
 	assert_int_equal(inventory_find_model(inv, "KX-UTG300", 9)->dialect, DIALECT_UTG_XML);
 	assert_int_equal(inventory_find_model(inv, "KX-HDV130N", 10)->dialect, DIALECT_TEXT);
-	assert_string_equal(inventory_find_model(inv, "GXP2170", 7)->level.firmware.version.s,
-	                    "1.0.11.3");
-	inventory_free(inv);
+	assert_int_equal(t->nfw, 1);
+	assert_string_equal(t->fw[0].name, "gs_gxp2170fw.bin_1.0.11.3");
+	tree_free(t);
+	diag_free(&d);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 	free(spec);
 }
 

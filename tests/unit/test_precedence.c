@@ -44,19 +44,21 @@ static const char inventory[] =
     "    groups: [g2, g1]\n"
     "    params: {P1362: dev.lang}\n";
 
-static struct inventory *inv;
+static struct tree *tree;
+static const struct inventory *inv;
 
 static int setup(void **state)
 {
 	(void)state;
-	inv = load_ok(inventory);
+	tree = load_ok(inventory);
+	inv = tree->inv;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	inventory_free(inv);
+	tree_free(tree);
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "backend/validate.h"
+#include "backend/tree.h"
 #include "inventory/diag.h"
 #include "inventory/inventory.h"
 
@@ -80,22 +80,22 @@ static inline size_t unhex(const char *hex, uint8_t *out, size_t cap)
 	return n;
 }
 
-/* Loads and validates YAML text as file "inv.yaml"; NULL (and messages in d) on error. */
-static inline struct inventory *load_yaml(const char *yaml, struct diag *d)
+/* Loads and checks YAML text as file "inv.yaml"; NULL (and messages in d) on error. */
+static inline struct tree *load_yaml(const char *yaml, struct diag *d)
 {
-	struct inventory *loaded = NULL;
+	struct tree *loaded = NULL;
 
 	diag_init(d);
-	if (backend_load_buffer("inv.yaml", yaml, strlen(yaml), &loaded, d) < 0)
+	if (tree_load_buffer("inv.yaml", yaml, strlen(yaml), &loaded, d) < 0)
 		return NULL;
 	return loaded;
 }
 
 /* Loads YAML that must be valid; prints the errors and fails otherwise. */
-static inline struct inventory *load_ok(const char *yaml)
+static inline struct tree *load_ok(const char *yaml)
 {
 	struct diag d;
-	struct inventory *loaded = load_yaml(yaml, &d);
+	struct tree *loaded = load_yaml(yaml, &d);
 
 	if (loaded == NULL) {
 		diag_print(&d, stderr);

@@ -1,0 +1,296 @@
+/*
+ * tree.c - load an inventory into a tree and run every check a generation must pass.
+ *
+ * The checks run as the loader's check callback, so a single run reports schema problems
+ * and the rest together: vendor rules (validate.c), firmware directories (firmware.c), the
+ * legacy binary's size limit, and names that would resolve to another file than their own.
+ */
+#include "backend/tree.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/files.h"
+#include "backend/firmware.h"
+#include "backend/gs_binary.h"
+#include "backend/gs_files.h"
+#include "backend/names.h"
+#include "backend/validate.h"
+#include "inventory/inventory.h"
+#include "inventory/mac.h"
+#include "inventory/merge.h"
+#include "inventory/schema.h"
+
+uint64_t tree_hash48(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h & ((UINT64_C(1) << 48) - 1);
+}
+
+static const char *str_or_empty(const struct value *v)
+{
+	return v->s != NULL ? v->s : "";
+}
+
+/* Inode numbers of cfg<model>.xml: a hash of the lower-cased name, unique per tree. */
+static int model_inodes(struct tree *t, const struct inventory *inv, struct diag *d)
+{
+	t->model_ino = arena_alloc(&t->arena, (inv->nmodels ? inv->nmodels : 1) * sizeof(uint64_t));
+	if (t->model_ino == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < inv->nmodels; i++) {
+		char lower[80];
+		size_t n = strlen(inv->models[i].name);
+
+		for (size_t k = 0; k < n && k < sizeof(lower); k++)
+			lower[k] =
+			    (char)(inv->models[i].name[k] >= 'A' && inv->models[i].name[k] <= 'Z'
+			               ? inv->models[i].name[k] + 32
+			               : inv->models[i].name[k]);
+		t->model_ino[i] = ((uint64_t)FK_GS_MODEL << 48) | tree_hash48(lower, n);
+		for (uint32_t j = 0; j < i; j++)
+			if (t->model_ino[j] == t->model_ino[i])
+				inv_error(inv, d, inv->models[i].pos,
+				          "models %s and %s hash to one inode: rename one",
+				          inv->models[j].name, inv->models[i].name);
+	}
+	return 0;
+}
+
+static int wrap_cmp(const void *pa, const void *pb)
+{
+	const struct wrap *a = pa, *b = pb;
+	int c = strcmp(a->prefix, b->prefix);
+
+	return c != 0 ? c : strcmp(a->postfix, b->postfix);
+}
+
+/* The distinct config prefix/postfix pairs Grandstream devices use. */
+static int collect_wraps(struct tree *t, const struct inventory *inv)
+{
+	uint32_t n = 0;
+
+	t->wraps = arena_alloc(&t->arena, (inv->ndevices ? inv->ndevices : 1) * sizeof(*t->wraps));
+	if (t->wraps == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < inv->ndevices; i++) {
+		const struct device *dev = &inv->devices[i];
+		const struct cfg_names *c;
+		struct effective e;
+		int rank;
+
+		if (dev->model == NULL || dev->model->vendor != VENDOR_GRANDSTREAM)
+			continue;
+		effective_device(&e, inv, dev);
+		c = eff_config(&e, &rank);
+		if (c == NULL || (c->prefix.s == NULL && c->postfix.s == NULL) ||
+		    (str_or_empty(&c->prefix)[0] == '\0' && str_or_empty(&c->postfix)[0] == '\0'))
+			continue;
+		t->wraps[n].prefix = str_or_empty(&c->prefix);
+		t->wraps[n].postfix = str_or_empty(&c->postfix);
+		n++;
+	}
+	if (n > 0)
+		qsort(t->wraps, n, sizeof(*t->wraps), wrap_cmp);
+	t->nwraps = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (t->nwraps == 0 || wrap_cmp(&t->wraps[t->nwraps - 1], &t->wraps[i]) != 0)
+			t->wraps[t->nwraps++] = t->wraps[i];
+	return 0;
+}
+
+/* ---- names that must resolve to their own file --------------------------------------------- */
+
+struct clash_ctx {
+	const struct tree *t;
+	struct diag *d;
+};
+
+static struct pos clash_pos(const struct tree *t, const struct file_ref *ref)
+{
+	struct effective e;
+	int rank;
+	const struct cfg_names *c;
+
+	if (ref->dev == NULL)
+		return ref->model != NULL ? ref->model->pos : (struct pos){ 0, 1, 1 };
+	effective_device(&e, t->inv, ref->dev);
+	c = eff_config(&e, &rank);
+	return c != NULL ? c->pos : ref->dev->pos;
+}
+
+static int check_name(void *ctx, const struct file_ref *ref, const char *name)
+{
+	struct clash_ctx *cc = ctx;
+	struct file_ref got;
+
+	if (file_resolve(cc->t, name, &got) == 0 && got.kind == ref->kind && got.dev == ref->dev &&
+	    got.model == ref->model && got.fw == ref->fw)
+		return 0;
+	inv_error(cc->t->inv, cc->d, clash_pos(cc->t, ref),
+	          "with this prefix/postfix, %s would be read as another file", name);
+	return 0;
+}
+
+/* Firmware names must not look like configuration names (with any prefix/postfix). */
+static void check_firmware_names(const struct tree *t, struct diag *d)
+{
+	for (uint32_t i = 0; i < t->nfw; i++) {
+		struct file_ref ref;
+
+		if (gs_resolve_config(t, t->fw[i].name, strlen(t->fw[i].name), &ref) == 0)
+			inv_error(t->inv, d, (struct pos){ 0, 1, 1 },
+			          "firmware name %s is also read as a configuration file name: "
+			          "rename the file or change its prefix/postfix",
+			          t->fw[i].name);
+	}
+}
+
+/* The vendor tool writes only 16 bits of length: 131,070 bytes at most. */
+static int check_binary_sizes(const struct tree *t, struct diag *d)
+{
+	struct buf body;
+	int r = 0;
+
+	buf_init(&body);
+	for (uint32_t i = 0; i < t->inv->ndevices && r == 0; i++) {
+		const struct device *dev = &t->inv->devices[i];
+		struct effective e;
+		struct ranked layout;
+		size_t size;
+		char mac[MAC_STRLEN + 1];
+
+		if (!gs_device_has(t, dev, FK_GS_BIN))
+			continue;
+		buf_reset(&body);
+		r = gs_binary_body_of(t, dev, &body);
+		if (r < 0)
+			break;
+		effective_device(&e, t->inv, dev);
+		layout = eff_binary_layout(&e);
+		size = layout.v != NULL && strcmp(layout.v->s, "plain") == 0
+		           ? gs_binary_plain_size(body.len)
+		           : gs_binary_gapslite_size(body.len);
+		if (size <= GS_BINARY_MAX)
+			continue;
+		mac_format(dev->mac, false, mac);
+		inv_error(
+		    t->inv, d, eff_binary(&e).v->pos,
+		    "device %s: its legacy binary file would be %zu bytes, more than the %d a "
+		    "phone reads (binary: bootstrap carries only what the XML needs)",
+		    mac, size, GS_BINARY_MAX);
+	}
+	if (body.data != NULL)
+		explicit_bzero(body.data, body.cap);
+	buf_free(&body);
+	return r;
+}
+
+static int tree_check(const struct inventory *inv, struct diag *d, void *ctx)
+{
+	struct tree *t = ctx;
+	struct clash_ctx cc = { t, d };
+	int r;
+
+	t->inv = (struct inventory *)inv; /* the tree owns it once loading succeeds */
+	r = backend_validate(inv, d);
+	if (r == -ENOMEM)
+		return r;
+	r = firmware_scan(t, inv, d);
+	if (r == 0)
+		r = model_inodes(t, inv, d);
+	if (r == 0)
+		r = collect_wraps(t, inv);
+	if (r == 0)
+		r = check_binary_sizes(t, d);
+	if (r == 0) {
+		check_firmware_names(t, d);
+		file_foreach(t, true, check_name, &cc);
+	}
+	return r;
+}
+
+static int load(const char *path, const char *yaml, size_t len, struct tree **out, struct diag *d)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+	struct inventory *inv = NULL;
+	int r;
+
+	*out = NULL;
+	if (t == NULL)
+		return -ENOMEM;
+	arena_init(&t->arena);
+	r = inventory_load_checked(path, yaml, len, tree_check, t, &inv, d);
+	if (r < 0) {
+		arena_free(&t->arena);
+		free(t);
+		return r;
+	}
+	t->inv = inv;
+	*out = t;
+	return 0;
+}
+
+int tree_load(const char *path, struct tree **out, struct diag *d)
+{
+	return load(path, NULL, 0, out, d);
+}
+
+int tree_load_buffer(const char *name, const char *yaml, size_t len, struct tree **out,
+                     struct diag *d)
+{
+	return load(name, yaml, len, out, d);
+}
+
+void tree_free(struct tree *t)
+{
+	if (t == NULL)
+		return;
+	inventory_free(t->inv);
+	arena_free(&t->arena);
+	free(t);
+}
+
+const struct fw_file *tree_firmware(const struct tree *t, const char *name, size_t len)
+{
+	uint32_t lo = 0, hi = t->nfw;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(t->fw[mid].name, name, len);
+
+		if (c == 0)
+			c = t->fw[mid].name[len] == '\0' ? 0 : 1;
+		if (c == 0)
+			return &t->fw[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct fw_file *tree_firmware_by_ino(const struct tree *t, uint64_t ino)
+{
+	uint32_t lo = 0, hi = t->nfw;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct fw_file *f = &t->fw[t->fw_by_ino[mid]];
+
+		if (f->ino == ino)
+			return f;
+		if (f->ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

@@ -1,0 +1,66 @@
+/*
+ * tree.h - one generation's tree: the inventory plus what the backend derives from it once.
+ *
+ * Loading runs every check (schema, vendor rules, firmware directories, name clashes) and
+ * reports all problems of a run together; a tree that loads is fit to serve. It also builds
+ * what later lookups need: the firmware files each used version exposes, the inode numbers
+ * of per-model files, and the config prefix/postfix pairs devices use (to list the names
+ * they ask for). Immutable once loaded; freed as a whole.
+ */
+#ifndef PROVFS_TREE_H
+#define PROVFS_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "inventory/arena.h"
+#include "inventory/diag.h"
+#include "inventory/model.h"
+
+/* A firmware file served as <prefix><file><postfix>, read straight from its real path. */
+struct fw_file {
+	const char *name; /* exposed name */
+	const char *path; /* real file */
+	uint64_t size;
+	uint64_t ino;
+	dev_t real_dev; /* identity when scanned: a replaced file is detected at open */
+	ino_t real_ino;
+	time_t real_mtime;
+};
+
+/* A config prefix/postfix pair (P234/P235) some device uses. */
+struct wrap {
+	const char *prefix;
+	const char *postfix;
+};
+
+struct tree {
+	struct inventory *inv;
+	struct arena arena; /* names and paths below */
+	struct fw_file *fw; /* sorted by name */
+	uint32_t nfw;
+	uint32_t *fw_by_ino; /* indexes into fw, sorted by ino */
+	uint64_t *model_ino; /* parallel to inv->models: inode of cfg<model>.xml */
+	struct wrap *wraps;  /* sorted, unique, never both empty */
+	uint32_t nwraps;
+};
+
+/* Loads path (file or directory) and runs every check. Returns 0 and *out, or a negative
+ * errno with every problem in d. */
+int tree_load(const char *path, struct tree **out, struct diag *d);
+
+/* The same from memory (`name` in messages; firmware_dir relative to the working directory). */
+int tree_load_buffer(const char *name, const char *yaml, size_t len, struct tree **out,
+                     struct diag *d);
+
+void tree_free(struct tree *t);
+
+/* The firmware file with this exposed name or inode, or NULL. */
+const struct fw_file *tree_firmware(const struct tree *t, const char *name, size_t len);
+const struct fw_file *tree_firmware_by_ino(const struct tree *t, uint64_t ino);
+
+/* 48-bit FNV-1a of a string (inode low bits of files that carry no MAC). */
+uint64_t tree_hash48(const char *s, size_t len);
+
+#endif
