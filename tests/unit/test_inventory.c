@@ -175,6 +175,28 @@ static const struct bad_case bad_cases[] = {
 	  "version: 1\nserver: {url: http://h/p}\n"
 	  "models: {KX-UTG300: {vendor: panasonic, max_lines: 6, key_length: 200}}\n",
 	  "inv.yaml:3:67: ", "'key_length' must be 128, 192 or 256" },
+	{ "firmware without firmware_dir", H "    firmware: {version: \"1.0\"}\n",
+	  "inv.yaml:8:15: ", "firmware needs 'firmware_dir' at the top level of the inventory" },
+	{ "firmware version directory missing",
+	  H "    firmware: {version: \"1.0\"}\nfirmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ",
+	  "firmware 1.0: cannot open /nonexistent-provfs/grandstream/1.0: No such file or "
+	  "directory" },
+	{ "two firmware versions under one prefix/postfix",
+	  "version: 1\n"
+	  "server: {url: http://h/p}\n"
+	  "firmware_dir: /nonexistent-provfs\n"
+	  "models: {GXP2170: {vendor: grandstream, max_lines: 2, firmware: {version: \"1.0\", "
+	  "prefix: a_}}}\n"
+	  "groups: {g2: {firmware: {version: \"2.0\", prefix: a_}}}\n"
+	  "devices: {000b82000001: {model: GXP2170}, 000b82000002: {model: GXP2170, groups: "
+	  "[g2]}}\n",
+	  "inv.yaml:5:35: ",
+	  "firmware 2.0 uses prefix 'a_' and postfix '' like firmware 1.0 at inv.yaml:4:75: a "
+	  "phone could not tell the versions apart" },
+	{ "a postfix that turns the binary's name into the XML's",
+	  H "    binary: full\n    config: {postfix: .xml}\n", "inv.yaml:9:13: ",
+	  "with this prefix/postfix, cfg000b82123456.xml would be read as another file" },
 	{ "YAML syntax", "version: 1\nserver: {url: http://h/p\n",
 	  "inv.yaml:3:1: ", "YAML syntax error: " },
 	{ "tab indentation", "version: 1\n\tserver: {}\n",
@@ -395,6 +417,40 @@ static void test_inventory_valid_shape(void **state)
 	tree_free(t);
 }
 
+/* The vendor tool writes 16 bits of length: a binary above 131,070 bytes is refused. */
+static void test_inventory_binary_size_limit(void **state)
+{
+	size_t cap = 200000;
+	char *yaml = malloc(cap), *big = malloc(4001);
+	size_t len;
+	struct tree *t;
+	struct diag d;
+
+	(void)state;
+	memset(big, 'a', 4000);
+	big[4000] = '\0';
+	len = (size_t)snprintf(yaml, cap, H "    binary: full\n    params:\n");
+	for (int p = 100; p < 140; p++)
+		len += (size_t)snprintf(yaml + len, cap - len, "      P%d: %s\n", p, big);
+	t = load_yaml(yaml, &d);
+	assert_null(t);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "inv.yaml:8:13: device 000b82123456: its legacy binary "
+	                                  "file would be "));
+	assert_non_null(strstr(d.msgs[0], "more than the 131070 a phone reads"));
+	diag_free(&d);
+	/* bootstrap carries only what the XML needs: the same device fits */
+	len = (size_t)snprintf(yaml, cap, H "    binary: bootstrap\n    params:\n");
+	for (int p = 100; p < 140; p++)
+		len += (size_t)snprintf(yaml + len, cap - len, "      P%d: %s\n", p, big);
+	t = load_yaml(yaml, &d);
+	assert_non_null(t);
+	tree_free(t);
+	diag_free(&d);
+	free(yaml);
+	free(big);
+}
+
 /* ---- directories --------------------------------------------------------------------------- */
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -577,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_duplicate_keys_at_scale),
 		cmocka_unit_test(test_inventory_file_over_64_mib_is_refused),
 		cmocka_unit_test(test_inventory_valid_shape),
+		cmocka_unit_test(test_inventory_binary_size_limit),
 		cmocka_unit_test(test_inventory_directory_merges_files_in_name_order),
 		cmocka_unit_test(test_inventory_directory_device_defined_twice),
 		cmocka_unit_test(test_inventory_empty_directory),
