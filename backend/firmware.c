@@ -132,15 +132,6 @@ static void check_conflicts(const struct inventory *inv, const struct uses *u, s
 	}
 }
 
-static bool name_ok(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 struct fw_list {
 	struct fw_file *v;
 	size_t n, cap;
@@ -230,9 +221,10 @@ static int scan_version(struct tree *t, const struct inventory *inv, const struc
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue; /* subdirectories and dangling links are not firmware */
-		if (!name_ok(names[i]) || strlen(names[i]) + strlen(str_or_empty(&fw->prefix)) +
-		                                  strlen(str_or_empty(&fw->postfix)) >
-		                              FW_NAME_MAX) {
+		if (!name_in_alphabet(names[i], strlen(names[i])) ||
+		    strlen(names[i]) + strlen(str_or_empty(&fw->prefix)) +
+		            strlen(str_or_empty(&fw->postfix)) >
+		        FW_NAME_MAX) {
 			inv_error(
 			    inv, d, fw->version.pos,
 			    "firmware file '%s' in %s cannot be served: names take only "

@@ -66,31 +66,23 @@ static bool in_bootstrap(uint32_t p)
 	       p == GS_P_CONFIG_POSTFIX || p == GS_P_XML_PASSWORD || p == GS_P_ADMIN_PASSWORD;
 }
 
-static bool binary_full(const struct tree *t, const struct device *dev)
+/* Whether the device's binary option (or, with `layout`, binary_layout) is `want`. */
+static bool binary_option_is(const struct tree *t, const struct device *dev, bool layout,
+                             const char *want)
 {
 	struct effective e;
-	struct ranked b;
+	struct ranked o;
 
 	effective_device(&e, t->inv, dev);
-	b = eff_binary(&e);
-	return b.v != NULL && strcmp(b.v->s, "full") == 0;
-}
-
-static bool binary_plain_layout(const struct tree *t, const struct device *dev)
-{
-	struct effective e;
-	struct ranked l;
-
-	effective_device(&e, t->inv, dev);
-	l = eff_binary_layout(&e);
-	return l.v != NULL && strcmp(l.v->s, "plain") == 0;
+	o = layout ? eff_binary_layout(&e) : eff_binary(&e);
+	return o.v != NULL && strcmp(o.v->s, want) == 0;
 }
 
 int gs_binary_body_of(const struct tree *t, const struct device *dev, struct buf *out)
 {
 	struct resolved params;
 	struct gs_pair *pairs;
-	bool full = binary_full(t, dev);
+	bool full = binary_option_is(t, dev, false, "full");
 	int r;
 
 	resolved_init(&params);
@@ -124,7 +116,7 @@ int render_gs_binary(const struct tree *t, const struct file_ref *ref, bool plai
 		return gs_binary_body_of(t, ref->dev, out);
 	buf_init(&body);
 	r = gs_binary_body_of(t, ref->dev, &body);
-	if (r == 0 && binary_plain_layout(t, ref->dev))
+	if (r == 0 && binary_option_is(t, ref->dev, true, "plain"))
 		r = gs_binary_plain(ref->dev->mac, body.data, body.len, out);
 	else if (r == 0)
 		r = gs_binary_gapslite(ref->dev->mac, body.data, body.len,

@@ -22,6 +22,7 @@
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "inventory/merge.h"
+#include "inventory/schema.h"
 
 #define WRAP_MAX 64 /* characters of a prefix or a postfix */
 
@@ -34,18 +35,6 @@ const struct gs_name_rule gs_device_names[] = {
 const size_t gs_device_nnames = sizeof(gs_device_names) / sizeof(gs_device_names[0]);
 
 static const char generic_name[] = "cfg.xml";
-
-bool name_in_alphabet(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 bool gs_device_has(const struct tree *t, const struct device *dev, enum file_kind kind)
 {

@@ -19,9 +19,6 @@ struct gs_name_rule {
 extern const struct gs_name_rule gs_device_names[];
 extern const size_t gs_device_nnames;
 
-/* Whether every byte is one of A-Z a-z 0-9 . _ - (all that provisioning names use). */
-bool name_in_alphabet(const char *s, size_t len);
-
 /* Whether this Grandstream device has a file of this kind (the binary needs binary: on). */
 bool gs_device_has(const struct tree *t, const struct device *dev, enum file_kind kind);
 

@@ -178,7 +178,7 @@ static bool parse_bool(struct builder *b, const struct ynode *n, const char *wha
 	return false;
 }
 
-static bool in_alphabet(const char *s, size_t len)
+bool name_in_alphabet(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
@@ -196,7 +196,7 @@ static bool get_name(struct builder *b, const struct ynode *n, const char *what,
 {
 	if (!get_value(b, n, what, out))
 		return false;
-	if (out->len < min || out->len > MAX_NAME_LEN || !in_alphabet(out->s, out->len)) {
+	if (out->len < min || out->len > MAX_NAME_LEN || !name_in_alphabet(out->s, out->len)) {
 		err(b, n, "'%s' must be %zu to %d characters from %s", what, min, MAX_NAME_LEN,
 		    NAME_ALPHABET);
 		out->s = NULL;

@@ -9,6 +9,9 @@
 #ifndef PROVFS_SCHEMA_H
 #define PROVFS_SCHEMA_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "inventory/diag.h"
 #include "inventory/model.h"
 #include "inventory/ytree.h"
@@ -48,6 +51,12 @@ void builder_release(struct builder *b);
 
 /* Reads one file's tree (root may be NULL for an empty file). Errors go to b->d. */
 void schema_read(struct builder *b, const struct ynode *root);
+
+/*
+ * Whether s[0..len) uses only A-Z a-z 0-9 . _ -: the alphabet of everything that ends up in
+ * a file name a phone asks for (models, prefixes, postfixes, versions, firmware files).
+ */
+bool name_in_alphabet(const char *s, size_t len);
 
 /* Reports an error at p (any file of the inventory). */
 void inv_error(const struct inventory *inv, struct diag *d, struct pos p, const char *fmt, ...)

@@ -850,3 +850,50 @@ _lib_on_signal() {
 trap _lib_on_exit EXIT
 trap '_lib_on_signal INT' INT
 trap '_lib_on_signal TERM' TERM
+
+# --- file checks shared by the test scripts ---------------------------------------------------
+# Each one is a command for t_check: it succeeds or fails and says why on its output.
+# no_secret_in reads the array SECRETS and decrypt the variable PASSWORD of the calling script.
+
+to_file() { # to_file FILE CMD... — CMD's stdout into FILE
+	local f=$1
+	shift
+	"$@" >"$f"
+}
+
+contains() { grep -qF -- "$2" "$1"; }
+
+no_secret_in() { # no_secret_in FILE — a non-empty FILE; names the secret it finds
+	local s rc=0
+	[ -s "$1" ] || {
+		echo "$1 is missing or empty"
+		return 1
+	}
+	for s in "${SECRETS[@]}"; do
+		if grep -qF -- "$s" "$1"; then
+			echo "found secret '$s' in $1"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
+decrypt() { # decrypt IN OUT — as a phone does, and as SPEC §2 says openssl does it
+	openssl enc -d -aes-256-cbc -md md5 -k "$PASSWORD" -in "$1" -out "$2"
+}
+
+size_equals_bytes_read() { # stat's size of a file on the mount = what read() returns
+	local size bytes
+	size=$(stat -c %s -- "$1") || return 1
+	bytes=$(wc -c <"$1") || return 1
+	echo "stat size $size, bytes read $bytes"
+	[ "$size" = "$bytes" ]
+}
+
+stat_field() { # stat_field FORMAT PATH — one stat field, or stat's error (shown in the FAIL line)
+	stat -c "$1" -- "$2" 2>&1
+}
+
+entries() { # entries DIR — the names readdir returns, one a line, byte-sorted
+	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort
+}

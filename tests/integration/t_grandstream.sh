@@ -126,14 +126,6 @@ short() {
 
 # --- small checks used with t_check ----------------------------------------------------------
 
-to_file() { # to_file FILE CMD... — CMD's stdout into FILE
-	local f=$1
-	shift
-	"$@" >"$f"
-}
-
-contains() { grep -qF -- "$2" "$1"; }
-
 same_bytes() { # same_bytes EXPECTED ACTUAL — byte-identical, and EXPECTED is not empty
 	[ -s "$1" ] || {
 		echo "$1 is missing or empty"
@@ -160,25 +152,6 @@ has_param() {
 	return 1
 }
 
-no_secret_in() { # no_secret_in FILE — a non-empty FILE; names the secret it finds
-	local s rc=0
-	[ -s "$1" ] || {
-		echo "$1 is missing or empty"
-		return 1
-	}
-	for s in "${SECRETS[@]}"; do
-		if grep -qF -- "$s" "$1"; then
-			echo "found secret '$s' in $1"
-			rc=1
-		fi
-	done
-	return "$rc"
-}
-
-decrypt() { # decrypt IN OUT — as a phone does, and as SPEC §2 says openssl does it
-	openssl enc -d -aes-256-cbc -md md5 -k "$PASSWORD" -in "$1" -out "$2"
-}
-
 hex_at() { # hex_at FILE OFFSET LENGTH — those bytes as lower-case hex, no spaces
 	xxd -p -s "$2" -l "$3" -- "$1"
 }
@@ -198,18 +171,6 @@ binary_frame_ok() {
 	[ "$sum" -eq 0 ]
 }
 
-size_equals_bytes_read() { # stat's size of a file on the mount = what read() returns
-	local size bytes
-	size=$(stat -c %s -- "$1") || return 1
-	bytes=$(wc -c <"$1") || return 1
-	echo "stat size $size, bytes read $bytes"
-	[ "$size" = "$bytes" ]
-}
-
-stat_field() { # stat_field FORMAT PATH — one stat field, or stat's error (shown in the FAIL line)
-	stat -c "$1" -- "$2" 2>&1
-}
-
 provctl_says_unknown() { # provctl cat NAME: exit 1 and no bytes
 	local rc
 	"$PROVCTL" cat "$INV" "$1" >"$WORK/unknown.out" 2>"$WORK/unknown.err"
@@ -224,10 +185,6 @@ names_a_mac() { # names_a_mac NAME — NAME contains a device MAC, any case
 		[[ ${1,,} == *"$m"* ]] && return 0
 	done
 	return 1
-}
-
-entries() { # entries DIR — the names readdir returns, one a line, byte-sorted
-	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort
 }
 
 lists_no_mac() { # lists_no_mac FILE — no line names a device MAC

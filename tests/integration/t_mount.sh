@@ -28,45 +28,12 @@ MNT_ALL=$WORK/mnt-all
 
 # --- small checks used with t_check ----------------------------------------------------------
 
-to_file() { # to_file FILE CMD... — CMD's stdout into FILE
-	local f=$1
-	shift
-	"$@" >"$f"
-}
-
 starts_with() { # starts_with FILE PREFIX
 	[ "$(head -c "${#2}" -- "$1")" = "$2" ]
 }
 
 not_encrypted() { # a non-empty file without the openssl header
 	[ -s "$1" ] && ! starts_with "$1" Salted__
-}
-
-contains() { # contains FILE STRING — fixed string
-	grep -qF -- "$2" "$1"
-}
-
-no_secret_in() { # no_secret_in FILE — names the secret it finds
-	local s rc=0
-	for s in "${SECRETS[@]}"; do
-		if grep -qF -- "$s" "$1"; then
-			echo "found secret '$s' in $1"
-			rc=1
-		fi
-	done
-	return "$rc"
-}
-
-decrypt() { # decrypt IN OUT — as a phone does, and as SPEC §2 says openssl does it
-	openssl enc -d -aes-256-cbc -md md5 -k "$PASSWORD" -in "$1" -out "$2"
-}
-
-size_equals_bytes_read() { # stat's size of a file on the mount = what read() returns
-	local size bytes
-	size=$(stat -c %s -- "$1") || return 1
-	bytes=$(wc -c <"$1") || return 1
-	echo "stat size $size, bytes read $bytes"
-	[ "$size" = "$bytes" ]
 }
 
 same_twice() { # two reads of FILE give the same bytes
@@ -80,10 +47,6 @@ is_read_only() { # the mount's options start with ro (and do not say rw)
 	[[ ,$opts, == *,ro,* ]]
 }
 
-stat_field() { # stat_field FORMAT PATH — one stat field, or stat's error (shown in the FAIL line)
-	stat -c "$1" -- "$2" 2>&1
-}
-
 lists_no_mac() { # ls of the mount works and shows no name containing a device MAC, any case
 	local listing
 	listing=$(ls -a -- "$1") || return 1
@@ -91,10 +54,6 @@ lists_no_mac() { # ls of the mount works and shows no name containing a device M
 		return 1
 	fi
 	return 0
-}
-
-entries() { # entries DIR — the names readdir returns, one a line, byte-sorted
-	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort
 }
 
 lists_name() { # lists_name DIR NAME — NAME is an entry of DIR
@@ -310,7 +269,6 @@ test_provctl
 test_content
 test_export
 t_check "a bad inventory does not mount (exit 1, FILE:LINE:COL)" bad_inventory_refused
-
 
 if t_check "provfs mounts basic.yaml (listing=generic)" provfs_mount "$INV" "$MNT"; then
 	test_mount_reads
