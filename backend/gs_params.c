@@ -10,35 +10,12 @@
 #include "backend/gs_table.h"
 #include "inventory/merge.h"
 
-/* Values provfs derives to keep the phone on this tree outrank every level. */
-#define RANK_FIXED (2 * LEVELS_MAX + 2)
-
-static int setting_rank(int level)
-{
-	return 2 * level;
-}
-
-static int param_rank(int level)
-{
-	return 2 * level + 1;
-}
-
-static enum level_kind kind_of(const struct effective *e, int rank)
-{
-	int level = rank / 2;
-
-	/* ranks above every level (RANK_FIXED) belong to the device itself */
-	if (level < 0 || level >= e->nlevels || level >= LEVELS_MAX)
-		return LEVEL_DEVICE;
-	return e->kinds[level];
-}
-
 static void add_p(struct resolved *r, const struct effective *e, uint32_t p, const char *value,
                   int rank)
 {
 	char *name = arena_printf(&r->pool, "P%u", (unsigned)p);
 
-	resolved_add(r, name, p, value, rank, gs_is_secret(p), kind_of(e, rank));
+	resolved_add(r, name, p, value, rank, gs_is_secret(p), rank_level_kind(e, rank), false);
 }
 
 static void add_settings(struct resolved *r, const struct effective *e, bool secrets)
@@ -49,7 +26,7 @@ static void add_settings(struct resolved *r, const struct effective *e, bool sec
 
 		if (s.v == NULL || (!secrets && gs_is_secret(row->param)))
 			continue;
-		add_p(r, e, row->param, row->fixed ? row->fixed : s.v->s, setting_rank(s.rank));
+		add_p(r, e, row->param, row->fixed ? row->fixed : s.v->s, rank_setting(s.rank));
 	}
 }
 
@@ -75,7 +52,7 @@ static void add_lines(struct resolved *r, const struct effective *e)
 	for (uint32_t i = 0; i < lv->nlines && i < GS_MAX_ACCOUNTS; i++) {
 		const struct line *ln = &lv->lines[i];
 		unsigned acct = i + 1;
-		int rank = setting_rank(lrank);
+		int rank = rank_setting(lrank);
 
 		add_p(r, e, gs_account_param(acct, GA_ACTIVE), "1", rank);
 		for (int f = 0; f < LF__COUNT; f++) {
@@ -93,10 +70,10 @@ static void add_lines(struct resolved *r, const struct effective *e)
 			      with_port(r, ln->f[LF_SERVER].s, e), rank);
 		else if (sip_server.v != NULL)
 			add_p(r, e, gs_account_param(acct, GA_SERVER),
-			      with_port(r, sip_server.v->s, e), setting_rank(sip_server.rank));
+			      with_port(r, sip_server.v->s, e), rank_setting(sip_server.rank));
 		if (proxy.v != NULL)
 			add_p(r, e, gs_account_param(acct, GA_OUTBOUND), proxy.v->s,
-			      setting_rank(proxy.rank));
+			      rank_setting(proxy.rank));
 	}
 }
 
@@ -121,7 +98,7 @@ static void add_raw_params(struct resolved *r, const struct effective *e, bool s
 			continue;
 		if (!secrets && gs_is_secret(gn.param))
 			continue;
-		add_p(r, e, gn.param, value, param_rank(raw[i].rank));
+		add_p(r, e, gn.param, value, rank_param(raw[i].rank));
 	}
 	free(raw);
 }
@@ -159,7 +136,7 @@ static void add_firmware(struct resolved *r, const struct effective *e, const st
 	add_p(r, e, GS_P_FW_PATH, inv->url_path, RANK_FIXED);
 	add_p(r, e, GS_P_FW_PREFIX, fw->prefix.s ? fw->prefix.s : "", RANK_FIXED);
 	add_p(r, e, GS_P_FW_POSTFIX, fw->postfix.s ? fw->postfix.s : "", RANK_FIXED);
-	add_p(r, e, GS_P_FW_PROTOCOL, gs_protocol_value(inv->url_scheme), setting_rank(rank));
+	add_p(r, e, GS_P_FW_PROTOCOL, gs_protocol_value(inv->url_scheme), rank_setting(rank));
 }
 
 int gs_resolve_device(const struct inventory *inv, const struct device *dev, struct resolved *out)

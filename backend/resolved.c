@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum level_kind rank_level_kind(const struct effective *e, int rank)
+{
+	int level = rank / 2;
+
+	if (level < 0 || level >= e->nlevels || level >= LEVELS_MAX)
+		return LEVEL_DEVICE;
+	return e->kinds[level];
+}
+
 void resolved_init(struct resolved *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -21,7 +30,7 @@ void resolved_free(struct resolved *r)
 }
 
 void resolved_add(struct resolved *r, const char *name, uint32_t key, const char *value, int rank,
-                  bool secret, enum level_kind level)
+                  bool secret, enum level_kind level, bool from_line)
 {
 	if (name == NULL || value == NULL) {
 		r->oom = 1;
@@ -38,7 +47,7 @@ void resolved_add(struct resolved *r, const char *name, uint32_t key, const char
 		r->items = p;
 		r->cap = ncap;
 	}
-	r->items[r->n++] = (struct rparam){ name, key, value, rank, secret, level };
+	r->items[r->n++] = (struct rparam){ name, key, value, rank, secret, from_line, level };
 }
 
 static int rparam_cmp(const void *pa, const void *pb)

@@ -23,6 +23,7 @@ struct rparam {
 	const char *value; /* NUL-terminated */
 	int rank;
 	bool secret;
+	bool from_line;        /* derived from `lines`: specific to the device's accounts */
 	enum level_kind level; /* kind of the level that set it */
 };
 
@@ -34,11 +35,30 @@ struct resolved {
 	int oom;
 };
 
+/*
+ * Ranks: 2 * level for settings, lines and options, 2 * level + 1 for raw params (at one level
+ * params win); values provfs derives to keep the phone on this tree outrank every level.
+ */
+#define RANK_FIXED (2 * LEVELS_MAX + 2)
+
+static inline int rank_setting(int level)
+{
+	return 2 * level;
+}
+
+static inline int rank_param(int level)
+{
+	return 2 * level + 1;
+}
+
+/* The kind of level a rank came from (RANK_FIXED counts as the device's own). */
+enum level_kind rank_level_kind(const struct effective *e, int rank);
+
 void resolved_init(struct resolved *r);
 void resolved_free(struct resolved *r);
 
 void resolved_add(struct resolved *r, const char *name, uint32_t key, const char *value, int rank,
-                  bool secret, enum level_kind level);
+                  bool secret, enum level_kind level, bool from_line);
 
 /* Sorts by (key, name) and keeps the highest rank of each name. Returns 0 or -ENOMEM. */
 int resolved_finish(struct resolved *r);

@@ -27,6 +27,14 @@ void effective_device(struct effective *e, const struct inventory *inv, const st
 	push(e, &dev->level, LEVEL_DEVICE);
 }
 
+void effective_shared(struct effective *e, const struct inventory *inv, const struct model *m)
+{
+	e->nlevels = 0;
+	push(e, &inv->defaults, LEVEL_DEFAULTS);
+	if (m != NULL)
+		push(e, &m->level, LEVEL_MODEL);
+}
+
 void effective_generic(struct effective *e, const struct inventory *inv, const struct model *m)
 {
 	e->nlevels = 0;

@@ -43,6 +43,9 @@ struct ranked_param {
 /* Levels of a known device: defaults, model, groups, device. */
 void effective_device(struct effective *e, const struct inventory *inv, const struct device *dev);
 
+/* Levels shared by many devices: defaults, then the model's level when model != NULL. */
+void effective_shared(struct effective *e, const struct inventory *inv, const struct model *m);
+
 /* Levels of a generic file: generic, then the model's level when model != NULL. */
 void effective_generic(struct effective *e, const struct inventory *inv, const struct model *m);
 

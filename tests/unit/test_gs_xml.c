@@ -14,7 +14,7 @@
 /* A parameter list in a given order, as the vector lists them. */
 static void add(struct resolved *r, const char *name, const char *value)
 {
-	resolved_add(r, name, 0, value, 0, false, LEVEL_DEVICE);
+	resolved_add(r, name, 0, value, 0, false, LEVEL_DEVICE, false);
 }
 
 static void test_gs_xml_reproduces_vector_plain_file(void **state)
