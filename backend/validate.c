@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backend/gs_table.h"
+#include "backend/pa_table.h"
 #include "inventory/inventory.h"
 #include "inventory/schema.h"
 
@@ -170,17 +171,44 @@ static void check_gs_params(struct checker *c, const struct level *lv, bool shar
 	free(seen);
 }
 
+/* A Panasonic param's name in one dialect; the text line it makes must fit 537 bytes. */
+static void check_pa_name(struct checker *c, const struct param *p, enum dialect d)
+{
+	char name[256];
+	const char *why;
+
+	if (pa_dialect_name(p->name, d, name, sizeof(name), &why) < 0) {
+		inv_error(c->inv, c->d, p->name_pos, "'%s' %s", p->name, why);
+		return;
+	}
+	if (d == DIALECT_TEXT && strlen(name) + p->v.len + 5 > PA_LINE_MAX)
+		inv_error(c->inv, c->d, p->v.pos,
+		          "%s: a Panasonic text line holds at most %d bytes with its name", p->name,
+		          PA_LINE_MAX);
+}
+
 static void check_pa_params(struct checker *c, const struct level *lv, unsigned use)
 {
 	const struct param_list *pl = &lv->params[VENDOR_PANASONIC];
-
 	unsigned pa = use & (USE_PA_TEXT | USE_PA_UTG);
 
-	/* params no Panasonic device inherits yet are held to the stricter text rules */
-	if (pa == 0)
-		pa = USE_PA_TEXT;
-	for (uint32_t i = 0; i < pl->n; i++)
-		check_value(c, &pl->items[i].v, pl->items[i].name, pa);
+	for (uint32_t i = 0; i < pl->n; i++) {
+		const struct param *p = &pl->items[i];
+		bool path = strchr(p->name, '/') != NULL;
+		const char *why = pa_reserved_reason(p->name);
+
+		if (why != NULL) {
+			inv_error(c->inv, c->d, p->name_pos, "'%s' cannot be set in params: %s",
+			          p->name, why);
+			continue;
+		}
+		/* params no Panasonic device inherits yet: checked in the form they are written */
+		if ((pa & USE_PA_TEXT) || (pa == 0 && !path))
+			check_pa_name(c, p, DIALECT_TEXT);
+		if ((pa & USE_PA_UTG) || (pa == 0 && path))
+			check_pa_name(c, p, DIALECT_UTG_XML);
+		check_value(c, &p->v, p->name, pa != 0 ? pa : USE_PA_TEXT);
+	}
 }
 
 static void check_level(struct checker *c, const struct level *lv, unsigned use, bool generic)
