@@ -12,6 +12,7 @@
 
 #include "backend/gs_files.h"
 #include "backend/names.h"
+#include "backend/pa_files.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "inventory/merge.h"
@@ -24,20 +25,93 @@ static uint64_t kind_bits(enum file_kind kind)
 	return (uint64_t)kind << INO_KIND_SHIFT;
 }
 
+/* Kinds that belong to one device: the MAC is the inode's low bits. */
+static bool device_kind(enum file_kind kind)
+{
+	switch (kind) {
+	case FK_GS_XML:
+	case FK_GS_BIN:
+	case FK_PA_STD:
+	case FK_PA_STD_ENC:
+	case FK_PA_PRODUCT_ENC:
+	case FK_PA_MASTER_ENC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Kinds that belong to one model: a hash of its name is the inode's low bits. */
+static bool model_kind(enum file_kind kind)
+{
+	return kind == FK_GS_MODEL || kind == FK_PA_PRODUCT || kind == FK_PA_ENTRY;
+}
+
 uint64_t file_ino(const struct tree *t, const struct file_ref *ref)
 {
+	if (ref->kind == FK_GS_FIRMWARE)
+		return ref->fw->ino;
+	if (device_kind(ref->kind))
+		return kind_bits(ref->kind) | (ref->dev->mac & INO_LOW_MASK);
+	if (model_kind(ref->kind))
+		return kind_bits(ref->kind) | t->model_hash[ref->model - t->inv->models];
+	return kind_bits(ref->kind);
+}
+
+/* Whether some Panasonic model without encryption uses this dialect (the master layers). */
+static bool plain_pa_dialect(const struct tree *t, enum dialect d)
+{
+	for (uint32_t i = 0; i < t->inv->nmodels; i++) {
+		const struct model *m = &t->inv->models[i];
+
+		if (m->vendor == VENDOR_PANASONIC && !m->encrypt && m->dialect == d)
+			return true;
+	}
+	return false;
+}
+
+static bool pa_device_has(const struct tree *t, const struct device *dev, enum file_kind kind)
+{
+	struct pa_key k;
+
+	if (dev->model == NULL || dev->model->vendor != VENDOR_PANASONIC)
+		return false;
+	if (kind != FK_PA_STD)
+		return pa_encrypted(dev->model);
+	/* an encrypted model's plain file exists until one reader read it whole */
+	return !pa_encrypted(dev->model) || pa_device_key(t, dev, false, &k) < 0 ||
+	       k.state != KEY_DELIVERED;
+}
+
+bool file_exists(const struct tree *t, const struct file_ref *ref)
+{
+	const struct model *m = ref->model;
+
 	switch (ref->kind) {
 	case FK_GS_XML:
 	case FK_GS_BIN:
-		return kind_bits(ref->kind) | (ref->dev->mac & INO_LOW_MASK);
+		return ref->dev != NULL && gs_device_has(t, ref->dev, ref->kind);
+	case FK_PA_STD:
+	case FK_PA_STD_ENC:
+	case FK_PA_PRODUCT_ENC:
+	case FK_PA_MASTER_ENC:
+		return ref->dev != NULL && pa_device_has(t, ref->dev, ref->kind);
 	case FK_GS_MODEL:
-		return t->model_ino[ref->model - t->inv->models];
+		return m != NULL && t->inv->has_generic && m->vendor == VENDOR_GRANDSTREAM;
 	case FK_GS_GENERIC:
-		return kind_bits(ref->kind);
+		return t->inv->has_generic;
 	case FK_GS_FIRMWARE:
-		return ref->fw->ino;
+		return ref->fw != NULL;
+	case FK_PA_PRODUCT:
+		return m != NULL && m->vendor == VENDOR_PANASONIC && !m->encrypt;
+	case FK_PA_ENTRY:
+		return m != NULL && m->vendor == VENDOR_PANASONIC;
+	case FK_PA_MASTER:
+		return plain_pa_dialect(t, DIALECT_TEXT);
+	case FK_PA_MASTER_UTG:
+		return plain_pa_dialect(t, DIALECT_UTG_XML);
 	default:
-		return 0;
+		return false;
 	}
 }
 
@@ -46,35 +120,24 @@ int file_from_ino(const struct tree *t, uint64_t ino, struct file_ref *out)
 	uint64_t kind = ino >> INO_KIND_SHIFT, low = ino & INO_LOW_MASK;
 
 	memset(out, 0, sizeof(*out));
-	switch (kind) {
-	case FK_GS_XML:
-	case FK_GS_BIN:
+	if (kind == FK_NONE || kind >= FK__COUNT)
+		return -ENOENT;
+	out->kind = (enum file_kind)kind;
+	if (out->kind == FK_GS_FIRMWARE) {
+		out->fw = tree_firmware_by_ino(t, ino);
+	} else if (device_kind(out->kind)) {
 		out->dev = inventory_find(t->inv, low);
-		if (out->dev == NULL || !gs_device_has(t, out->dev, (enum file_kind)kind))
+		if (out->dev == NULL)
 			return -ENOENT;
 		out->model = out->dev->model;
-		break;
-	case FK_GS_MODEL:
+	} else if (model_kind(out->kind)) {
 		for (uint32_t i = 0; i < t->inv->nmodels && out->model == NULL; i++)
-			if (t->model_ino[i] == ino)
+			if (t->model_hash[i] == low)
 				out->model = &t->inv->models[i];
-		if (out->model == NULL)
-			return -ENOENT;
-		break;
-	case FK_GS_GENERIC:
-		if (!t->inv->has_generic || low != 0)
-			return -ENOENT;
-		break;
-	case FK_GS_FIRMWARE:
-		out->fw = tree_firmware_by_ino(t, ino);
-		if (out->fw == NULL)
-			return -ENOENT;
-		break;
-	default:
+	} else if (low != 0) {
 		return -ENOENT;
 	}
-	out->kind = (enum file_kind)kind;
-	return 0;
+	return file_exists(t, out) ? 0 : -ENOENT;
 }
 
 /* Writes "cfg" + lower-cased model + ".xml". */
@@ -109,6 +172,31 @@ int file_name(const struct file_ref *ref, char *buf, size_t len)
 	case FK_GS_FIRMWARE:
 		n = snprintf(buf, len, "%s", ref->fw->name);
 		break;
+	case FK_PA_STD:
+	case FK_PA_STD_ENC:
+		mac_format(ref->dev->mac, true, mac);
+		n = snprintf(buf, len, "Config%s.%s", mac, ref->kind == FK_PA_STD ? "cfg" : "enc");
+		break;
+	case FK_PA_PRODUCT:
+		n = snprintf(buf, len, "Config%s.cfg", ref->model->name);
+		break;
+	case FK_PA_PRODUCT_ENC:
+		mac_format(ref->dev->mac, true, mac);
+		n = snprintf(buf, len, "Config%s-%s.enc", ref->model->name, mac);
+		break;
+	case FK_PA_MASTER:
+		n = snprintf(buf, len, "%s", PA_MASTER_NAME);
+		break;
+	case FK_PA_MASTER_UTG:
+		n = snprintf(buf, len, "%s", PA_MASTER_UTG_NAME);
+		break;
+	case FK_PA_MASTER_ENC:
+		mac_format(ref->dev->mac, true, mac);
+		n = snprintf(buf, len, "ConfigCom-%s.enc", mac);
+		break;
+	case FK_PA_ENTRY:
+		n = snprintf(buf, len, "%s.cfg", ref->model->name);
+		break;
 	default:
 		return -ENOENT;
 	}
@@ -119,7 +207,7 @@ int file_name(const struct file_ref *ref, char *buf, size_t len)
 
 bool file_names_device(enum file_kind kind)
 {
-	return kind == FK_GS_XML || kind == FK_GS_BIN;
+	return device_kind(kind);
 }
 
 bool file_is_passthrough(const struct file_ref *ref)
@@ -132,10 +220,12 @@ bool file_is_passthrough(const struct file_ref *ref)
 typedef int (*render_fn)(const struct tree *, const struct file_ref *, bool, struct buf *);
 
 static const render_fn renderers[FK__COUNT] = {
-	[FK_GS_XML] = render_gs_device_xml,
-	[FK_GS_BIN] = render_gs_binary,
-	[FK_GS_MODEL] = render_gs_generic_xml,
-	[FK_GS_GENERIC] = render_gs_generic_xml,
+	[FK_GS_XML] = render_gs_device_xml,    [FK_GS_BIN] = render_gs_binary,
+	[FK_GS_MODEL] = render_gs_generic_xml, [FK_GS_GENERIC] = render_gs_generic_xml,
+	[FK_PA_STD] = render_pa_file,          [FK_PA_STD_ENC] = render_pa_file,
+	[FK_PA_PRODUCT] = render_pa_file,      [FK_PA_PRODUCT_ENC] = render_pa_file,
+	[FK_PA_MASTER] = render_pa_file,       [FK_PA_MASTER_UTG] = render_pa_file,
+	[FK_PA_MASTER_ENC] = render_pa_file,   [FK_PA_ENTRY] = render_pa_file,
 };
 
 int file_render(const struct tree *t, const struct file_ref *ref, bool plain, struct buf *out)
@@ -205,6 +295,49 @@ static const char *str_or_empty(const struct value *v)
 	return v->s != NULL ? v->s : "";
 }
 
+/* A file with just its canonical name, if it exists. */
+static int visit_plain(const struct tree *t, struct visit *v, const struct file_ref *ref)
+{
+	char name[FILE_NAME_MAX + 1];
+
+	if (!file_exists(t, ref) || file_name(ref, name, sizeof(name)) < 0)
+		return 0;
+	return v->fn(v->ctx, ref, name);
+}
+
+static int visit_pa_device(const struct tree *t, struct visit *v, const struct device *dev)
+{
+	static const enum file_kind kinds[] = { FK_PA_STD, FK_PA_STD_ENC, FK_PA_PRODUCT_ENC,
+		                                FK_PA_MASTER_ENC };
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && r == 0; i++) {
+		struct file_ref ref = { kinds[i], dev, dev->model, NULL };
+
+		r = visit_plain(t, v, &ref);
+	}
+	return r;
+}
+
+static int visit_pa_shared(const struct tree *t, struct visit *v)
+{
+	struct file_ref master = { FK_PA_MASTER, NULL, NULL, NULL };
+	struct file_ref master_utg = { FK_PA_MASTER_UTG, NULL, NULL, NULL };
+	int r = visit_plain(t, v, &master);
+
+	if (r == 0)
+		r = visit_plain(t, v, &master_utg);
+	for (uint32_t i = 0; i < t->inv->nmodels && r == 0; i++) {
+		struct file_ref product = { FK_PA_PRODUCT, NULL, &t->inv->models[i], NULL };
+		struct file_ref entry = { FK_PA_ENTRY, NULL, &t->inv->models[i], NULL };
+
+		r = visit_plain(t, v, &product);
+		if (r == 0)
+			r = visit_plain(t, v, &entry);
+	}
+	return r;
+}
+
 static int visit_device(const struct tree *t, struct visit *v, const struct device *dev)
 {
 	char mac[MAC_STRLEN + 1], name[FILE_NAME_MAX + 1];
@@ -212,6 +345,8 @@ static int visit_device(const struct tree *t, struct visit *v, const struct devi
 	struct effective e;
 	int rank, r = 0;
 
+	if (dev->model != NULL && dev->model->vendor == VENDOR_PANASONIC)
+		return visit_pa_device(t, v, dev);
 	if (dev->model == NULL || dev->model->vendor != VENDOR_GRANDSTREAM)
 		return 0;
 	effective_device(&e, t->inv, dev);
@@ -270,6 +405,8 @@ int file_foreach(const struct tree *t, bool devices, file_visit_fn fn, void *ctx
 
 		r = fn(ctx, &f, t->fw[i].name);
 	}
+	if (r == 0)
+		r = visit_pa_shared(t, &v);
 	for (uint32_t i = 0; devices && i < t->inv->ndevices && r == 0; i++)
 		r = visit_device(t, &v, &t->inv->devices[i]);
 	return r;

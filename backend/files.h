@@ -23,11 +23,19 @@
 
 enum file_kind {
 	FK_NONE = 0,
-	FK_GS_XML = 1,      /* cfg<mac>.xml: the device's full configuration */
-	FK_GS_BIN = 2,      /* cfg<mac>, cfg<mac>.bin: legacy binary */
-	FK_GS_MODEL = 3,    /* cfg<model>.xml: generic + model settings */
-	FK_GS_GENERIC = 4,  /* cfg.xml: for phones the inventory does not know */
-	FK_GS_FIRMWARE = 5, /* <prefix><file><postfix>: a real firmware file */
+	FK_GS_XML = 1,         /* cfg<mac>.xml: the device's full configuration */
+	FK_GS_BIN = 2,         /* cfg<mac>, cfg<mac>.bin: legacy binary */
+	FK_GS_MODEL = 3,       /* cfg<model>.xml: generic + model settings */
+	FK_GS_GENERIC = 4,     /* cfg.xml: for phones the inventory does not know */
+	FK_GS_FIRMWARE = 5,    /* <prefix><file><postfix>: a real firmware file */
+	FK_PA_STD = 6,         /* Config<MAC>.cfg: standard layer (with the key while pending) */
+	FK_PA_STD_ENC = 7,     /* Config<MAC>.enc */
+	FK_PA_PRODUCT = 8,     /* Config<MODEL>.cfg: product layer */
+	FK_PA_PRODUCT_ENC = 9, /* Config<MODEL>-<MAC>.enc */
+	FK_PA_MASTER = 10,     /* ConfigCom.cfg: master layer, text */
+	FK_PA_MASTER_UTG = 11, /* ConfigCom-utg.cfg: master layer, UTG XML */
+	FK_PA_MASTER_ENC = 12, /* ConfigCom-<MAC>.enc */
+	FK_PA_ENTRY = 13,      /* <MODEL>.cfg: the three file paths, for DHCP option 66 */
 	FK__COUNT,
 };
 
@@ -42,6 +50,9 @@ struct file_ref {
 int file_resolve(const struct tree *t, const char *name, struct file_ref *out);
 
 uint64_t file_ino(const struct tree *t, const struct file_ref *ref);
+
+/* Whether the tree serves this file now (a delivered Panasonic key file no longer exists). */
+bool file_exists(const struct tree *t, const struct file_ref *ref);
 
 /* inode -> file in this tree. Returns 0 or -ENOENT (e.g. the device was removed). */
 int file_from_ino(const struct tree *t, uint64_t ino, struct file_ref *out);

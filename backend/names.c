@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend/pa_files.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "inventory/merge.h"
@@ -134,6 +135,93 @@ int gs_resolve_config(const struct tree *t, const char *name, size_t len, struct
 	return -ENOENT;
 }
 
+/* ---- Panasonic: exact names, the MAC in any letter case ------------------------------------ */
+
+static bool ends_with(const char *name, size_t len, const char *tail)
+{
+	size_t tl = strlen(tail);
+
+	return len >= tl && memcmp(name + len - tl, tail, tl) == 0;
+}
+
+/* "Config" + MAC + ".cfg" / ".enc", "ConfigCom-" + MAC + ".enc". */
+static bool pa_device_name(const struct tree *t, const char *name, size_t len, struct file_ref *out)
+{
+	static const struct {
+		const char *head;
+		const char *tail;
+		enum file_kind kind;
+	} rules[] = {
+		{ "Config", ".cfg", FK_PA_STD },
+		{ "Config", ".enc", FK_PA_STD_ENC },
+		{ "ConfigCom-", ".enc", FK_PA_MASTER_ENC },
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		size_t hl = strlen(rules[i].head), tl = strlen(rules[i].tail);
+		uint64_t mac;
+
+		if (len != hl + MAC_STRLEN + tl || memcmp(name, rules[i].head, hl) != 0 ||
+		    !ends_with(name, len, rules[i].tail) || !mac_parse_hex12(name + hl, &mac))
+			continue;
+		out->kind = rules[i].kind;
+		out->dev = inventory_find(t->inv, mac);
+		if (out->dev != NULL) {
+			out->model = out->dev->model;
+			if (file_exists(t, out))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A Panasonic model named exactly s[0..n). */
+static const struct model *pa_model(const struct tree *t, const char *s, size_t n)
+{
+	const struct model *m = inventory_find_model(t->inv, s, n);
+
+	if (m == NULL || m->vendor != VENDOR_PANASONIC || strncmp(m->name, s, n) != 0)
+		return NULL;
+	return m;
+}
+
+/* ConfigCom.cfg, Config<MODEL>.cfg, Config<MODEL>-<MAC>.enc, <MODEL>.cfg. */
+static bool pa_shared_name(const struct tree *t, const char *name, size_t len, struct file_ref *out)
+{
+	static const char head[] = "Config";
+	const size_t hl = sizeof(head) - 1;
+	uint64_t mac;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(name, PA_MASTER_NAME) == 0 || strcmp(name, PA_MASTER_UTG_NAME) == 0) {
+		out->kind = strcmp(name, PA_MASTER_NAME) == 0 ? FK_PA_MASTER : FK_PA_MASTER_UTG;
+		return file_exists(t, out);
+	}
+	/* Config<MODEL>-<MAC>.enc: the device's own copy of its model's layer */
+	if (len > hl + 1 + MAC_STRLEN + 4 && memcmp(name, head, hl) == 0 &&
+	    ends_with(name, len, ".enc") && name[len - 4 - MAC_STRLEN - 1] == '-' &&
+	    mac_parse_hex12(name + len - 4 - MAC_STRLEN, &mac)) {
+		out->kind = FK_PA_PRODUCT_ENC;
+		out->dev = inventory_find(t->inv, mac);
+		out->model = pa_model(t, name + hl, len - hl - 4 - MAC_STRLEN - 1);
+		if (out->dev != NULL && out->model != NULL && out->dev->model == out->model &&
+		    file_exists(t, out))
+			return true;
+		memset(out, 0, sizeof(*out));
+	}
+	if (!ends_with(name, len, ".cfg"))
+		return false;
+	if (len > hl + 4 && memcmp(name, head, hl) == 0) {
+		out->kind = FK_PA_PRODUCT;
+		out->model = pa_model(t, name + hl, len - hl - 4);
+		if (out->model != NULL && file_exists(t, out))
+			return true;
+	}
+	out->kind = FK_PA_ENTRY;
+	out->model = pa_model(t, name, len - 4);
+	return out->model != NULL && file_exists(t, out);
+}
+
 int file_resolve(const struct tree *t, const char *name, struct file_ref *out)
 {
 	size_t len = strnlen(name, FILE_NAME_MAX + 1);
@@ -148,5 +236,7 @@ int file_resolve(const struct tree *t, const char *name, struct file_ref *out)
 		out->fw = fw;
 		return 0;
 	}
+	if (pa_device_name(t, name, len, out) || pa_shared_name(t, name, len, out))
+		return 0;
 	return gs_resolve_config(t, name, len, out);
 }

@@ -16,6 +16,9 @@
 #include "backend/gs_binary.h"
 #include "backend/gs_files.h"
 #include "backend/names.h"
+#include "backend/pa_files.h"
+#include "backend/pa_params.h"
+#include "backend/pa_table.h"
 #include "backend/validate.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
@@ -38,11 +41,12 @@ static const char *str_or_empty(const struct value *v)
 	return v->s != NULL ? v->s : "";
 }
 
-/* Inode numbers of cfg<model>.xml: a hash of the lower-cased name, unique per tree. */
-static int model_inodes(struct tree *t, const struct inventory *inv, struct diag *d)
+/* Low bits of per-model inodes: a hash of the lower-cased name, unique per tree. */
+static int model_hashes(struct tree *t, const struct inventory *inv, struct diag *d)
 {
-	t->model_ino = arena_alloc(&t->arena, (inv->nmodels ? inv->nmodels : 1) * sizeof(uint64_t));
-	if (t->model_ino == NULL)
+	t->model_hash =
+	    arena_alloc(&t->arena, (inv->nmodels ? inv->nmodels : 1) * sizeof(uint64_t));
+	if (t->model_hash == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < inv->nmodels; i++) {
 		char lower[80];
@@ -53,9 +57,9 @@ static int model_inodes(struct tree *t, const struct inventory *inv, struct diag
 			    (char)(inv->models[i].name[k] >= 'A' && inv->models[i].name[k] <= 'Z'
 			               ? inv->models[i].name[k] + 32
 			               : inv->models[i].name[k]);
-		t->model_ino[i] = ((uint64_t)FK_GS_MODEL << 48) | tree_hash48(lower, n);
+		t->model_hash[i] = tree_hash48(lower, n);
 		for (uint32_t j = 0; j < i; j++)
-			if (t->model_ino[j] == t->model_ino[i])
+			if (t->model_hash[j] == t->model_hash[i])
 				inv_error(inv, d, inv->models[i].pos,
 				          "models %s and %s hash to one inode: rename one",
 				          inv->models[j].name, inv->models[i].name);
@@ -192,6 +196,73 @@ static int check_binary_sizes(const struct tree *t, struct diag *d)
 	return r;
 }
 
+/* A UTG path that is both a parameter and a section could not be written as one element. */
+static void check_utg_paths(const struct tree *t, const struct device *dev,
+                            const struct resolved *r, struct diag *d)
+{
+	char mac[MAC_STRLEN + 1];
+
+	for (size_t i = 1; i < r->n; i++) {
+		size_t n = strlen(r->items[i - 1].name);
+
+		if (strncmp(r->items[i - 1].name, r->items[i].name, n) != 0 ||
+		    r->items[i].name[n] != '/')
+			continue;
+		mac_format(dev->mac, false, mac);
+		inv_error(t->inv, d, dev->pos,
+		          "device %s: %s is a parameter and also holds %s: it cannot be both", mac,
+		          r->items[i - 1].name, r->items[i].name);
+	}
+}
+
+/* Text files hold at most 120 KB; UTG paths must nest. */
+static int check_pa_device(const struct tree *t, const struct device *dev, struct buf *out,
+                           struct diag *d)
+{
+	struct file_ref ref = { FK_PA_STD, dev, dev->model, NULL };
+	struct resolved params;
+	int r;
+
+	resolved_init(&params);
+	r = pa_resolve_device(t->inv, dev, NULL, 0, &params);
+	if (r == 0 && dev->model->dialect == DIALECT_UTG_XML)
+		check_utg_paths(t, dev, &params, d);
+	resolved_free(&params);
+	/* encrypted models are UTG XML: no size limit is documented for them */
+	if (r < 0 || dev->model->dialect != DIALECT_TEXT)
+		return r;
+	buf_reset(out);
+	r = file_render(t, &ref, false, out);
+	if (r == 0 && out->len > PA_FILE_MAX) {
+		char mac[MAC_STRLEN + 1];
+
+		mac_format(dev->mac, true, mac);
+		inv_error(t->inv, d, dev->pos,
+		          "device %s: Config%s.cfg would be %zu bytes; Panasonic phones read at "
+		          "most %zu",
+		          mac, mac, out->len, PA_FILE_MAX);
+	}
+	return r;
+}
+
+static int check_pa_files(const struct tree *t, struct diag *d)
+{
+	struct buf out;
+	int r = 0;
+
+	buf_init(&out);
+	for (uint32_t i = 0; i < t->inv->ndevices && r == 0; i++) {
+		const struct device *dev = &t->inv->devices[i];
+
+		if (dev->model != NULL && dev->model->vendor == VENDOR_PANASONIC)
+			r = check_pa_device(t, dev, &out, d);
+	}
+	if (out.data != NULL)
+		explicit_bzero(out.data, out.cap);
+	buf_free(&out);
+	return r;
+}
+
 static int tree_check(const struct inventory *inv, struct diag *d, void *ctx)
 {
 	struct tree *t = ctx;
@@ -204,11 +275,13 @@ static int tree_check(const struct inventory *inv, struct diag *d, void *ctx)
 		return r;
 	r = firmware_scan(t, inv, d);
 	if (r == 0)
-		r = model_inodes(t, inv, d);
+		r = model_hashes(t, inv, d);
 	if (r == 0)
 		r = collect_wraps(t, inv);
 	if (r == 0)
 		r = check_binary_sizes(t, d);
+	if (r == 0)
+		r = check_pa_files(t, d);
 	if (r == 0) {
 		check_firmware_names(t, d);
 		file_foreach(t, true, check_name, &cc);
@@ -216,7 +289,8 @@ static int tree_check(const struct inventory *inv, struct diag *d, void *ctx)
 	return r;
 }
 
-static int load(const char *path, const char *yaml, size_t len, struct tree **out, struct diag *d)
+static int load(const char *path, const char *yaml, size_t len, const struct key_source *keys,
+                struct tree **out, struct diag *d)
 {
 	struct tree *t = calloc(1, sizeof(*t));
 	struct inventory *inv = NULL;
@@ -225,6 +299,8 @@ static int load(const char *path, const char *yaml, size_t len, struct tree **ou
 	*out = NULL;
 	if (t == NULL)
 		return -ENOMEM;
+	atomic_init(&t->refs, 1);
+	t->keys = keys;
 	arena_init(&t->arena);
 	r = inventory_load_checked(path, yaml, len, tree_check, t, &inv, d);
 	if (r < 0) {
@@ -237,20 +313,26 @@ static int load(const char *path, const char *yaml, size_t len, struct tree **ou
 	return 0;
 }
 
-int tree_load(const char *path, struct tree **out, struct diag *d)
+int tree_load(const char *path, const struct key_source *keys, struct tree **out, struct diag *d)
 {
-	return load(path, NULL, 0, out, d);
+	return load(path, NULL, 0, keys, out, d);
 }
 
-int tree_load_buffer(const char *name, const char *yaml, size_t len, struct tree **out,
-                     struct diag *d)
+int tree_load_buffer(const char *name, const char *yaml, size_t len, const struct key_source *keys,
+                     struct tree **out, struct diag *d)
 {
-	return load(name, yaml, len, out, d);
+	return load(name, yaml, len, keys, out, d);
+}
+
+struct tree *tree_ref(struct tree *t)
+{
+	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+	return t;
 }
 
 void tree_free(struct tree *t)
 {
-	if (t == NULL)
+	if (t == NULL || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	inventory_free(t->inv);
 	arena_free(&t->arena);

@@ -10,6 +10,7 @@
 #ifndef PROVFS_TREE_H
 #define PROVFS_TREE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,25 +36,36 @@ struct wrap {
 	const char *postfix;
 };
 
+struct key_source;
+
 struct tree {
+	atomic_uint refs;
 	struct inventory *inv;
-	struct arena arena; /* names and paths below */
-	struct fw_file *fw; /* sorted by name */
+	const struct key_source *keys; /* Panasonic keys; NULL: none (encrypted files fail) */
+	struct arena arena;            /* names and paths below */
+	struct fw_file *fw;            /* sorted by name */
 	uint32_t nfw;
-	uint32_t *fw_by_ino; /* indexes into fw, sorted by ino */
-	uint64_t *model_ino; /* parallel to inv->models: inode of cfg<model>.xml */
-	struct wrap *wraps;  /* sorted, unique, never both empty */
+	uint32_t *fw_by_ino;  /* indexes into fw, sorted by ino */
+	uint64_t *model_hash; /* parallel to inv->models: low 48 bits of per-model inodes */
+	struct wrap *wraps;   /* sorted, unique, never both empty */
 	uint32_t nwraps;
 };
 
-/* Loads path (file or directory) and runs every check. Returns 0 and *out, or a negative
- * errno with every problem in d. */
-int tree_load(const char *path, struct tree **out, struct diag *d);
+/*
+ * Loads path (file or directory) and runs every check. keys (may be NULL) gives Panasonic
+ * devices their keys. Returns 0 and *out (one reference), or a negative errno with every
+ * problem in d.
+ */
+int tree_load(const char *path, const struct key_source *keys, struct tree **out, struct diag *d);
 
 /* The same from memory (`name` in messages; firmware_dir relative to the working directory). */
-int tree_load_buffer(const char *name, const char *yaml, size_t len, struct tree **out,
-                     struct diag *d);
+int tree_load_buffer(const char *name, const char *yaml, size_t len, const struct key_source *keys,
+                     struct tree **out, struct diag *d);
 
+/* Another reference (a new generation can serve the same tree). */
+struct tree *tree_ref(struct tree *t);
+
+/* Drops a reference; the last one frees the tree. */
 void tree_free(struct tree *t);
 
 /* The firmware file with this exposed name or inode, or NULL. */

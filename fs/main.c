@@ -21,6 +21,7 @@
 #include "fs/log.h"
 #include "fs/ops.h"
 #include "fs/reload.h"
+#include "fs/keys.h"
 #include "fs/state.h"
 #include "inventory/inventory.h"
 
@@ -90,14 +91,14 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 }
 
 /* Loads and validates the first generation; prints every problem. */
-static struct gen *first_generation(const char *path)
+static struct gen *first_generation(const char *path, struct keystore *keys)
 {
 	struct tree *t;
 	struct diag d;
 	struct gen *g;
 
 	diag_init(&d);
-	if (tree_load(path, &t, &d) < 0) {
+	if (tree_load(path, keystore_source(keys), &t, &d) < 0) {
 		diag_print(&d, stderr);
 		fprintf(stderr, "provfs: %s: not mounted: the inventory has errors\n", path);
 		diag_free(&d);
@@ -110,6 +111,20 @@ static struct gen *first_generation(const char *path)
 		fprintf(stderr, "provfs: out of memory\n");
 	}
 	return g;
+}
+
+/*
+ * STATE/provfs.pid: how `provctl rekey` finds the daemon to tell it (SIGHUP) that keys
+ * changed. One mount per state directory.
+ */
+static void write_pid(const struct provfs *fs)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+
+	if (replace_file(fs->state.dirfd, PID_FILE, text, (size_t)n, 0644, false) < 0)
+		log_msg(LOG_WARNING, "cannot write %s/%s: provctl rekey cannot signal this daemon",
+		        fs->state.path, PID_FILE);
 }
 
 static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct provfs *fs)
@@ -128,6 +143,7 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 	fuse_daemonize(cl->foreground);
 	/* threads only after daemonizing: fork keeps just the calling thread */
 	fs->se = se;
+	write_pid(fs);
 	r = reload_start(fs);
 	if (r < 0) {
 		log_msg(LOG_ERR, "cannot start the reloader: %s", strerror(-r));
@@ -150,6 +166,7 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 	}
 	log_msg(LOG_INFO, "unmounting %s", cl->mountpoint);
 	reload_stop(fs);
+	unlinkat(fs->state.dirfd, PID_FILE, 0);
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
@@ -210,7 +227,12 @@ int main(int argc, char **argv)
 		        o.state ? o.state : STATE_DEFAULT_DIR, strerror(-err));
 		goto out;
 	}
-	g = first_generation(fs.inventory);
+	err = keystore_open(&fs.state, &fs.keys);
+	if (err < 0) {
+		fprintf(stderr, "provfs: keys in %s: %s\n", fs.state.path, strerror(-err));
+		goto out;
+	}
+	g = first_generation(fs.inventory, fs.keys);
 	if (g == NULL)
 		goto out;
 	gen_put(gen_swap(g));
@@ -221,6 +243,7 @@ int main(int argc, char **argv)
 	r = run(&args, &cl, &fs);
 	gen_put(gen_swap(NULL));
 out:
+	keystore_free(fs.keys);
 	state_close(&fs.state);
 	free(cl.mountpoint);
 	free(o.inventory);

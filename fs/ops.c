@@ -19,9 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/pa_files.h"
 #include "fs/cache.h"
 #include "fs/gen.h"
 #include "fs/log.h"
+#include "fs/reload.h"
+#include "inventory/mac.h"
 
 #define TIMEOUT 86400.0 /* entries and attributes: changes are pushed by invalidation */
 /*
@@ -40,6 +43,9 @@ struct handle {
 	uint64_t size;
 	uint64_t ino;
 	atomic_size_t bytes; /* bytes delivered */
+	uint64_t key_mac;    /* a Panasonic plain key file: delivered when read whole */
+	bool key_file;
+	atomic_uint_fast64_t covered; /* bytes read contiguously from offset 0 */
 };
 
 /* A directory listing, snapshotted at opendir. */
@@ -196,9 +202,21 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->gen = g; /* the handle keeps this reference until release */
 	h->ino = ino;
 	atomic_init(&h->bytes, 0);
+	atomic_init(&h->covered, 0);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
+	if (ref.kind == FK_PA_STD && pa_encrypted(ref.model)) {
+		/*
+		 * "Read to its end" must mean what this reader read: kernel readahead would
+		 * fetch the whole small file on the first short read. Direct I/O makes every
+		 * read of the reader one READ here, and nothing of the key stays cached.
+		 */
+		h->key_file = true;
+		h->key_mac = ref.dev->mac;
+		fi->direct_io = 1;
+		fi->keep_cache = 0;
+	}
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* the open was interrupted: release will not come */
 		if (h->fd >= 0)
@@ -206,6 +224,16 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		gen_put(g);
 		free(h);
 	}
+}
+
+/* Extends the contiguous prefix read from offset 0 (reads of one handle may interleave). */
+static void cover(struct handle *h, uint64_t off, size_t n)
+{
+	uint_fast64_t cur = atomic_load(&h->covered);
+
+	while (off <= cur && off + n > cur &&
+	       !atomic_compare_exchange_weak(&h->covered, &cur, off + n))
+		;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -221,6 +249,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
 	atomic_fetch_add_explicit(&h->bytes, n, memory_order_relaxed);
+	if (h->key_file)
+		cover(h, (uint64_t)off, n);
 	if (h->content != NULL) {
 		fuse_reply_buf(req, (const char *)h->content->data + off, n);
 	} else {
@@ -234,11 +264,39 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 }
 
+/*
+ * A plain key file read whole by this reader: the key counts as delivered. The state is
+ * on disk before the release returns; only then may the phone ask for the .enc files.
+ */
+static void deliver_key(fuse_req_t req, const struct handle *h)
+{
+	struct provfs *fs = fuse_req_userdata(req);
+	char mac[MAC_STRLEN + 1];
+	int r;
+
+	mac_format(h->key_mac, false, mac);
+	if (atomic_load(&h->covered) < h->size) {
+		log_msg(LOG_INFO, "key file of %s read %llu of %llu bytes: not delivered", mac,
+		        (unsigned long long)atomic_load(&h->covered), (unsigned long long)h->size);
+		return;
+	}
+	r = keystore_deliver(fs->keys, h->key_mac);
+	if (r < 0) {
+		log_msg(LOG_ERR, "key of %s: cannot record its delivery: %s", mac, strerror(-r));
+		return;
+	}
+	log_msg(LOG_INFO, "key of %s delivered: only its .enc files are served now", mac);
+	if (reload_key_delivered(fs, h->key_mac) < 0)
+		log_msg(LOG_WARNING, "key of %s: the kernel may list its plain file a while", mac);
+}
+
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	if (h->key_file)
+		deliver_key(req, h);
 	if (h->fd >= 0)
 		close(h->fd);
 	gen_put(h->gen);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fs/fuse_api.h"
+#include "fs/keys.h"
 #include "fs/state.h"
 
 /*
@@ -19,6 +20,7 @@ struct provfs {
 	const char *inventory; /* absolute path */
 	bool listing_all;      /* listing=all: readdir shows device files too */
 	struct state state;
+	struct keystore *keys; /* Panasonic keys in the state directory */
 	struct fuse_session *se;
 	uint64_t generation; /* number of the current generation */
 	int wake[2];         /* self-pipe: SIGHUP and shutdown wake the reloader */

@@ -1,9 +1,10 @@
 /*
  * reload.c - SIGHUP -> self-pipe -> reloader thread -> new generation + invalidation.
  *
- * Invalidation runs on this thread, never inside a request handler, as libfuse requires
- * for the notify calls. It covers every file name of the old and the new generation; an
- * -ENOENT from the kernel only means it had nothing cached for that name.
+ * The pipe carries fixed 9-byte records (a type byte, then a MAC for delivery records);
+ * writes that small are atomic and reads ask for a multiple of 9 bytes, so records never
+ * split. Notify calls run on this thread only, never inside a request handler, as libfuse
+ * requires; an -ENOENT from the kernel only means it had nothing cached for that name.
  */
 #include "fs/reload.h"
 
@@ -16,26 +17,37 @@
 
 #include "backend/files.h"
 #include "backend/tree.h"
-
 #include "fs/gen.h"
+#include "fs/keys.h"
 #include "fs/log.h"
 #include "inventory/inventory.h"
 
 enum {
 	WAKE_RELOAD = 'r',
 	WAKE_QUIT = 'q',
+	WAKE_DELIVERED = 'd', /* a device's plain key file is gone: forget its name */
 };
+
+#define RECORD 9
 
 /* The write end for the signal handler: a handler can reach nothing else. */
 static volatile sig_atomic_t wake_fd = -1;
 
+static void record(unsigned char rec[RECORD], char type, uint64_t mac)
+{
+	rec[0] = (unsigned char)type;
+	for (int i = 0; i < 8; i++)
+		rec[1 + i] = (unsigned char)(mac >> (56 - 8 * i));
+}
+
 static void on_sighup(int sig)
 {
-	char c = WAKE_RELOAD;
+	unsigned char rec[RECORD];
 	int saved = errno;
 
 	(void)sig;
-	if (wake_fd >= 0 && write(wake_fd, &c, 1) < 0) {
+	record(rec, WAKE_RELOAD, 0);
+	if (wake_fd >= 0 && write(wake_fd, rec, RECORD) < 0) {
 		/* the pipe is full: a reload is already pending */
 	}
 	errno = saved;
@@ -71,25 +83,10 @@ static void invalidate(struct fuse_session *se, const struct gen *old, const str
 	fuse_lowlevel_notify_inval_inode(se, FILE_INO_ROOT, 0, 0);
 }
 
-int reload_now(struct provfs *fs)
+static int install(struct provfs *fs, struct tree *t, const char *why)
 {
-	struct tree *t;
-	struct gen *g, *old;
-	struct diag d;
-	int r;
+	struct gen *g = gen_new(t, fs->generation + 1), *old;
 
-	diag_init(&d);
-	r = tree_load(fs->inventory, &t, &d);
-	if (r < 0) {
-		for (size_t i = 0; i < d.n; i++)
-			log_msg(LOG_ERR, "%s", d.msgs[i]);
-		log_msg(LOG_ERR, "reload of %s failed: still serving generation %llu",
-		        fs->inventory, (unsigned long long)fs->generation);
-		diag_free(&d);
-		return r;
-	}
-	diag_free(&d);
-	g = gen_new(t, fs->generation + 1);
 	if (g == NULL) {
 		tree_free(t);
 		log_msg(LOG_ERR, "reload: out of memory: still serving generation %llu",
@@ -99,10 +96,64 @@ int reload_now(struct provfs *fs)
 	fs->generation++;
 	old = gen_swap(g);
 	invalidate(fs->se, old, g);
-	log_msg(LOG_INFO, "reloaded %s: generation %llu, %u devices", fs->inventory,
+	log_msg(LOG_INFO, "%s %s: generation %llu, %u devices", why, fs->inventory,
 	        (unsigned long long)g->number, (unsigned)t->inv->ndevices);
 	gen_put(old);
 	return 0;
+}
+
+int reload_now(struct provfs *fs)
+{
+	bool keys_changed = false;
+	struct tree *t;
+	struct diag d;
+	int r;
+
+	if (fs->keys != NULL && keystore_reload(fs->keys, &keys_changed) < 0)
+		log_msg(LOG_ERR, "reload: cannot read the keys in %s", fs->state.path);
+	diag_init(&d);
+	r = tree_load(fs->inventory, fs->keys ? keystore_source(fs->keys) : NULL, &t, &d);
+	if (r == 0) {
+		diag_free(&d);
+		return install(fs, t, "reloaded");
+	}
+	for (size_t i = 0; i < d.n; i++)
+		log_msg(LOG_ERR, "%s", d.msgs[i]);
+	diag_free(&d);
+	if (!keys_changed) {
+		log_msg(LOG_ERR, "reload of %s failed: still serving generation %llu",
+		        fs->inventory, (unsigned long long)fs->generation);
+		return r;
+	}
+	/* keys changed (provctl rekey): they must take effect even while the edit is broken */
+	{
+		struct gen *cur = gen_acquire();
+
+		t = tree_ref(cur->tree);
+		gen_put(cur);
+	}
+	log_msg(LOG_ERR, "reload of %s failed: keeping its last good inventory with the new keys",
+	        fs->inventory);
+	return install(fs, t, "keys reloaded for");
+}
+
+/* The plain key file of a device was delivered: the kernel must forget its name. */
+static void forget_key_file(struct provfs *fs, uint64_t mac)
+{
+	struct gen *g = gen_acquire();
+	struct file_ref ref = { FK_PA_STD, inventory_find(g->tree->inv, mac), NULL, NULL };
+
+	if (ref.dev != NULL && fs->se != NULL) {
+		char name[FILE_NAME_MAX + 1];
+		int n;
+
+		ref.model = ref.dev->model;
+		n = file_name(&ref, name, sizeof(name));
+		if (n > 0)
+			fuse_lowlevel_notify_inval_entry(fs->se, FILE_INO_ROOT, name, (size_t)n);
+		fuse_lowlevel_notify_inval_inode(fs->se, file_ino(g->tree, &ref), 0, 0);
+	}
+	gen_put(g);
 }
 
 static void *reload_main(void *arg)
@@ -111,7 +162,7 @@ static void *reload_main(void *arg)
 	struct pollfd pfd = { .fd = fs->wake[0], .events = POLLIN };
 
 	for (;;) {
-		char buf[64];
+		unsigned char buf[RECORD * 16];
 		ssize_t n;
 		int quit = 0, reload = 0;
 
@@ -123,15 +174,29 @@ static void *reload_main(void *arg)
 		}
 		/* several SIGHUPs in a row make one reload */
 		while ((n = read(fs->wake[0], buf, sizeof(buf))) > 0)
-			for (ssize_t i = 0; i < n; i++) {
+			for (ssize_t i = 0; i + RECORD <= n; i += RECORD) {
+				uint64_t mac = 0;
+
+				for (int k = 0; k < 8; k++)
+					mac = mac << 8 | buf[i + 1 + k];
 				quit |= buf[i] == WAKE_QUIT;
 				reload |= buf[i] == WAKE_RELOAD;
+				if (buf[i] == WAKE_DELIVERED)
+					forget_key_file(fs, mac);
 			}
 		if (quit)
 			return NULL;
 		if (reload)
 			reload_now(fs);
 	}
+}
+
+int reload_key_delivered(struct provfs *fs, uint64_t mac)
+{
+	unsigned char rec[RECORD];
+
+	record(rec, WAKE_DELIVERED, mac);
+	return write(fs->wake[1], rec, RECORD) == RECORD ? 0 : -errno;
 }
 
 int reload_start(struct provfs *fs)
@@ -160,13 +225,14 @@ int reload_start(struct provfs *fs)
 
 void reload_stop(struct provfs *fs)
 {
-	char c = WAKE_QUIT;
+	unsigned char rec[RECORD];
 
 	if (!fs->reloader_running)
 		return;
 	signal(SIGHUP, SIG_IGN);
 	wake_fd = -1;
-	if (write(fs->wake[1], &c, 1) < 0) {
+	record(rec, WAKE_QUIT, 0);
+	if (write(fs->wake[1], rec, RECORD) < 0) {
 		/* cannot happen with an empty pipe; the join would hang, so say why */
 		log_msg(LOG_ERR, "reloader: cannot wake: %s", strerror(errno));
 	}

@@ -10,6 +10,8 @@
 #ifndef PROVFS_RELOAD_H
 #define PROVFS_RELOAD_H
 
+#include <stdint.h>
+
 #include "fs/ops.h"
 
 /* Installs the SIGHUP handler and starts the thread. Returns 0 or -errno. */
@@ -17,6 +19,12 @@ int reload_start(struct provfs *fs);
 
 /* Stops and joins the thread. */
 void reload_stop(struct provfs *fs);
+
+/*
+ * A device's plain key file was read whole and its key is delivered: has the reloader tell
+ * the kernel to forget the name (never from the request handler itself). Returns 0 or -errno.
+ */
+int reload_key_delivered(struct provfs *fs, uint64_t mac);
 
 /* One reload, now (the thread's work; also for tests). Returns 0 or a negative errno. */
 int reload_now(struct provfs *fs);

@@ -18,6 +18,7 @@
 #include "backend/buf.h"
 
 #define STATE_DEFAULT_DIR "/var/lib/provfs"
+#define PID_FILE          "provfs.pid" /* the mounted daemon, for provctl rekey */
 
 struct state {
 	int dirfd;

@@ -3,6 +3,7 @@
  * check, ls, cat and export show exactly what phones would read (SPEC §1).
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,12 @@
 
 #include "backend/buf.h"
 #include "backend/files.h"
+#include "backend/pa_files.h"
 #include "backend/tree.h"
+#include "fs/keys.h"
 #include "fs/state.h"
+#include "inventory/inventory.h"
+#include "inventory/mac.h"
 
 #define EXIT_PROBLEM 1
 #define EXIT_USAGE   2
@@ -32,6 +37,42 @@ static void usage(FILE *out)
 	             "export  write every file into DIR (a static copy of the tree)\n");
 }
 
+/* The state directory (-s), opened for the commands that need Panasonic keys. */
+struct keys {
+	struct state st;
+	struct keystore *ks;
+};
+
+static struct keys keys = { { -1, NULL }, NULL };
+
+/*
+ * Opens the state directory and its keys. With `create`, a missing directory is made (cat
+ * and export may create a key on first use, as the mount would); without, a missing one
+ * simply means no keys.
+ */
+static int open_keys(const char *dir, bool create)
+{
+	struct stat sb;
+	int r;
+
+	if (!create && stat(dir, &sb) < 0)
+		return 0;
+	r = state_open(dir, &keys.st);
+	if (r == 0)
+		r = keystore_open(&keys.st, &keys.ks);
+	if (r < 0)
+		fprintf(stderr, "provctl: state directory %s: %s\n", dir, strerror(-r));
+	return r;
+}
+
+static void close_keys(void)
+{
+	keystore_free(keys.ks);
+	keys.ks = NULL;
+	if (keys.st.dirfd >= 0)
+		state_close(&keys.st);
+}
+
 /* Loads and checks, printing every problem. */
 static struct tree *load(const char *path)
 {
@@ -39,7 +80,7 @@ static struct tree *load(const char *path)
 	struct diag d;
 
 	diag_init(&d);
-	if (tree_load(path, &t, &d) < 0) {
+	if (tree_load(path, keys.ks ? keystore_source(keys.ks) : NULL, &t, &d) < 0) {
 		diag_print(&d, stderr);
 		if (diag_count(&d) == 0)
 			fprintf(stderr, "provctl: %s: cannot load\n", path);
@@ -219,6 +260,121 @@ static int cmd_export(const char *path, const char *dir)
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
+/* The device named on the command line, in any MAC notation. */
+static const struct device *device_arg(const struct tree *t, const char *arg)
+{
+	uint64_t mac;
+	const struct device *dev;
+
+	if (mac_parse(arg, strlen(arg), &mac) < 0) {
+		fprintf(stderr, "provctl: '%s' is not a MAC address\n", arg);
+		return NULL;
+	}
+	dev = inventory_find(t->inv, mac);
+	if (dev == NULL)
+		fprintf(stderr, "provctl: %s is not in this inventory\n", arg);
+	return dev;
+}
+
+/* Tells a running provfs of this state directory to reload (it re-reads the keys). */
+static void signal_daemon(void)
+{
+	struct buf text;
+	char comm[64] = "", path[64];
+	long pid = 0;
+	FILE *f;
+
+	buf_init(&text);
+	if (state_read(&keys.st, PID_FILE, &text) == 0) {
+		buf_append(&text, "", 1);
+		pid = buf_status(&text) == 0 ? strtol((const char *)text.data, NULL, 10) : 0;
+	}
+	buf_free(&text);
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = pid > 0 ? fopen(path, "r") : NULL;
+	if (f != NULL) {
+		if (fgets(comm, sizeof(comm), f) == NULL)
+			comm[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(comm, "provfs\n") == 0 && kill((pid_t)pid, SIGHUP) == 0)
+		printf("told provfs (pid %ld) to reload\n", pid);
+	else
+		printf("no running provfs uses %s: a mount picks the key up when it starts\n",
+		       keys.st.path);
+}
+
+static int cmd_rekey(const char *path, const char *mac_arg)
+{
+	struct tree *t = load(path);
+	const struct device *dev = t ? device_arg(t, mac_arg) : NULL;
+	char mac[MAC_STRLEN + 1];
+	int r;
+
+	if (dev == NULL) {
+		tree_free(t);
+		return EXIT_PROBLEM;
+	}
+	mac_format(dev->mac, true, mac);
+	if (!pa_encrypted(dev->model)) {
+		fprintf(stderr, "provctl: %s (%s) has no encrypted provisioning\n", mac,
+		        dev->model->name);
+		tree_free(t);
+		return EXIT_PROBLEM;
+	}
+	r = keystore_rekey(keys.ks, dev->mac, dev->model->key_length);
+	if (r < 0) {
+		fprintf(stderr, "provctl: %s: cannot store the new key: %s\n", mac, strerror(-r));
+	} else {
+		printf("%s: new %u-bit key; Config%s.cfg is served again until a phone reads it "
+		       "whole\n",
+		       mac, dev->model->key_length, mac);
+		signal_daemon();
+	}
+	tree_free(t);
+	return r < 0 ? EXIT_PROBLEM : 0;
+}
+
+static void status_line(const struct device *dev)
+{
+	static const char *const states[] = { "no key yet", "pending", "delivered" };
+	char mac[MAC_STRLEN + 1];
+	struct pa_key k;
+
+	mac_format(dev->mac, true, mac);
+	if (dev->model == NULL || !pa_encrypted(dev->model)) {
+		printf("%s  %-12s  plain\n", mac, dev->model ? dev->model->name : "?");
+		return;
+	}
+	if (keys.ks == NULL || keystore_lookup(keys.ks, dev->mac, &k) < 0)
+		k.state = KEY_NONE;
+	printf("%s  %-12s  key %s", mac, dev->model->name, states[k.state]);
+	if (k.state != KEY_NONE)
+		printf(" (%u-bit%s)", k.bits,
+		       k.bits != dev->model->key_length ? "; key_length changed: run rekey" : "");
+	printf("\n");
+	explicit_bzero(&k, sizeof(k));
+}
+
+static int cmd_status(const char *path, const char *mac_arg)
+{
+	struct tree *t = load(path);
+	const struct device *dev = NULL;
+
+	if (t == NULL)
+		return EXIT_PROBLEM;
+	if (mac_arg != NULL && (dev = device_arg(t, mac_arg)) == NULL) {
+		tree_free(t);
+		return EXIT_PROBLEM;
+	}
+	if (dev != NULL)
+		status_line(dev);
+	for (uint32_t i = 0; dev == NULL && i < t->inv->ndevices; i++)
+		status_line(&t->inv->devices[i]);
+	tree_free(t);
+	return 0;
+}
+
 /* Splits the arguments after the command into positionals and the shared flags. */
 struct args {
 	const char *pos[3];
@@ -247,6 +403,33 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+static int run_command(const char *cmd, const struct args *a)
+{
+	const char *dir = a->state ? a->state : STATE_DEFAULT_DIR;
+	bool writes =
+	    strcmp(cmd, "cat") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "rekey") == 0;
+	int r = EXIT_USAGE;
+
+	if (strcmp(cmd, "check") != 0 && open_keys(dir, writes) < 0)
+		return EXIT_PROBLEM;
+	if (strcmp(cmd, "check") == 0 && a->npos == 1 && !a->plain)
+		r = cmd_check(a->pos[0]);
+	else if (strcmp(cmd, "ls") == 0 && a->npos == 1 && !a->plain)
+		r = cmd_ls(a->pos[0]);
+	else if (strcmp(cmd, "cat") == 0 && a->npos == 2)
+		r = cmd_cat(a->pos[0], a->pos[1], a->plain);
+	else if (strcmp(cmd, "export") == 0 && a->npos == 2 && !a->plain)
+		r = cmd_export(a->pos[0], a->pos[1]);
+	else if (strcmp(cmd, "rekey") == 0 && a->npos == 2 && !a->plain)
+		r = cmd_rekey(a->pos[0], a->pos[1]);
+	else if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)
+		r = cmd_status(a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
+	else
+		usage(stderr);
+	close_keys();
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -260,14 +443,5 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "check") == 0 && a.npos == 1 && !a.plain)
-		return cmd_check(a.pos[0]);
-	if (strcmp(cmd, "ls") == 0 && a.npos == 1 && !a.plain)
-		return cmd_ls(a.pos[0]);
-	if (strcmp(cmd, "cat") == 0 && a.npos == 2)
-		return cmd_cat(a.pos[0], a.pos[1], a.plain);
-	if (strcmp(cmd, "export") == 0 && a.npos == 2 && !a.plain)
-		return cmd_export(a.pos[0], a.pos[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	return run_command(cmd, &a);
 }

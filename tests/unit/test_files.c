@@ -63,7 +63,7 @@ static int setup(void **state)
 	put("fw/grandstream/9.9/gxp2170fw.bin", "unused");
 	snprintf(cmd, sizeof(cmd), "%s/inv.yaml", dir);
 	diag_init(&d);
-	if (tree_load(cmd, &t, &d) < 0)
+	if (tree_load(cmd, NULL, &t, &d) < 0)
 		diag_print(&d, stderr);
 	assert_int_equal(d.n, 0);
 	diag_free(&d);
@@ -195,7 +195,13 @@ static void test_files_everything_else_is_enoent(void **state)
 		"gs+cfg000b82123456.xml",
 		"cfg000b82123456.xml~",
 		"cfg00:0b:82:12:34:56.xml",
-		"cfg0080f0c8c381.xml", /* a Panasonic device has no Grandstream file */
+		"cfg0080f0c8c381.xml",    /* a Panasonic device has no Grandstream file */
+		"Config0080F0C8C381.enc", /* no encryption for a text-dialect model */
+		"ConfigKX-HDV130N-0080F0C8C381.enc",
+		"ConfigCom-0080F0C8C381.enc",
+		"ConfigCom-utg.cfg",    /* no plain UTG model */
+		"Configkx-hdv130n.cfg", /* model names are exact */
+		"kx-hdv130n.cfg",
 		"cfg000b82123456.xml\n",
 		"../cfg000b82123456.xml",
 		"cfg%30%30%30b82123456.xml",
@@ -289,14 +295,20 @@ static void test_files_listing_names_what_is_served(void **state)
 		"cfg000b82123456.bin",
 		"gs_cfg000b82123456.bin_cfg002",
 		"cfgc074ad0a0b0c.xml",
+		/* the Panasonic text-dialect device: three layers and the model's entry file */
+		"ConfigCom.cfg",
+		"ConfigKX-HDV130N.cfg",
+		"KX-HDV130N.cfg",
+		"Config0080F0C8C381.cfg",
 	};
 	struct seen s = { .n = 0 };
 
 	(void)state;
 	assert_int_equal(file_foreach(t, false, collect, &s), 0);
-	assert_int_equal(s.n, 6); /* generic and firmware names: no MAC */
+	assert_int_equal(s.n, 9); /* generic, firmware and shared Panasonic names: no MAC */
 	for (int i = 0; i < s.n; i++)
-		assert_false(strstr(s.names[i], "000b82") || strstr(s.names[i], "c074ad"));
+		assert_false(strstr(s.names[i], "000b82") || strstr(s.names[i], "c074ad") ||
+		             strstr(s.names[i], "0080F0"));
 	s.n = 0;
 	assert_int_equal(file_foreach(t, true, collect, &s), 0);
 	assert_int_equal(s.n, (int)(sizeof(all) / sizeof(all[0])));

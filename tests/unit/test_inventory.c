@@ -582,7 +582,7 @@ static void test_inventory_spec_example_is_valid(void **state)
 	write_file(path, "gxp2170fw.bin", "firmware");
 	snprintf(path, sizeof(path), "%s/inventory.yaml", dir);
 	diag_init(&d);
-	if (tree_load(path, &t, &d) < 0)
+	if (tree_load(path, NULL, &t, &d) < 0)
 		diag_print(&d, stderr);
 	assert_int_equal(d.n, 0);
 	inv = t->inv;

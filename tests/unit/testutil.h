@@ -86,7 +86,7 @@ static inline struct tree *load_yaml(const char *yaml, struct diag *d)
 	struct tree *loaded = NULL;
 
 	diag_init(d);
-	if (tree_load_buffer("inv.yaml", yaml, strlen(yaml), &loaded, d) < 0)
+	if (tree_load_buffer("inv.yaml", yaml, strlen(yaml), NULL, &loaded, d) < 0)
 		return NULL;
 	return loaded;
 }
