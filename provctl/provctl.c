@@ -25,16 +25,22 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: provctl check INVENTORY\n"
-	             "       provctl ls INVENTORY\n"
-	             "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
-	             "       provctl export INVENTORY DIR [-s STATE]\n"
-	             "\n"
-	             "INVENTORY is a YAML file or a directory of *.yaml files.\n"
-	             "check   validate; every problem as FILE:LINE:COL: message (exit 1)\n"
-	             "ls      every name the mount serves, sorted\n"
-	             "cat     the exact bytes a phone reading NAME gets (--plain: unencrypted)\n"
-	             "export  write every file into DIR (a static copy of the tree)\n");
+	fprintf(out,
+	        "usage: provctl check INVENTORY\n"
+	        "       provctl ls INVENTORY\n"
+	        "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
+	        "       provctl export INVENTORY DIR [-s STATE]\n"
+	        "       provctl rekey INVENTORY MAC [-s STATE]\n"
+	        "       provctl status INVENTORY [MAC] [-s STATE]\n"
+	        "\n"
+	        "INVENTORY is a YAML file or a directory of *.yaml files.\n"
+	        "check   validate; every problem as FILE:LINE:COL: message (exit 1)\n"
+	        "ls      every name the mount serves, sorted\n"
+	        "cat     the exact bytes a phone reading NAME gets (--plain: unencrypted)\n"
+	        "export  write every file into DIR (a static copy of the tree)\n"
+	        "rekey   give an encrypted Panasonic device a new key (plain file served again)\n"
+	        "status  the key state of each Panasonic device (never the key)\n"
+	        "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n");
 }
 
 /* The state directory (-s), opened for the commands that need Panasonic keys. */
@@ -43,44 +49,42 @@ struct keys {
 	struct keystore *ks;
 };
 
-static struct keys keys = { { -1, NULL }, NULL };
-
 /*
  * Opens the state directory and its keys. With `create`, a missing directory is made (cat
  * and export may create a key on first use, as the mount would); without, a missing one
  * simply means no keys.
  */
-static int open_keys(const char *dir, bool create)
+static int open_keys(struct keys *keys, const char *dir, bool create)
 {
 	struct stat sb;
 	int r;
 
 	if (!create && stat(dir, &sb) < 0)
 		return 0;
-	r = state_open(dir, &keys.st);
+	r = state_open(dir, &keys->st);
 	if (r == 0)
-		r = keystore_open(&keys.st, &keys.ks);
+		r = keystore_open(&keys->st, &keys->ks);
 	if (r < 0)
 		fprintf(stderr, "provctl: state directory %s: %s\n", dir, strerror(-r));
 	return r;
 }
 
-static void close_keys(void)
+static void close_keys(struct keys *keys)
 {
-	keystore_free(keys.ks);
-	keys.ks = NULL;
-	if (keys.st.dirfd >= 0)
-		state_close(&keys.st);
+	keystore_free(keys->ks);
+	keys->ks = NULL;
+	if (keys->st.dirfd >= 0)
+		state_close(&keys->st);
 }
 
 /* Loads and checks, printing every problem. */
-static struct tree *load(const char *path)
+static struct tree *load(const struct keys *keys, const char *path)
 {
 	struct tree *t = NULL;
 	struct diag d;
 
 	diag_init(&d);
-	if (tree_load(path, keys.ks ? keystore_source(keys.ks) : NULL, &t, &d) < 0) {
+	if (tree_load(path, keys->ks ? keystore_source(keys->ks) : NULL, &t, &d) < 0) {
 		diag_print(&d, stderr);
 		if (diag_count(&d) == 0)
 			fprintf(stderr, "provctl: %s: cannot load\n", path);
@@ -89,9 +93,9 @@ static struct tree *load(const char *path)
 	return t;
 }
 
-static int cmd_check(const char *path)
+static int cmd_check(const struct keys *keys, const char *path)
 {
-	struct tree *t = load(path);
+	struct tree *t = load(keys, path);
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
@@ -156,9 +160,9 @@ static void free_names(struct name_list *l)
 	free(l->names);
 }
 
-static int cmd_ls(const char *path)
+static int cmd_ls(const struct keys *keys, const char *path)
 {
-	struct tree *t = load(path);
+	struct tree *t = load(keys, path);
 	struct name_list l;
 
 	if (t == NULL)
@@ -208,9 +212,9 @@ static int emit(const struct tree *t, const char *name, bool plain, int fd, int 
 	return r;
 }
 
-static int cmd_cat(const char *path, const char *name, bool plain)
+static int cmd_cat(const struct keys *keys, const char *path, const char *name, bool plain)
 {
-	struct tree *t = load(path);
+	struct tree *t = load(keys, path);
 	int r;
 
 	if (t == NULL)
@@ -226,9 +230,9 @@ static int cmd_cat(const char *path, const char *name, bool plain)
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
-static int cmd_export(const char *path, const char *dir)
+static int cmd_export(const struct keys *keys, const char *path, const char *dir)
 {
-	struct tree *t = load(path);
+	struct tree *t = load(keys, path);
 	struct name_list l;
 	int dirfd, r = 0;
 
@@ -277,7 +281,7 @@ static const struct device *device_arg(const struct tree *t, const char *arg)
 }
 
 /* Tells a running provfs of this state directory to reload (it re-reads the keys). */
-static void signal_daemon(void)
+static void signal_daemon(const struct keys *keys)
 {
 	struct buf text;
 	char comm[64] = "", path[64];
@@ -285,7 +289,7 @@ static void signal_daemon(void)
 	FILE *f;
 
 	buf_init(&text);
-	if (state_read(&keys.st, PID_FILE, &text) == 0) {
+	if (state_read(&keys->st, PID_FILE, &text) == 0) {
 		buf_append(&text, "", 1);
 		pid = buf_status(&text) == 0 ? strtol((const char *)text.data, NULL, 10) : 0;
 	}
@@ -301,12 +305,12 @@ static void signal_daemon(void)
 		printf("told provfs (pid %ld) to reload\n", pid);
 	else
 		printf("no running provfs uses %s: a mount picks the key up when it starts\n",
-		       keys.st.path);
+		       keys->st.path);
 }
 
-static int cmd_rekey(const char *path, const char *mac_arg)
+static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_arg)
 {
-	struct tree *t = load(path);
+	struct tree *t = load(keys, path);
 	const struct device *dev = t ? device_arg(t, mac_arg) : NULL;
 	char mac[MAC_STRLEN + 1];
 	int r;
@@ -322,20 +326,20 @@ static int cmd_rekey(const char *path, const char *mac_arg)
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
-	r = keystore_rekey(keys.ks, dev->mac, dev->model->key_length);
+	r = keystore_rekey(keys->ks, dev->mac, dev->model->key_length);
 	if (r < 0) {
 		fprintf(stderr, "provctl: %s: cannot store the new key: %s\n", mac, strerror(-r));
 	} else {
 		printf("%s: new %u-bit key; Config%s.cfg is served again until a phone reads it "
 		       "whole\n",
 		       mac, dev->model->key_length, mac);
-		signal_daemon();
+		signal_daemon(keys);
 	}
 	tree_free(t);
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
-static void status_line(const struct device *dev)
+static void status_line(const struct keys *keys, const struct device *dev)
 {
 	static const char *const states[] = { "no key yet", "pending", "delivered" };
 	char mac[MAC_STRLEN + 1];
@@ -346,7 +350,7 @@ static void status_line(const struct device *dev)
 		printf("%s  %-12s  plain\n", mac, dev->model ? dev->model->name : "?");
 		return;
 	}
-	if (keys.ks == NULL || keystore_lookup(keys.ks, dev->mac, &k) < 0)
+	if (keys->ks == NULL || keystore_lookup(keys->ks, dev->mac, &k) < 0)
 		k.state = KEY_NONE;
 	printf("%s  %-12s  key %s", mac, dev->model->name, states[k.state]);
 	if (k.state != KEY_NONE)
@@ -356,9 +360,9 @@ static void status_line(const struct device *dev)
 	explicit_bzero(&k, sizeof(k));
 }
 
-static int cmd_status(const char *path, const char *mac_arg)
+static int cmd_status(const struct keys *keys, const char *path, const char *mac_arg)
 {
-	struct tree *t = load(path);
+	struct tree *t = load(keys, path);
 	const struct device *dev = NULL;
 
 	if (t == NULL)
@@ -368,9 +372,9 @@ static int cmd_status(const char *path, const char *mac_arg)
 		return EXIT_PROBLEM;
 	}
 	if (dev != NULL)
-		status_line(dev);
+		status_line(keys, dev);
 	for (uint32_t i = 0; dev == NULL && i < t->inv->ndevices; i++)
-		status_line(&t->inv->devices[i]);
+		status_line(keys, &t->inv->devices[i]);
 	tree_free(t);
 	return 0;
 }
@@ -408,25 +412,26 @@ static int run_command(const char *cmd, const struct args *a)
 	const char *dir = a->state ? a->state : STATE_DEFAULT_DIR;
 	bool writes =
 	    strcmp(cmd, "cat") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "rekey") == 0;
+	struct keys keys = { { -1, NULL }, NULL };
 	int r = EXIT_USAGE;
 
-	if (strcmp(cmd, "check") != 0 && open_keys(dir, writes) < 0)
+	if (strcmp(cmd, "check") != 0 && open_keys(&keys, dir, writes) < 0)
 		return EXIT_PROBLEM;
 	if (strcmp(cmd, "check") == 0 && a->npos == 1 && !a->plain)
-		r = cmd_check(a->pos[0]);
+		r = cmd_check(&keys, a->pos[0]);
 	else if (strcmp(cmd, "ls") == 0 && a->npos == 1 && !a->plain)
-		r = cmd_ls(a->pos[0]);
+		r = cmd_ls(&keys, a->pos[0]);
 	else if (strcmp(cmd, "cat") == 0 && a->npos == 2)
-		r = cmd_cat(a->pos[0], a->pos[1], a->plain);
+		r = cmd_cat(&keys, a->pos[0], a->pos[1], a->plain);
 	else if (strcmp(cmd, "export") == 0 && a->npos == 2 && !a->plain)
-		r = cmd_export(a->pos[0], a->pos[1]);
+		r = cmd_export(&keys, a->pos[0], a->pos[1]);
 	else if (strcmp(cmd, "rekey") == 0 && a->npos == 2 && !a->plain)
-		r = cmd_rekey(a->pos[0], a->pos[1]);
+		r = cmd_rekey(&keys, a->pos[0], a->pos[1]);
 	else if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)
-		r = cmd_status(a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
+		r = cmd_status(&keys, a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
 	else
 		usage(stderr);
-	close_keys();
+	close_keys(&keys);
 	return r;
 }
 
