@@ -8,6 +8,8 @@
 #include "backend/tree.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,11 +217,59 @@ static void check_utg_paths(const struct tree *t, const struct device *dev,
 	}
 }
 
-/* Text files hold at most 120 KB; UTG paths must nest. */
-static int check_pa_device(const struct tree *t, const struct device *dev, struct buf *out,
-                           struct diag *d)
+/*
+ * A rendered text file: at most 120 KB, and every line at most 537 bytes with its CR LF
+ * (names and values are limited in characters, so multi-byte values can still overflow a
+ * line). `what` names the level and the file, e.g. "device 0080F0C8C381: Config...cfg".
+ */
+static void check_pa_text(const struct tree *t, struct pos pos, const char *what,
+                          const struct buf *out, struct diag *d)
+{
+	const char *p = (const char *)out->data, *end = p + out->len;
+
+	if (out->len > PA_FILE_MAX)
+		inv_error(t->inv, d, pos,
+		          "%s would be %zu bytes; Panasonic phones read at most %zu", what,
+		          out->len, PA_FILE_MAX);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl != NULL ? nl + 1 : end) - p);
+		const char *eq = memchr(p, '=', n);
+
+		if (n > PA_LINE_MAX)
+			inv_error(
+			    t->inv, d, pos,
+			    "%s: the line of %.*s would be %zu bytes; Panasonic text lines hold "
+			    "at most %d",
+			    what, eq != NULL ? (int)(eq - p) : 0, p, n, PA_LINE_MAX);
+		p += n;
+	}
+}
+
+/* Renders one text file of ref's kind and checks it. */
+static int check_pa_text_file(const struct tree *t, const struct file_ref *ref, struct pos pos,
+                              const char *level, struct buf *out, struct diag *d)
+{
+	char name[NAME_MAX + 1];
+	int r;
+
+	buf_reset(out);
+	r = file_render(t, ref, false, out);
+	if (r == 0 && file_name(ref, name, sizeof(name)) >= 0) {
+		char what[2 * NAME_MAX];
+
+		snprintf(what, sizeof(what), "%s: %s", level, name);
+		check_pa_text(t, pos, what, out, d);
+	}
+	return r;
+}
+
+/* UTG paths must nest; a text-dialect device's own file must fit (checked when `text`). */
+static int check_pa_device(const struct tree *t, const struct device *dev, bool text,
+                           struct buf *out, struct diag *d)
 {
 	struct file_ref ref = { FK_PA_STD, dev, dev->model, NULL };
+	char level[32 + MAC_STRLEN];
 	struct resolved params;
 	int r;
 
@@ -229,24 +279,46 @@ static int check_pa_device(const struct tree *t, const struct device *dev, struc
 		check_utg_paths(t, dev, &params, d);
 	resolved_free(&params);
 	/* encrypted models are UTG XML: no size limit is documented for them */
-	if (r < 0 || dev->model->dialect != DIALECT_TEXT)
+	if (r < 0 || !text || dev->model->dialect != DIALECT_TEXT)
 		return r;
-	buf_reset(out);
-	r = file_render(t, &ref, false, out);
-	if (r == 0 && out->len > PA_FILE_MAX) {
-		char mac[MAC_STRLEN + 1];
+	snprintf(level, sizeof(level), "device ");
+	mac_format(dev->mac, true, level + strlen(level));
+	return check_pa_text_file(t, &ref, dev->pos, level, out, d);
+}
 
-		mac_format(dev->mac, true, mac);
-		inv_error(t->inv, d, dev->pos,
-		          "device %s: Config%s.cfg would be %zu bytes; Panasonic phones read at "
-		          "most %zu",
-		          mac, mac, out->len, PA_FILE_MAX);
+/* The shared text files: a product file per text model, the master file. */
+static int check_pa_shared(const struct tree *t, struct buf *out, struct diag *d)
+{
+	const struct inventory *inv = t->inv;
+	const struct model *text = NULL;
+	int r = 0;
+
+	for (uint32_t i = 0; i < inv->nmodels && r == 0; i++) {
+		const struct model *m = &inv->models[i];
+		struct file_ref ref = { FK_PA_PRODUCT, NULL, m, NULL };
+		char level[16 + NAME_MAX];
+
+		if (m->vendor != VENDOR_PANASONIC || m->dialect != DIALECT_TEXT)
+			continue;
+		text = m;
+		snprintf(level, sizeof(level), "model %s", m->name);
+		r = check_pa_text_file(t, &ref, m->pos, level, out, d);
+	}
+	if (r == 0 && text != NULL) {
+		struct file_ref ref = { FK_PA_MASTER, NULL, NULL, NULL };
+
+		r = check_pa_text_file(t, &ref, inv->defaults.pos, "defaults", out, d);
 	}
 	return r;
 }
 
+/*
+ * Rendered text files are checked only when every other check passed: a parameter too long
+ * for its line has been reported where it is written already.
+ */
 static int check_pa_files(const struct tree *t, struct diag *d)
 {
+	bool text = diag_count(d) == 0;
 	struct buf out;
 	int r = 0;
 
@@ -255,8 +327,10 @@ static int check_pa_files(const struct tree *t, struct diag *d)
 		const struct device *dev = &t->inv->devices[i];
 
 		if (dev->model != NULL && dev->model->vendor == VENDOR_PANASONIC)
-			r = check_pa_device(t, dev, &out, d);
+			r = check_pa_device(t, dev, text, &out, d);
 	}
+	if (r == 0 && text)
+		r = check_pa_shared(t, &out, d);
 	if (out.data != NULL)
 		explicit_bzero(out.data, out.cap);
 	buf_free(&out);
