@@ -145,6 +145,28 @@ static bool parse(const char *text, struct pa_key *key)
 	return ok;
 }
 
+/* One key file; -ENOENT when it is missing or does not parse. */
+static int load_one(const struct state *st, const char *name, struct pa_key *key)
+{
+	struct buf text;
+	int r;
+
+	buf_init(&text);
+	r = state_read(st, name, &text);
+	if (r == 0 && text.len >= 256)
+		r = -ENOENT;
+	if (r == 0) {
+		buf_append(&text, "", 1);
+		r = buf_status(&text);
+	}
+	if (r == 0 && !parse((const char *)text.data, key))
+		r = -ENOENT;
+	if (text.data != NULL)
+		OPENSSL_cleanse(text.data, text.cap);
+	buf_free(&text);
+	return r;
+}
+
 /* Reads every key-<MAC> file into a fresh array. */
 static int load_all(const struct state *st, struct keystore *into)
 {
@@ -162,23 +184,15 @@ static int load_all(const struct state *st, struct keystore *into)
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL && r == 0) {
 		struct pa_key key;
-		struct buf text;
 		uint64_t mac;
 
 		if (strncmp(e->d_name, FILE_PREFIX, strlen(FILE_PREFIX)) != 0 ||
 		    strlen(e->d_name) != strlen(FILE_PREFIX) + MAC_STRLEN ||
 		    !mac_parse_hex12(e->d_name + strlen(FILE_PREFIX), &mac))
 			continue;
-		buf_init(&text);
-		if (state_read(st, e->d_name, &text) == 0 && text.len < 256) {
-			buf_append(&text, "", 1);
-			if (buf_status(&text) == 0 && parse((const char *)text.data, &key))
-				r = put(into, mac, &key);
-			OPENSSL_cleanse(&key, sizeof(key));
-		}
-		if (text.data != NULL)
-			OPENSSL_cleanse(text.data, text.cap);
-		buf_free(&text);
+		if (load_one(st, e->d_name, &key) == 0)
+			r = put(into, mac, &key);
+		OPENSSL_cleanse(&key, sizeof(key));
 	}
 	closedir(d);
 	return r;
@@ -263,6 +277,12 @@ const struct key_source *keystore_source(struct keystore *ks)
 	return &ks->src;
 }
 
+static bool same_key(const struct entry *a, const struct entry *b)
+{
+	return a->mac == b->mac && a->key.bits == b->key.bits && a->key.state == b->key.state &&
+	       strcmp(a->key.pass, b->key.pass) == 0;
+}
+
 int keystore_reload(struct keystore *ks, bool *changed)
 {
 	struct keystore fresh;
@@ -275,8 +295,9 @@ int keystore_reload(struct keystore *ks, bool *changed)
 		return r;
 	}
 	pthread_mutex_lock(&ks->lock);
-	*changed = fresh.n != ks->n ||
-	           (fresh.n > 0 && memcmp(fresh.v, ks->v, fresh.n * sizeof(*ks->v)) != 0);
+	*changed = fresh.n != ks->n;
+	for (size_t i = 0; i < fresh.n && !*changed; i++)
+		*changed = !same_key(&fresh.v[i], &ks->v[i]);
 	if (ks->v != NULL)
 		OPENSSL_cleanse(ks->v, ks->cap * sizeof(*ks->v));
 	free(ks->v);
@@ -292,17 +313,25 @@ int keystore_lookup(struct keystore *ks, uint64_t mac, struct pa_key *out)
 	return source_get(ks, mac, 0, false, out);
 }
 
-int keystore_deliver(struct keystore *ks, uint64_t mac)
+int keystore_deliver(struct keystore *ks, uint64_t mac, const char *served)
 {
+	struct pa_key disk;
+	char name[32];
 	bool found;
 	size_t at;
-	int r = 0;
+	int r;
 
+	memset(&disk, 0, sizeof(disk));
+	file_name(mac, name);
 	pthread_mutex_lock(&ks->lock);
 	at = find(ks, mac, &found);
-	if (!found) {
-		r = -ENOENT;
-	} else if (ks->v[at].key.state != KEY_DELIVERED) {
+	/* the file, not memory, is the truth: provctl rekey may have replaced it just now (the
+	 * reload it asked for brings the new key); a missing file was removed by hand */
+	r = found ? load_one(ks->st, name, &disk) : -ENOENT;
+	if (found && (r == -ENOENT || (r == 0 && (strcmp(disk.pass, served) != 0 ||
+	                                          strcmp(ks->v[at].key.pass, served) != 0))))
+		r = -ESTALE;
+	if (r == 0 && ks->v[at].key.state != KEY_DELIVERED) {
 		struct pa_key key = ks->v[at].key;
 
 		key.state = KEY_DELIVERED;
@@ -312,6 +341,7 @@ int keystore_deliver(struct keystore *ks, uint64_t mac)
 		OPENSSL_cleanse(&key, sizeof(key));
 	}
 	pthread_mutex_unlock(&ks->lock);
+	OPENSSL_cleanse(&disk, sizeof(disk));
 	return r;
 }
 

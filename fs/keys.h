@@ -31,8 +31,13 @@ int keystore_reload(struct keystore *ks, bool *changed);
 /* The device's key state without creating one. Returns 0 or -ENOENT. */
 int keystore_lookup(struct keystore *ks, uint64_t mac, struct pa_key *out);
 
-/* Marks the key delivered (durable). Returns 0, -ENOENT or -errno. */
-int keystore_deliver(struct keystore *ks, uint64_t mac);
+/*
+ * Marks the key delivered (durable) if it is still `served`, the key the reader got: a key
+ * replaced meanwhile (provctl rekey, on disk even before the daemon reloads) is not
+ * delivered by a reader of the old one. Returns 0, -ESTALE (another key now), -ENOENT or
+ * -errno.
+ */
+int keystore_deliver(struct keystore *ks, uint64_t mac, const char *served);
 
 /* A new pending key of `bits` replaces any old one (durable). Returns 0 or -errno. */
 int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits);

@@ -272,6 +272,7 @@ static void deliver_key(fuse_req_t req, const struct handle *h)
 {
 	struct provfs *fs = fuse_req_userdata(req);
 	char mac[MAC_STRLEN + 1];
+	struct pa_key k;
 	int r;
 
 	mac_format(h->key_mac, false, mac);
@@ -280,7 +281,21 @@ static void deliver_key(fuse_req_t req, const struct handle *h)
 		        (unsigned long long)atomic_load(&h->covered), (unsigned long long)h->size);
 		return;
 	}
-	r = keystore_deliver(fs->keys, h->key_mac);
+	/* the key this reader got is in the bytes it read; deliver that one, if still current */
+	r = keystore_lookup(fs->keys, h->key_mac, &k);
+	if (r == 0 && (h->content == NULL ||
+	               memmem(h->content->data, h->content->len, k.pass, strlen(k.pass)) == NULL))
+		r = -ESTALE;
+	if (r == 0)
+		r = keystore_deliver(fs->keys, h->key_mac, k.pass);
+	explicit_bzero(&k, sizeof(k));
+	if (r == -ESTALE) {
+		log_msg(LOG_INFO,
+		        "key file of %s read whole, but its key was replaced meanwhile: "
+		        "not delivered",
+		        mac);
+		return;
+	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "key of %s: cannot record its delivery: %s", mac, strerror(-r));
 		return;
