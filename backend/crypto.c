@@ -33,23 +33,35 @@ static const EVP_CIPHER *cbc_cipher(unsigned key_bits)
 	}
 }
 
-int crypto_openssl_enc(unsigned key_bits, const uint8_t salt[CRYPTO_SALT_LEN], const char *pass,
-                       size_t passlen, const uint8_t *in, size_t len, struct buf *out)
+int crypto_key_iv(unsigned key_bits, const uint8_t salt[CRYPTO_SALT_LEN], const char *pass,
+                  size_t passlen, uint8_t key[CRYPTO_KEY_MAX], uint8_t iv[CRYPTO_IV_LEN])
 {
 	const EVP_CIPHER *cipher = cbc_cipher(key_bits);
-	unsigned char key[EVP_MAX_KEY_LENGTH], iv[EVP_MAX_IV_LENGTH];
-	EVP_CIPHER_CTX *ctx;
-	size_t start = out->len;
-	int n1 = 0, n2 = 0, r = -EIO;
-	uint8_t *dst;
 
-	if (cipher == NULL)
-		return -EINVAL;
-	if (passlen > INT32_MAX || len > INT32_MAX - 32)
+	if (cipher == NULL || passlen > INT32_MAX)
 		return -EINVAL;
 	if (EVP_BytesToKey(cipher, EVP_md5(), salt, (const unsigned char *)pass, (int)passlen, 1,
 	                   key, iv) <= 0)
 		return -EIO;
+	return 0;
+}
+
+int crypto_openssl_enc(unsigned key_bits, const uint8_t salt[CRYPTO_SALT_LEN], const char *pass,
+                       size_t passlen, const uint8_t *in, size_t len, struct buf *out)
+{
+	const EVP_CIPHER *cipher = cbc_cipher(key_bits);
+	uint8_t key[CRYPTO_KEY_MAX], iv[CRYPTO_IV_LEN];
+	EVP_CIPHER_CTX *ctx;
+	size_t start = out->len;
+	int n1 = 0, n2 = 0, r;
+	uint8_t *dst;
+
+	if (len > INT32_MAX - 32)
+		return -EINVAL;
+	r = crypto_key_iv(key_bits, salt, pass, passlen, key, iv);
+	if (r < 0)
+		return r;
+	r = -EIO;
 	buf_append(out, salted_magic, sizeof(salted_magic));
 	buf_append(out, salt, CRYPTO_SALT_LEN);
 	dst = buf_reserve(out, len + 16);

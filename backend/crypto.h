@@ -19,6 +19,16 @@
 
 #define CRYPTO_SALT_LEN 8
 
+#define CRYPTO_KEY_MAX 32
+#define CRYPTO_IV_LEN  16
+
+/*
+ * The AES key (key_bits / 8 bytes) and IV that `openssl enc -md md5` derives from a password
+ * and salt (EVP_BytesToKey, MD5, one iteration). Returns 0, -EINVAL or -EIO.
+ */
+int crypto_key_iv(unsigned key_bits, const uint8_t salt[CRYPTO_SALT_LEN], const char *pass,
+                  size_t passlen, uint8_t key[CRYPTO_KEY_MAX], uint8_t iv[CRYPTO_IV_LEN]);
+
 /* Size of the raw output for a plaintext of len bytes. */
 size_t crypto_enc_size(size_t len);
 

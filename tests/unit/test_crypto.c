@@ -61,6 +61,37 @@ static void test_crypto_reproduces_panasonic_aes256_vector(void **state)
 	check_pa_vector(256, "panasonic/utg_plain.xml.aes256_md5.enc");
 }
 
+/* expected_keys.txt: the key and IV OpenSSL derives, for every AES size with -md md5. */
+static void test_crypto_derives_panasonic_key_and_iv(void **state)
+{
+	size_t len;
+	char *text = (char *)read_vector("panasonic/expected_keys.txt", &len);
+	char pass[64] = "", salt_hex[32] = "";
+	int rows = 0;
+
+	(void)state;
+	assert_int_equal(sscanf(text, "passphrase=%63s salt=%31s", pass, salt_hex), 2);
+	assert_string_equal(pass, pa_pass);
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char key_hex[80], iv_hex[40];
+		uint8_t salt[8], want_key[32], want_iv[16], key[CRYPTO_KEY_MAX], iv[CRYPTO_IV_LEN];
+		unsigned bits;
+
+		if (sscanf(line, "aes-%u-cbc md=md5: key=%79s iv=%39s", &bits, key_hex, iv_hex) !=
+		    3)
+			continue;
+		assert_int_equal(unhex(salt_hex, salt, sizeof(salt)), 8);
+		assert_int_equal(unhex(key_hex, want_key, sizeof(want_key)), bits / 8);
+		assert_int_equal(unhex(iv_hex, want_iv, sizeof(want_iv)), 16);
+		assert_int_equal(crypto_key_iv(bits, salt, pass, strlen(pass), key, iv), 0);
+		assert_memory_equal(key, want_key, bits / 8);
+		assert_memory_equal(iv, want_iv, 16);
+		rows++;
+	}
+	assert_int_equal(rows, 3); /* 128, 192, 256 */
+	free(text);
+}
+
 static void test_crypto_rejects_unknown_key_size(void **state)
 {
 	struct buf out;
@@ -116,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_crypto_reproduces_grandstream_xml_vector),
 		cmocka_unit_test(test_crypto_reproduces_panasonic_aes128_vector),
 		cmocka_unit_test(test_crypto_reproduces_panasonic_aes256_vector),
+		cmocka_unit_test(test_crypto_derives_panasonic_key_and_iv),
 		cmocka_unit_test(test_crypto_rejects_unknown_key_size),
 		cmocka_unit_test(test_crypto_salt_depends_on_password_and_plaintext),
 		cmocka_unit_test(test_crypto_base64_wraps_at_64_columns),
