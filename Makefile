@@ -15,7 +15,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev libcmocka-dev \
-	       tftpd-hpa tftp-hpa nginx vsftpd curl libxml2-utils xxd \
+	       tftpd-hpa tftp-hpa nginx vsftpd curl libxml2-utils xxd openssl python3 \
 	       clang-format clang-tidy cppcheck shellcheck
 
 CSTD     = -std=c11 -D_GNU_SOURCE
