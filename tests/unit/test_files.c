@@ -34,14 +34,7 @@ static struct tree *t;
 
 static void put(const char *rel, const char *text)
 {
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_file(dir, rel, text);
 }
 
 /* An inventory file next to fw/grandstream/{1.0,2.0,9.9}/. */

@@ -453,18 +453,6 @@ static void test_inventory_binary_size_limit(void **state)
 
 /* ---- directories --------------------------------------------------------------------------- */
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void remove_dir(const char *dir, const char *const *names, size_t n)
 {
 	char path[512];

@@ -47,18 +47,6 @@ static void read_text(const char *name, char *out, size_t len)
 	fclose(f);
 }
 
-static void write_text(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* Nothing but key-* files and no temporary file left behind. */
 static int count_entries(void)
 {
@@ -187,16 +175,16 @@ static void test_keys_damaged_file_is_ignored(void **state)
 	(void)state;
 	assert_int_equal(state_open(dir, &st), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		write_text("key-0080F0000001", bad[i]);
+		write_file(dir, "key-0080F0000001", bad[i]);
 		assert_int_equal(keystore_open(&st, &ks), 0);
 		if (keystore_lookup(ks, 0x0080f0000001ULL, &k) != -ENOENT)
 			fail_msg("damaged key file %zu was accepted", i);
 		keystore_free(ks);
 	}
 	/* the well-formed one is read, which shows the cases above fail for their flaw */
-	write_text("key-0080F0000001",
+	write_file(dir, "key-0080F0000001",
 	           "provfs-key 1\nstate pending\nbits 256\nkey 0123456789abcdef0123456789abcdef\n");
-	write_text("key-nonsense", "provfs-key 1\n");
+	write_file(dir, "key-nonsense", "provfs-key 1\n");
 	assert_int_equal(keystore_open(&st, &ks), 0);
 	assert_int_equal(keystore_lookup(ks, 0x0080f0000001ULL, &k), 0);
 	assert_string_equal(k.pass, "0123456789abcdef0123456789abcdef");

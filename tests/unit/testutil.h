@@ -52,6 +52,19 @@ static inline uint8_t *read_vector(const char *rel, size_t *len)
 	return p;
 }
 
+/* Writes text to dir/name (a file a test needs on disk); fails the test if it cannot. */
+static inline void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* Decodes a hex string (whitespace ignored) into out; returns the byte count. */
 static inline size_t unhex(const char *hex, uint8_t *out, size_t cap)
 {
