@@ -29,8 +29,8 @@ FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null)
 LIB_LIBS    = -lyaml -lcrypto -lpthread
 LDFLAGS  ?=
 
-LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) fs/state.c fs/keys.c
-FS_SRC   = $(filter-out fs/state.c fs/keys.c,$(wildcard fs/*.c))
+LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) fs/state.c fs/keys.c fs/fetch.c
+FS_SRC   = $(filter-out fs/state.c fs/keys.c fs/fetch.c,$(wildcard fs/*.c))
 CTL_SRC  = $(wildcard provctl/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
