@@ -49,6 +49,14 @@ struct file_ref {
 /* name (one path component, NUL-terminated) -> file. Returns 0 or -ENOENT. */
 int file_resolve(const struct tree *t, const char *name, struct file_ref *out);
 
+/*
+ * Whether a name has the shape of a device file name (cfg<12 hex> with a device tail and any
+ * prefix/postfix file_resolve accepts, Config<12 hex>.cfg/.enc, ConfigCom-<12 hex>.enc,
+ * Config<MODEL>-<12 hex>.enc) for a MAC the inventory does not know: what an enumeration
+ * sweep asks for. One scan of the name and at most one MAC lookup; no allocation.
+ */
+bool file_unknown_device(const struct tree *t, const char *name);
+
 uint64_t file_ino(const struct tree *t, const struct file_ref *ref);
 
 /* Whether the tree serves this file now (a delivered Panasonic key file no longer exists). */

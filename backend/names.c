@@ -53,6 +53,15 @@ bool gs_device_has(const struct tree *t, const struct device *dev, enum file_kin
 	return b.v != NULL && strcmp(b.v->s, "off") != 0;
 }
 
+/* rule's tail at name[head], followed by a postfix of at most WRAP_MAX characters. */
+static bool gs_tail_fits(const char *name, size_t len, size_t head, const struct gs_name_rule *rule)
+{
+	size_t tl = strlen(rule->tail);
+
+	return head + tl <= len && memcmp(name + head, rule->tail, tl) == 0 &&
+	       len - head - tl <= WRAP_MAX;
+}
+
 /* "cfg" at name[at]: a device name with a postfix of at most WRAP_MAX characters. */
 static bool match_device(const struct tree *t, const char *name, size_t len, size_t at,
                          struct file_ref *out)
@@ -68,10 +77,9 @@ static bool match_device(const struct tree *t, const char *name, size_t len, siz
 		return false;
 	for (size_t i = 0; i < gs_device_nnames; i++) {
 		const struct gs_name_rule *rule = &gs_device_names[i];
-		size_t head = at + 3 + MAC_STRLEN, tl = strlen(rule->tail);
 
-		if (head + tl > len || memcmp(name + head, rule->tail, tl) != 0 ||
-		    len - head - tl > WRAP_MAX || !gs_device_has(t, dev, rule->kind))
+		if (!gs_tail_fits(name, len, at + 3 + MAC_STRLEN, rule) ||
+		    !gs_device_has(t, dev, rule->kind))
 			continue;
 		out->kind = rule->kind;
 		out->dev = dev;
@@ -145,26 +153,34 @@ static bool ends_with(const char *name, size_t len, const char *tail)
 }
 
 /* "Config" + MAC + ".cfg" / ".enc", "ConfigCom-" + MAC + ".enc". */
+static const struct {
+	const char *head;
+	const char *tail;
+	enum file_kind kind;
+} pa_device_rules[] = {
+	{ "Config", ".cfg", FK_PA_STD },
+	{ "Config", ".enc", FK_PA_STD_ENC },
+	{ "ConfigCom-", ".enc", FK_PA_MASTER_ENC },
+};
+#define PA_DEVICE_NRULES (sizeof(pa_device_rules) / sizeof(pa_device_rules[0]))
+
+/* The name has the shape of rule i: its MAC in *mac. */
+static bool pa_device_shape(const char *name, size_t len, size_t i, uint64_t *mac)
+{
+	size_t hl = strlen(pa_device_rules[i].head), tl = strlen(pa_device_rules[i].tail);
+
+	return len == hl + MAC_STRLEN + tl && memcmp(name, pa_device_rules[i].head, hl) == 0 &&
+	       ends_with(name, len, pa_device_rules[i].tail) && mac_parse_hex12(name + hl, mac);
+}
+
 static bool pa_device_name(const struct tree *t, const char *name, size_t len, struct file_ref *out)
 {
-	static const struct {
-		const char *head;
-		const char *tail;
-		enum file_kind kind;
-	} rules[] = {
-		{ "Config", ".cfg", FK_PA_STD },
-		{ "Config", ".enc", FK_PA_STD_ENC },
-		{ "ConfigCom-", ".enc", FK_PA_MASTER_ENC },
-	};
-
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		size_t hl = strlen(rules[i].head), tl = strlen(rules[i].tail);
+	for (size_t i = 0; i < PA_DEVICE_NRULES; i++) {
 		uint64_t mac;
 
-		if (len != hl + MAC_STRLEN + tl || memcmp(name, rules[i].head, hl) != 0 ||
-		    !ends_with(name, len, rules[i].tail) || !mac_parse_hex12(name + hl, &mac))
+		if (!pa_device_shape(name, len, i, &mac))
 			continue;
-		out->kind = rules[i].kind;
+		out->kind = pa_device_rules[i].kind;
 		out->dev = inventory_find(t->inv, mac);
 		if (out->dev != NULL) {
 			out->model = out->dev->model;
@@ -185,11 +201,22 @@ static const struct model *pa_model(const struct tree *t, const char *s, size_t 
 	return m;
 }
 
+static const char pa_head[] = "Config"; /* of the product layer's names */
+
+/* The name has the shape Config<MODEL>-<MAC>.enc (any MODEL): its MAC in *mac. */
+static bool pa_product_enc_shape(const char *name, size_t len, uint64_t *mac)
+{
+	const size_t hl = sizeof(pa_head) - 1;
+
+	return len > hl + 1 + MAC_STRLEN + 4 && memcmp(name, pa_head, hl) == 0 &&
+	       ends_with(name, len, ".enc") && name[len - 4 - MAC_STRLEN - 1] == '-' &&
+	       mac_parse_hex12(name + len - 4 - MAC_STRLEN, mac);
+}
+
 /* ConfigCom.cfg, Config<MODEL>.cfg, Config<MODEL>-<MAC>.enc, <MODEL>.cfg. */
 static bool pa_shared_name(const struct tree *t, const char *name, size_t len, struct file_ref *out)
 {
-	static const char head[] = "Config";
-	const size_t hl = sizeof(head) - 1;
+	const size_t hl = sizeof(pa_head) - 1;
 	uint64_t mac;
 
 	memset(out, 0, sizeof(*out));
@@ -198,9 +225,7 @@ static bool pa_shared_name(const struct tree *t, const char *name, size_t len, s
 		return file_exists(t, out);
 	}
 	/* Config<MODEL>-<MAC>.enc: the device's own copy of its model's layer */
-	if (len > hl + 1 + MAC_STRLEN + 4 && memcmp(name, head, hl) == 0 &&
-	    ends_with(name, len, ".enc") && name[len - 4 - MAC_STRLEN - 1] == '-' &&
-	    mac_parse_hex12(name + len - 4 - MAC_STRLEN, &mac)) {
+	if (pa_product_enc_shape(name, len, &mac)) {
 		out->kind = FK_PA_PRODUCT_ENC;
 		out->dev = inventory_find(t->inv, mac);
 		out->model = pa_model(t, name + hl, len - hl - 4 - MAC_STRLEN - 1);
@@ -211,7 +236,7 @@ static bool pa_shared_name(const struct tree *t, const char *name, size_t len, s
 	}
 	if (!ends_with(name, len, ".cfg"))
 		return false;
-	if (len > hl + 4 && memcmp(name, head, hl) == 0) {
+	if (len > hl + 4 && memcmp(name, pa_head, hl) == 0) {
 		out->kind = FK_PA_PRODUCT;
 		out->model = pa_model(t, name + hl, len - hl - 4);
 		if (out->model != NULL && file_exists(t, out))
@@ -239,4 +264,26 @@ int file_resolve(const struct tree *t, const char *name, struct file_ref *out)
 	if (pa_device_name(t, name, len, out) || pa_shared_name(t, name, len, out))
 		return 0;
 	return gs_resolve_config(t, name, len, out);
+}
+
+bool file_unknown_device(const struct tree *t, const char *name)
+{
+	size_t len = strnlen(name, FILE_NAME_MAX + 1);
+	uint64_t mac;
+
+	if (len == 0 || len > FILE_NAME_MAX || !name_in_alphabet(name, len))
+		return false;
+	for (size_t i = 0; i < PA_DEVICE_NRULES; i++)
+		if (pa_device_shape(name, len, i, &mac))
+			return inventory_find(t->inv, mac) == NULL;
+	if (pa_product_enc_shape(name, len, &mac))
+		return inventory_find(t->inv, mac) == NULL;
+	for (size_t at = 0; at <= WRAP_MAX && at + 3 + MAC_STRLEN <= len; at++) {
+		if (memcmp(name + at, "cfg", 3) != 0 || !mac_parse_hex12(name + at + 3, &mac))
+			continue;
+		for (size_t i = 0; i < gs_device_nnames; i++)
+			if (gs_tail_fits(name, len, at + 3 + MAC_STRLEN, &gs_device_names[i]))
+				return inventory_find(t->inv, mac) == NULL;
+	}
+	return false;
 }
