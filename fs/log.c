@@ -18,8 +18,8 @@ static void vlog(int priority, const char *fmt, va_list ap)
 		time_t now = time(NULL);
 		struct tm tm;
 
-		localtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		flockfile(stderr);
 		fprintf(stderr, "%s provfs: ", stamp);
 		vfprintf(stderr, fmt, ap);

@@ -16,6 +16,7 @@
 
 #include "backend/tree.h"
 
+#include "fs/audit.h"
 #include "fs/fuse_api.h"
 #include "fs/gen.h"
 #include "fs/log.h"
@@ -144,6 +145,12 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 	/* threads only after daemonizing: fork keeps just the calling thread */
 	fs->se = se;
 	write_pid(fs);
+	r = audit_start(fs->audit);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot start the audit flusher: %s", strerror(-r));
+		r = 1;
+		goto out_unmount;
+	}
 	r = reload_start(fs);
 	if (r < 0) {
 		log_msg(LOG_ERR, "cannot start the reloader: %s", strerror(-r));
@@ -232,6 +239,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provfs: keys in %s: %s\n", fs.state.path, strerror(-err));
 		goto out;
 	}
+	err = audit_new(&fs.state, &fs.audit);
+	if (err < 0) {
+		fprintf(stderr, "provfs: %s\n", strerror(-err));
+		goto out;
+	}
 	g = first_generation(fs.inventory, fs.keys);
 	if (g == NULL)
 		goto out;
@@ -243,6 +255,7 @@ int main(int argc, char **argv)
 	r = run(&args, &cl, &fs);
 	gen_put(gen_swap(NULL));
 out:
+	audit_free(fs.audit); /* writes the last fetch records */
 	keystore_free(fs.keys);
 	state_close(&fs.state);
 	free(cl.mountpoint);

@@ -7,7 +7,9 @@
  *
  * Caching (FUSE.md §2): sizes are exact at lookup (rendered then), entries, attributes and
  * pages are kept long by the kernel (keep_cache, long timeouts) and unknown names are cached
- * as negative entries; a reload invalidates what changed explicitly.
+ * as negative entries; a reload invalidates what changed explicitly. Device files (a MAC in
+ * the name, read by one phone each) are opened without keep_cache: every open reads from
+ * here, so the audit (fs/audit.h) sees what each reader got.
  */
 #include "fs/ops.h"
 
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "backend/pa_files.h"
+#include "fs/audit.h"
 #include "fs/cache.h"
 #include "fs/gen.h"
 #include "fs/log.h"
@@ -42,10 +45,12 @@ struct handle {
 	int fd;                        /* passthrough files (firmware), else -1 */
 	uint64_t size;
 	uint64_t ino;
-	atomic_size_t bytes; /* bytes delivered */
-	uint64_t key_mac;    /* a Panasonic plain key file: delivered when read whole */
-	bool key_file;
+	atomic_size_t bytes;          /* bytes delivered */
+	bool audited;                 /* a device file: */
+	uint64_t mac;                 /* its MAC */
+	char name[FILE_NAME_MAX + 1]; /* its canonical name */
 	atomic_uint_fast64_t covered; /* bytes read contiguously from offset 0 */
+	bool key_file;                /* a Panasonic plain key file: delivered when read whole */
 };
 
 /* A directory listing, snapshotted at opendir. */
@@ -122,6 +127,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	r = file_resolve(g->tree, name, &ref);
 	if (r == 0)
 		r = size_of(g, &ref, &size, &c);
+	if (r == -ENOENT && file_unknown_device(g->tree, name))
+		audit_unknown(ctx_of(req)->audit, name);
 	if (r == -ENOENT) {
 		e.ino = 0; /* cached negative entry */
 		e.entry_timeout = NEG_TIMEOUT;
@@ -206,6 +213,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
+	if (file_names_device(ref.kind)) {
+		h->audited = true;
+		h->mac = ref.dev->mac;
+		(void)file_name(&ref, h->name, sizeof(h->name)); /* fits: names are bounded */
+		fi->keep_cache = 0;
+	}
 	if (ref.kind == FK_PA_STD && pa_encrypted(ref.model)) {
 		/*
 		 * "Read to its end" must mean what this reader read: kernel readahead would
@@ -213,7 +226,6 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * read of the reader one READ here, and nothing of the key stays cached.
 		 */
 		h->key_file = true;
-		h->key_mac = ref.dev->mac;
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
@@ -249,7 +261,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
 	atomic_fetch_add_explicit(&h->bytes, n, memory_order_relaxed);
-	if (h->key_file)
+	if (h->audited)
 		cover(h, (uint64_t)off, n);
 	if (h->content != NULL) {
 		fuse_reply_buf(req, (const char *)h->content->data + off, n);
@@ -275,19 +287,19 @@ static void deliver_key(fuse_req_t req, const struct handle *h)
 	struct pa_key k;
 	int r;
 
-	mac_format(h->key_mac, false, mac);
+	mac_format(h->mac, false, mac);
 	if (atomic_load(&h->covered) < h->size) {
 		log_msg(LOG_INFO, "key file of %s read %llu of %llu bytes: not delivered", mac,
 		        (unsigned long long)atomic_load(&h->covered), (unsigned long long)h->size);
 		return;
 	}
 	/* the key this reader got is in the bytes it read; deliver that one, if still current */
-	r = keystore_lookup(fs->keys, h->key_mac, &k);
+	r = keystore_lookup(fs->keys, h->mac, &k);
 	if (r == 0 && (h->content == NULL ||
 	               memmem(h->content->data, h->content->len, k.pass, strlen(k.pass)) == NULL))
 		r = -ESTALE;
 	if (r == 0)
-		r = keystore_deliver(fs->keys, h->key_mac, k.pass);
+		r = keystore_deliver(fs->keys, h->mac, k.pass);
 	explicit_bzero(&k, sizeof(k));
 	if (r == -ESTALE) {
 		log_msg(LOG_INFO,
@@ -301,8 +313,23 @@ static void deliver_key(fuse_req_t req, const struct handle *h)
 		return;
 	}
 	log_msg(LOG_INFO, "key of %s delivered: only its .enc files are served now", mac);
-	if (reload_key_delivered(fs, h->key_mac) < 0)
+	if (reload_key_delivered(fs, h->mac) < 0)
 		log_msg(LOG_WARNING, "key of %s: the kernel may list its plain file a while", mac);
+}
+
+/* A device file's reader is done: one audit line, and its last fetch for provctl status. */
+static void audit_release(fuse_req_t req, const struct handle *h)
+{
+	const struct audit_fetch f = {
+		.name = h->name,
+		.mac = h->mac,
+		.generation = h->gen->number,
+		.bytes = atomic_load(&h->bytes),
+		.size = h->size,
+		.complete = atomic_load(&h->covered) >= h->size,
+	};
+
+	audit_fetch(ctx_of(req)->audit, &f);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -310,6 +337,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	if (h->audited)
+		audit_release(req, h);
 	if (h->key_file)
 		deliver_key(req, h);
 	if (h->fd >= 0)

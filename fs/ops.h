@@ -8,12 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fs/audit.h"
 #include "fs/fuse_api.h"
 #include "fs/keys.h"
 #include "fs/state.h"
 
 /*
- * The daemon (fuse_req_userdata). Request handlers only read the first three fields; the
+ * The daemon (fuse_req_userdata). Request handlers only read the fields up to audit; the
  * rest belongs to the reloader thread.
  */
 struct provfs {
@@ -21,6 +22,7 @@ struct provfs {
 	bool listing_all;      /* listing=all: readdir shows device files too */
 	struct state state;
 	struct keystore *keys; /* Panasonic keys in the state directory */
+	struct audit *audit;   /* fetch log and records (fs/audit.h) */
 	struct fuse_session *se;
 	uint64_t generation; /* number of the current generation */
 	int wake[2];         /* self-pipe: SIGHUP and shutdown wake the reloader */
