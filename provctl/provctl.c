@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/buf.h"
 #include "backend/files.h"
 #include "backend/pa_files.h"
 #include "backend/tree.h"
+#include "fs/fetch.h"
 #include "fs/keys.h"
 #include "fs/state.h"
 #include "inventory/inventory.h"
@@ -39,7 +41,8 @@ static void usage(FILE *out)
 	        "cat     the exact bytes a phone reading NAME gets (--plain: unencrypted)\n"
 	        "export  write every file into DIR (a static copy of the tree)\n"
 	        "rekey   give an encrypted Panasonic device a new key (plain file served again)\n"
-	        "status  the key state of each Panasonic device (never the key)\n"
+	        "status  per device: its key state (never the key) and the last fetch of each\n"
+	        "        of its files (UTC time, bytes read/size, complete or partial)\n"
 	        "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n");
 }
 
@@ -360,6 +363,32 @@ static void status_line(const struct keys *keys, const struct device *dev)
 	explicit_bzero(&k, sizeof(k));
 }
 
+/* The device's last fetch of each file, one line each, as the mount recorded them. */
+static void fetch_lines(const struct keys *keys, const struct device *dev)
+{
+	struct fetch_set set;
+	int r;
+
+	if (keys->st.dirfd < 0)
+		return;
+	r = fetch_load(&keys->st, dev->mac, &set);
+	if (r < 0 && r != -ENOENT)
+		printf("    fetch records unreadable (%s): ignored\n",
+		       r == -EINVAL ? "damaged" : strerror(-r));
+	for (size_t i = 0; r == 0 && i < set.n; i++) {
+		const struct fetch_rec *f = &set.rec[i];
+		time_t t = (time_t)f->time;
+		char when[32] = "?";
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("    %-28s %s  %llu/%llu bytes  %s\n", f->name, when,
+		       (unsigned long long)f->bytes, (unsigned long long)f->size,
+		       f->complete ? "complete" : "partial");
+	}
+}
+
 static int cmd_status(const struct keys *keys, const char *path, const char *mac_arg)
 {
 	struct tree *t = load(keys, path);
@@ -371,10 +400,14 @@ static int cmd_status(const struct keys *keys, const char *path, const char *mac
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
-	if (dev != NULL)
-		status_line(keys, dev);
-	for (uint32_t i = 0; dev == NULL && i < t->inv->ndevices; i++)
-		status_line(keys, &t->inv->devices[i]);
+	for (uint32_t i = 0; i < t->inv->ndevices; i++) {
+		const struct device *d = dev != NULL ? dev : &t->inv->devices[i];
+
+		status_line(keys, d);
+		fetch_lines(keys, d);
+		if (dev != NULL)
+			break;
+	}
 	tree_free(t);
 	return 0;
 }
