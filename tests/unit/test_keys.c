@@ -26,40 +26,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void read_text(const char *name, char *out, size_t len)
-{
-	char path[256];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(out, 1, len - 1, f);
-	out[n] = '\0';
-	fclose(f);
-}
-
-/* Nothing but key-* files and no temporary file left behind. */
-static int count_entries(void)
-{
-	char cmd[160];
-	FILE *p;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "ls -A %s | wc -l", dir);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	assert_int_equal(fscanf(p, "%d", &n), 1);
-	pclose(p);
-	return n;
+	return remove_tree(dir);
 }
 
 static void test_keys_new_key_is_stored_before_use(void **state)
@@ -85,7 +53,7 @@ static void test_keys_new_key_is_stored_before_use(void **state)
 	snprintf(path, sizeof(path), "%s/key-0080F0C8C383", dir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	read_text("key-0080F0C8C383", text, sizeof(text));
+	read_text_file(dir, "key-0080F0C8C383", text, sizeof(text));
 	snprintf(want, sizeof(want), "provfs-key 1\nstate pending\nbits 256\nkey %s\n", a.pass);
 	assert_string_equal(text, want);
 	/* the same key on every later call; another device gets its own */
@@ -94,7 +62,9 @@ static void test_keys_new_key_is_stored_before_use(void **state)
 	assert_int_equal(src->get(src->ctx, MAC_B, 128, true, &b), 0);
 	assert_string_not_equal(a.pass, b.pass);
 	assert_int_equal(b.bits, 128);
-	assert_int_equal(count_entries(), 2);
+	/* nothing but the two key files, no temporary file left behind */
+	assert_int_equal(count_entries(dir, false), 2);
+	assert_int_equal(count_entries(dir, true), 0);
 	keystore_free(ks);
 	state_close(&st);
 }
@@ -111,7 +81,7 @@ static void test_keys_delivery_is_durable_and_seen_by_a_new_store(void **state)
 	assert_int_equal(keystore_open(&st, &ks), 0);
 	assert_int_equal(keystore_lookup(ks, MAC_A, &a), 0);
 	assert_int_equal(keystore_deliver(ks, MAC_A, a.pass), 0);
-	read_text("key-0080F0C8C383", text, sizeof(text));
+	read_text_file(dir, "key-0080F0C8C383", text, sizeof(text));
 	assert_non_null(strstr(text, "state delivered\n"));
 	assert_non_null(strstr(text, a.pass));
 	/* a restarted daemon (kill -9, reboot) finds it delivered, with the same key */

@@ -4,7 +4,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,23 +16,6 @@ static int setup(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/provfs-state-%ld", (long)getpid());
 	return 0;
-}
-
-/* Entries of a directory: visible ones, or hidden ones (temporary files). */
-static int count_entries(const char *path, bool hidden_ones)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		n += (e->d_name[0] == '.') == hidden_ones;
-	}
-	closedir(d);
-	return n;
 }
 
 static void test_state_creates_private_directory_and_round_trips(void **state)

@@ -6,8 +6,10 @@
 #ifndef PROVFS_TESTUTIL_H
 #define PROVFS_TESTUTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +65,47 @@ static inline void write_file(const char *dir, const char *name, const char *tex
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* Reads dir/name as text into out (at most len - 1 bytes); fails the test if it cannot. */
+static inline void read_text_file(const char *dir, const char *name, char *out, size_t len)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+/* Entries of a directory: visible ones, or hidden ones (temporary files). */
+static inline int count_entries(const char *path, bool hidden_ones)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		n += (e->d_name[0] == '.') == hidden_ones;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Removes a test's directory and everything in it (a teardown). Returns 0 or -1. */
+static inline int remove_tree(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* Decodes a hex string (whitespace ignored) into out; returns the byte count. */
