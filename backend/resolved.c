@@ -69,7 +69,8 @@ int resolved_finish(struct resolved *r)
 
 	if (r->oom)
 		return -ENOMEM;
-	qsort(r->items, r->n, sizeof(*r->items), rparam_cmp);
+	if (r->n > 1) /* items is NULL when nothing was added: qsort's base must not be */
+		qsort(r->items, r->n, sizeof(*r->items), rparam_cmp);
 	for (size_t i = 0; i < r->n; i++)
 		if (w == 0 || r->items[w - 1].key != r->items[i].key ||
 		    strcmp(r->items[w - 1].name, r->items[i].name) != 0)

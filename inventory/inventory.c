@@ -279,8 +279,10 @@ static int sort_models_groups(struct builder *b)
 	inv->groups = to_arena(inv, b->groups, b->ngroups, sizeof(*inv->groups));
 	if ((b->nmodels && inv->models == NULL) || (b->ngroups && inv->groups == NULL))
 		return -ENOMEM;
-	qsort(inv->models, inv->nmodels, sizeof(*inv->models), model_cmp);
-	qsort(inv->groups, inv->ngroups, sizeof(*inv->groups), group_cmp);
+	if (inv->nmodels > 1) /* qsort's base must not be NULL, even for 0 elements */
+		qsort(inv->models, inv->nmodels, sizeof(*inv->models), model_cmp);
+	if (inv->ngroups > 1)
+		qsort(inv->groups, inv->ngroups, sizeof(*inv->groups), group_cmp);
 	for (uint32_t i = 1; i < inv->nmodels; i++) {
 		const struct model *a = &inv->models[i - 1], *m = &inv->models[i];
 
@@ -314,6 +316,8 @@ static const struct group *find_group(const struct inventory *inv, const char *n
 {
 	struct group key = { .name = name };
 
+	if (inv->ngroups == 0) /* groups is NULL then: bsearch's base must not be */
+		return NULL;
 	return bsearch(&key, inv->groups, inv->ngroups, sizeof(*inv->groups), group_cmp);
 }
 
@@ -466,7 +470,8 @@ static int build_index(struct builder *b)
 	inv->devices = to_arena(inv, b->devices, b->ndevices, sizeof(*inv->devices));
 	if (b->ndevices && inv->devices == NULL)
 		return -ENOMEM;
-	qsort(inv->devices, inv->ndevices, sizeof(*inv->devices), device_cmp);
+	if (inv->ndevices > 1)
+		qsort(inv->devices, inv->ndevices, sizeof(*inv->devices), device_cmp);
 	while (size < 2 * (uint64_t)inv->ndevices)
 		size *= 2;
 	inv->mac_mask = size - 1;

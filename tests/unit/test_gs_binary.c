@@ -425,7 +425,7 @@ static char *url(const char *value)
 	buf_init(&out);
 	gs_url_encode(value, &out);
 	assert_int_equal(buf_status(&out), 0);
-	s = strndup((const char *)out.data, out.len);
+	s = strndup(out.len > 0 ? (const char *)out.data : "", out.len); /* data: NULL if empty */
 	assert_non_null(s);
 	assert_int_equal(strlen(s), out.len);
 	buf_free(&out);
