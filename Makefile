@@ -3,7 +3,10 @@
 #   make deps     install the Debian packages that are missing (apt-get)
 #   make          build build/provfs, build/provctl and build/libprovfs.a
 #   make run      demo: mount contrib/example/inventory.yaml, serve it with tftpd-hpa on 127.0.0.1:6969
-#   make check    deps + build + unit tests (cmocka) + integration tests (real mount, real servers)
+#   make check    deps + build + lint + unit tests (cmocka) + integration tests (real mount, real
+#                 servers), then both again under ASan+UBSan (build-asan/), then each libFuzzer
+#                 target for CHECK_FUZZ_SECONDS (build-fuzz/)
+#   make fuzz     run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (default 600)
 #   make install  install the two programs (PREFIX=/usr/local) and the mount helper link
 #
 # Data flows one way: inventory/ -> backend/ -> fs/. The first two form the static library that
@@ -16,7 +19,8 @@ DESTDIR ?=
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev libcmocka-dev \
 	       tftpd-hpa tftp-hpa nginx vsftpd curl libxml2-utils xxd openssl python3 \
-	       clang-format clang-tidy cppcheck shellcheck
+	       clang-format clang-tidy cppcheck shellcheck \
+	       clang libclang-rt-14-dev llvm
 
 CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -41,7 +45,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIB      = $(BUILD)/libprovfs.a
 
-.PHONY: all deps run check unit integration install uninstall clean format format-check lint
+.PHONY: all deps run check unit integration install uninstall clean format format-check lint \
+	test-programs asan fuzz-build fuzz-programs fuzz
 
 all: $(BUILD)/provfs $(BUILD)/provctl
 
@@ -68,7 +73,40 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB) -lcmocka $(LIB_LIBS)
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
+
+test-programs: all $(UNIT_BIN)
+
+# --- sanitizers and fuzzing (issue 5) ---------------------------------------------------------
+# build-asan/: the programs and unit tests with AddressSanitizer (LeakSanitizer included) and
+# UndefinedBehaviorSanitizer; every report is fatal. build-fuzz/: the library with clang and the
+# same sanitizers plus coverage for libFuzzer, and one program per tests/fuzz/fuzz_*.c.
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC    ?= clang
+SAN_FLAGS   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS       ?= 600
+CHECK_FUZZ_SECONDS ?= 30
+FUZZ_SRC    = $(wildcard tests/fuzz/fuzz_*.c)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT="-O1 -g" CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" test-programs
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT="-O1 -g" \
+		CFLAGS="$(SAN_FLAGS) -fsanitize=fuzzer-no-link" fuzz-programs
+
+# Only through fuzz-build (BUILD, CC and CFLAGS are the fuzzing ones there).
+fuzz-programs: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DFUZZ_SOURCE_DIR='"$(CURDIR)/tests/fuzz"' -MMD -MP \
+		-o $@ $< $(LIB) $(LIB_LIBS)
+
+fuzz: deps fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
@@ -76,8 +114,8 @@ deps:
 run: deps all
 	@bash contrib/run-demo.sh
 
-check: deps all $(UNIT_BIN) lint
-	@bash tests/run-all.sh $(BUILD)
+check: deps all $(UNIT_BIN) lint asan fuzz-build
+	@bash tests/run-all.sh --asan $(ASAN_BUILD) --fuzz $(FUZZ_BUILD) $(CHECK_FUZZ_SECONDS) $(BUILD)
 
 unit: all $(UNIT_BIN)
 	@bash tests/run-all.sh $(BUILD) unit
@@ -105,8 +143,8 @@ LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC)
 lint: format-check
 	cppcheck --quiet --std=c11 --enable=warning,performance,portability,style --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(FUSE_CFLAGS) \
-		inventory backend fs provctl tests/unit
-	clang-tidy --quiet $(LINT_C) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
+		inventory backend fs provctl tests/unit tests/fuzz
+	clang-tidy --quiet $(LINT_C) $(FUZZ_SRC) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
 	shellcheck $$(git ls-files '*.sh') .ci/run
 
 clean:

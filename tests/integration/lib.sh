@@ -813,6 +813,7 @@ _lib_cleanup() {
 		lib_stop_pid "${_LIB_PIDS[0]}" || rc=1
 	done
 	provfs_helper_unlink
+	_lib_sanitizer_check || rc=1
 	# Never rm -rf across a mount that is still there.
 	left=$(awk -v w="$(_lib_mnt_escape "$WORK")/" 'index($2, w) == 1 { print $2 }' /proc/mounts)
 	if [ -n "$left" ]; then
@@ -824,6 +825,29 @@ _lib_cleanup() {
 		rm -rf --one-file-system -- "$WORK"
 	fi
 	return "$rc"
+}
+
+# A report of AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer (a build-asan run).
+_LIB_SANITIZER_RE='==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer)|^[^ ]+:[0-9]+:[0-9]+: runtime error: '
+
+# _lib_sanitizer_check — with a sanitized build, provfs reports memory errors, leaks and undefined
+# behaviour on its stderr, which provfs_mount appends to WORK/provfs.log (scripts may keep other
+# *.log files in WORK). The leak report comes when the daemon exits, so this runs after the
+# unmounts of the cleanup. Each log with a report is one failed test, and the summary line is
+# printed again (run.sh takes the last one). tests/run-all.sh sends the reports of its sanitized
+# run to files of their own instead (log_path) and counts them there; this catches them in a run
+# without that, e.g. `tests/integration/run.sh build-asan`.
+_lib_sanitizer_check() {
+	local f found=0
+	while IFS= read -r -d '' f; do
+		grep -qE -- "$_LIB_SANITIZER_RE" "$f" || continue
+		found=1
+		t_fail "no sanitizer report in ${f#"$WORK"/}" \
+			"$(grep -m 1 -E -- "$_LIB_SANITIZER_RE" "$f")"$'\n'"$(grep -A 30 -m 1 -E -- "$_LIB_SANITIZER_RE" "$f")"
+	done < <(find "$WORK" -xdev -type f -name '*.log' -print0 2>/dev/null)
+	[ "$found" -eq 0 ] && return 0
+	[ "$_T_SUMMARY_DONE" -eq 0 ] || t_summary
+	return 1
 }
 
 _lib_on_exit() {
