@@ -89,7 +89,7 @@ static int read_one_file(struct builder *b, const char *path, uint32_t *cap)
 	return r;
 }
 
-static bool is_yaml_name(const char *name)
+bool inventory_is_yaml_name(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -114,7 +114,7 @@ static int read_directory(struct builder *b, const char *path, uint32_t *cap)
 		return 0;
 	}
 	while ((e = readdir(dir)) != NULL) {
-		if (!is_yaml_name(e->d_name))
+		if (!inventory_is_yaml_name(e->d_name))
 			continue;
 		if (n == MAX_FILES) {
 			diag_add(b->d, path, 0, 0, "more than %d inventory files", MAX_FILES);

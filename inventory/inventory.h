@@ -35,6 +35,9 @@ int inventory_load_checked(const char *path, const char *yaml, size_t len, inven
 
 void inventory_free(struct inventory *inv);
 
+/* Whether a directory entry is read as part of a directory inventory: "*.yaml", not hidden. */
+bool inventory_is_yaml_name(const char *name);
+
 /* O(1): the device with this MAC, or NULL. */
 const struct device *inventory_find(const struct inventory *inv, uint64_t mac);
 
