@@ -8,6 +8,7 @@
  * runs `provfs INVENTORY MNT -o ...`.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct options {
 	char *inventory;
 	char *state;
 	char *listing;
+	int nowatch;
 	int help;
 	int version;
 };
@@ -42,6 +44,7 @@ enum {
 static const struct fuse_opt option_spec[] = {
 	{ "state=%s", offsetof(struct options, state), 0 },
 	{ "listing=%s", offsetof(struct options, listing), 0 },
+	{ "nowatch", offsetof(struct options, nowatch), 1 },
 	/* the mount is always read-only: a request for rw (mount(8) adds it) is dropped */
 	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -51,6 +54,25 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_END,
 };
 
+/*
+ * path made absolute without resolving symlinks: a symlinked inventory that is pointed
+ * elsewhere later must be followed anew on every reload. NULL (errno set) on failure.
+ */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return out;
+}
+
 static void usage(const char *prog)
 {
 	printf("usage: %s INVENTORY MOUNTPOINT [-f] [-d] [-s] [-o opt,...]\n"
@@ -59,6 +81,8 @@ static void usage(const char *prog)
 	       "    -o state=DIR           state directory (default %s)\n"
 	       "    -o listing=generic|all readdir shows files without a MAC only (default),\n"
 	       "                           or every file\n"
+	       "    -o nowatch             reload on SIGHUP only, not when the inventory's\n"
+	       "                           files change (inotify)\n"
 	       "The mount is always read-only. Servers that drop privileges (tftpd-hpa, nginx,\n"
 	       "vsftpd) need -o allow_other.\n"
 	       "\n",
@@ -221,13 +245,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* the daemon changes to / when it detaches: keep an absolute path for reloads */
-	inventory_abs = realpath(o.inventory, NULL);
-	if (inventory_abs == NULL) {
+	inventory_abs = absolute_path(o.inventory);
+	if (inventory_abs == NULL || access(inventory_abs, R_OK) < 0) {
 		fprintf(stderr, "provfs: %s: %s\n", o.inventory, strerror(errno));
 		goto out;
 	}
 	fs.inventory = inventory_abs;
 	fs.listing_all = o.listing != NULL && strcmp(o.listing, "all") == 0;
+	fs.watch = !o.nowatch;
 	err = state_open(o.state ? o.state : STATE_DEFAULT_DIR, &fs.state);
 	if (err < 0) {
 		fprintf(stderr, "provfs: state directory %s: %s\n",
