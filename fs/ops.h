@@ -20,6 +20,7 @@
 struct provfs {
 	const char *inventory; /* absolute path */
 	bool listing_all;      /* listing=all: readdir shows device files too */
+	bool watch;            /* reload when the inventory's files change (not nowatch) */
 	struct state state;
 	struct keystore *keys; /* Panasonic keys in the state directory */
 	struct audit *audit;   /* fetch log and records (fs/audit.h) */

@@ -1,5 +1,10 @@
 /*
- * reload.c - SIGHUP -> self-pipe -> reloader thread -> new generation + invalidation.
+ * reload.c - SIGHUP or an inventory edit -> reloader thread -> new generation + invalidation.
+ *
+ * Edits are seen through inotify (watch.c) and debounced: a reload starts once the
+ * inventory's files have been quiet for DEBOUNCE_QUIET_MS, or DEBOUNCE_MAX_MS after the
+ * first event of a burst (git checkout, an editor's save dance), so an edit is served
+ * within a second and a burst makes one reload.
  *
  * The pipe carries fixed 9-byte records (a type byte, then a MAC for delivery records);
  * writes that small are atomic and reads ask for a multiple of 9 bytes, so records never
@@ -13,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/files.h"
@@ -20,6 +26,7 @@
 #include "fs/gen.h"
 #include "fs/keys.h"
 #include "fs/log.h"
+#include "fs/watch.h"
 #include "inventory/inventory.h"
 
 enum {
@@ -29,6 +36,9 @@ enum {
 };
 
 #define RECORD 9
+
+#define DEBOUNCE_QUIET_MS 150
+#define DEBOUNCE_MAX_MS   500
 
 /* The write end for the signal handler: a handler can reach nothing else. */
 static volatile sig_atomic_t wake_fd = -1;
@@ -156,39 +166,94 @@ static void forget_key_file(struct provfs *fs, uint64_t mac)
 	gen_put(g);
 }
 
+/* Reads the self-pipe: what it asks for (reload, quit), after forgetting delivered names. */
+static void read_wake(struct provfs *fs, int *reload, int *quit)
+{
+	unsigned char buf[RECORD * 16];
+	ssize_t n;
+
+	/* several SIGHUPs in a row make one reload */
+	while ((n = read(fs->wake[0], buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i + RECORD <= n; i += RECORD) {
+			uint64_t mac = 0;
+
+			for (int k = 0; k < 8; k++)
+				mac = mac << 8 | buf[i + 1 + k];
+			*quit |= buf[i] == WAKE_QUIT;
+			*reload |= buf[i] == WAKE_RELOAD;
+			if (buf[i] == WAKE_DELIVERED)
+				forget_key_file(fs, mac);
+		}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An edit burst: when its first and its latest event came (0: none pending). */
+struct burst {
+	int64_t first, last;
+};
+
+static int poll_timeout(const struct burst *b)
+{
+	int64_t due, left;
+
+	if (b->first == 0)
+		return -1;
+	due = b->last + DEBOUNCE_QUIET_MS;
+	if (due > b->first + DEBOUNCE_MAX_MS)
+		due = b->first + DEBOUNCE_MAX_MS;
+	left = due - now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
 static void *reload_main(void *arg)
 {
 	struct provfs *fs = arg;
-	struct pollfd pfd = { .fd = fs->wake[0], .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = fs->wake[0], .events = POLLIN }, { .fd = -1 } };
+	struct burst burst = { 0, 0 };
+	struct watch *w = NULL;
+	int r = fs->watch ? watch_open(fs->inventory, &w) : 0;
 
+	if (r < 0)
+		log_msg(LOG_WARNING, "cannot watch %s (%s): reload with SIGHUP", fs->inventory,
+		        strerror(-r));
+	else if (w != NULL)
+		pfd[1] = (struct pollfd){ .fd = watch_fd(w), .events = POLLIN };
 	for (;;) {
-		unsigned char buf[RECORD * 16];
-		ssize_t n;
-		int quit = 0, reload = 0;
+		int quit = 0, reload = 0, n = poll(pfd, 2, poll_timeout(&burst));
 
-		if (poll(&pfd, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "reloader: poll: %s", strerror(errno));
-			return NULL;
+			break;
 		}
-		/* several SIGHUPs in a row make one reload */
-		while ((n = read(fs->wake[0], buf, sizeof(buf))) > 0)
-			for (ssize_t i = 0; i + RECORD <= n; i += RECORD) {
-				uint64_t mac = 0;
-
-				for (int k = 0; k < 8; k++)
-					mac = mac << 8 | buf[i + 1 + k];
-				quit |= buf[i] == WAKE_QUIT;
-				reload |= buf[i] == WAKE_RELOAD;
-				if (buf[i] == WAKE_DELIVERED)
-					forget_key_file(fs, mac);
-			}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			read_wake(fs, &reload, &quit);
 		if (quit)
-			return NULL;
-		if (reload)
-			reload_now(fs);
+			break;
+		if (n > 0 && (pfd[1].revents & POLLIN) && watch_drain(w) > 0) {
+			burst.last = now_ms();
+			if (burst.first == 0)
+				burst.first = burst.last;
+		}
+		if (burst.first != 0 && poll_timeout(&burst) == 0)
+			reload = 1;
+		if (!reload)
+			continue;
+		burst.first = 0;
+		reload_now(fs);
+		/* symlinks may point elsewhere now, files may have come or gone */
+		if (w != NULL && watch_rearm(w) < 0)
+			log_msg(LOG_WARNING, "cannot watch all of %s again: reload with SIGHUP",
+			        fs->inventory);
 	}
+	watch_close(w);
+	return NULL;
 }
 
 int reload_key_delivered(struct provfs *fs, uint64_t mac)
