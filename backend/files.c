@@ -268,6 +268,15 @@ uint64_t file_source_size(const struct file_ref *ref)
 	return ref->fw != NULL ? ref->fw->size : 0;
 }
 
+bool file_same_source(const struct file_ref *a, const struct file_ref *b)
+{
+	const struct fw_file *x = a->fw, *y = b->fw;
+
+	return x != NULL && y != NULL && strcmp(x->path, y->path) == 0 && x->size == y->size &&
+	       x->real_dev == y->real_dev && x->real_ino == y->real_ino &&
+	       x->real_mtime == y->real_mtime;
+}
+
 /* ---- every name -------------------------------------------------------------------------- */
 
 struct visit {

@@ -3,9 +3,10 @@
  *
  * A name resolves (names.h) to a file_ref: a kind plus the device, model or firmware file
  * it belongs to. Inode numbers are computed, not stored: the kind in the top 16 bits and
- * the MAC, or a 48-bit hash of the model or firmware name, in the low 48, so a file keeps
- * its inode across generations and the kernel's cache of unchanged files survives a reload.
- * Every name of one file (aliases, prefix/postfix wraps) shares its inode.
+ * the MAC, or a 48-bit hash of the model or firmware name, in the low 48: a file has one
+ * number in every generation. Every name of one file (aliases, prefix/postfix wraps) shares it.
+ * Kinds fit in 4 bits, so these numbers use only the low FILE_INO_BITS bits: the daemon puts a
+ * version of the file's bytes above them (fs/cache.h).
  */
 #ifndef PROVFS_FILES_H
 #define PROVFS_FILES_H
@@ -38,6 +39,9 @@ enum file_kind {
 	FK_PA_ENTRY = 13,      /* <MODEL>.cfg: the three file paths, for DHCP option 66 */
 	FK__COUNT,
 };
+
+#define FILE_INO_BITS 52
+_Static_assert(FK__COUNT <= 16, "a kind must fit in bits 48..51 of an inode number");
 
 struct file_ref {
 	enum file_kind kind;
@@ -89,6 +93,9 @@ int file_open_source(const struct file_ref *ref);
 
 /* Size without rendering: a passthrough file's recorded size. */
 uint64_t file_source_size(const struct file_ref *ref);
+
+/* Whether two passthrough files (of two trees) are the same real file, unchanged. */
+bool file_same_source(const struct file_ref *a, const struct file_ref *b);
 
 /*
  * Calls fn for every name the tree serves: device files (only when `devices`) with their
