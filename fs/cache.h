@@ -1,16 +1,30 @@
 /*
- * cache.h - rendered files of one generation, keyed by inode.
+ * cache.h - the files of one generation as the kernel knows them, keyed by inode number.
  *
  * LOOKUP must report the exact size before anyone reads (servers take st_size from fstat),
  * so a file is rendered, and encrypted, on its first lookup and kept for the life of its
  * generation: every later lookup, getattr and read of it is a hash hit, and all readers of
  * one generation see the same bytes.
+ *
+ * Versions. The kernel keeps one inode per node id, with one size and one page cache. Were a
+ * reload to change a file's bytes under the same node id, a reader that opened it before the
+ * reload would go on through pages and a size of the new generation: a mix, or a truncated
+ * file. So a node id is the backend's inode number (files.h) with a 12-bit version of the
+ * bytes above it. A reload that changes a file's bytes gives it a new version, hence a new
+ * kernel inode for new readers, and the open readers keep the old inode whole. A file keeps
+ * its version and mtime while its bytes stay the same, so the kernel's cache of unchanged
+ * files survives a reload.
+ *
+ * A file first rendered in a generation takes that generation's number (mod 4096) as version;
+ * a reload carries every file the old generation rendered (the only ones the kernel can
+ * know: LOOKUP renders) into the new one, comparing bytes (cache_carry).
  */
 #ifndef PROVFS_CACHE_H
 #define PROVFS_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "backend/files.h"
 #include "backend/tree.h"
@@ -20,16 +34,39 @@ struct content {
 	uint8_t data[];
 };
 
-struct cache;
+/* One file as the kernel sees it. Immutable once in a cache. */
+struct cached_file {
+	uint64_t nodeid; /* inode number | version << FILE_INO_BITS */
+	uint64_t size;
+	time_t mtime;                  /* the inventory's mtime when these bytes appeared */
+	const struct content *content; /* rendered bytes; NULL for passthrough (firmware) */
+};
 
-struct cache *cache_new(const struct tree *t);
+#define CACHE_INO_MASK ((UINT64_C(1) << FILE_INO_BITS) - 1)
+
+/* An empty cache for generation number `generation` of tree t. NULL on ENOMEM. */
+struct cache *cache_new(const struct tree *t, uint64_t generation);
 void cache_free(struct cache *c);
 
 /*
- * The bytes of ref, rendered on first use. The pointer stays valid for the cache's life.
- * Returns 0, -ENOENT, -ENOMEM or -EIO.
+ * The file ref of tree t, rendered (or measured) on first use. The pointer stays valid for
+ * the cache's life. Returns 0, -ENOENT, -ENOMEM or -EIO.
  */
 int cache_get(struct cache *c, const struct tree *t, const struct file_ref *ref,
-              const struct content **out);
+              const struct cached_file **out);
+
+/* The node id the file with inode number ino has, or will have when first rendered. */
+uint64_t cache_nodeid(struct cache *c, uint64_t ino);
+
+/* The file with inode number ino if it was rendered, else NULL. Never renders. */
+const struct cached_file *cache_peek(struct cache *c, uint64_t ino);
+
+/*
+ * Fills next (of tree nt, not yet visible to readers) with every file prev (of tree pt) holds
+ * that nt still has, each keeping its version and mtime when its bytes are equal. Returns how
+ * many files' bytes changed, or -ENOMEM / -EIO.
+ */
+int cache_carry(struct cache *next, const struct tree *nt, struct cache *prev,
+                const struct tree *pt);
 
 #endif

@@ -21,7 +21,7 @@ struct gen *gen_new(struct tree *tree, uint64_t number)
 
 	if (g == NULL)
 		return NULL;
-	g->cache = cache_new(tree);
+	g->cache = cache_new(tree, number);
 	if (g->cache == NULL) {
 		free(g);
 		return NULL;

@@ -7,8 +7,11 @@
  *
  * Caching (FUSE.md §2): sizes are exact at lookup (rendered then), entries, attributes and
  * pages are kept long by the kernel (keep_cache, long timeouts) and unknown names are cached
- * as negative entries; a reload invalidates what changed explicitly. Device files (a MAC in
- * the name, read by one phone each) are opened without keep_cache: every open reads from
+ * as negative entries; a reload invalidates the names that changed explicitly. The kernel's
+ * node ids carry a version of the bytes (fs/cache.h): a node id of bytes the current
+ * generation no longer serves gets ESTALE, on which the kernel looks the name up again, so
+ * a cached name can never open other bytes than the size it reported. Device files (a MAC
+ * in the name, read by one phone each) are opened without keep_cache: every open reads from
  * here, so the audit (fs/audit.h) sees what each reader got.
  */
 #include "fs/ops.h"
@@ -44,7 +47,8 @@ struct handle {
 	const struct content *content; /* rendered files */
 	int fd;                        /* passthrough files (firmware), else -1 */
 	uint64_t size;
-	uint64_t ino;
+	uint64_t nodeid;
+	time_t mtime;
 	atomic_size_t bytes;          /* bytes delivered */
 	bool audited;                 /* a device file: */
 	uint64_t mac;                 /* its MAC */
@@ -64,16 +68,16 @@ static const struct provfs *ctx_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static void fill_file_attr(struct stat *st, uint64_t ino, uint64_t size, const struct gen *g)
+static void fill_file_attr(struct stat *st, uint64_t nodeid, uint64_t size, time_t mtime)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
+	st->st_ino = nodeid;
 	st->st_mode = S_IFREG | 0444;
 	st->st_nlink = 1;
 	st->st_size = (off_t)size;
 	st->st_blksize = 4096;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
-	st->st_mtime = st->st_ctime = st->st_atime = g->tree->inv->mtime;
+	st->st_mtime = st->st_ctime = st->st_atime = mtime;
 }
 
 static void fill_root_attr(struct stat *st, const struct gen *g)
@@ -87,34 +91,28 @@ static void fill_root_attr(struct stat *st, const struct gen *g)
 }
 
 /*
- * The exact size of ref in generation g: rendered (and cached) on first use, or the
- * recorded size of a real file. *content is set for rendered files. Returns 0 or -errno.
+ * The file of generation g the kernel means by nodeid: -ENOENT if g has no such file,
+ * -ESTALE if g serves other bytes under that inode number (the kernel then looks the name up
+ * again). Returns 0 or -errno.
  */
-static int size_of(struct gen *g, const struct file_ref *ref, uint64_t *size,
-                   const struct content **content)
+static int file_of_node(struct gen *g, uint64_t nodeid, struct file_ref *ref,
+                        const struct cached_file **cf)
 {
-	const struct content *c = NULL;
-	int r;
+	int r = file_from_ino(g->tree, nodeid & CACHE_INO_MASK, ref);
 
-	*content = NULL;
-	if (file_is_passthrough(ref)) {
-		*size = file_source_size(ref);
-		return 0;
-	}
-	r = cache_get(g->cache, g->tree, ref, &c);
-	if (r < 0 || c == NULL)
-		return r < 0 ? r : -EIO;
-	*size = c->len;
-	*content = c;
-	return 0;
+	*cf = NULL;
+	if (r == 0)
+		r = cache_get(g->cache, g->tree, ref, cf);
+	if (r < 0)
+		return r;
+	return *cf != NULL && (*cf)->nodeid == nodeid ? 0 : -ESTALE;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	const struct cached_file *cf = NULL;
 	struct fuse_entry_param e;
-	const struct content *c;
 	struct file_ref ref;
-	uint64_t size = 0;
 	struct gen *g;
 	int r;
 
@@ -126,46 +124,52 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	g = gen_acquire();
 	r = file_resolve(g->tree, name, &ref);
 	if (r == 0)
-		r = size_of(g, &ref, &size, &c);
+		r = cache_get(g->cache, g->tree, &ref, &cf);
 	if (r == -ENOENT && file_unknown_device(g->tree, name))
 		audit_unknown(ctx_of(req)->audit, name);
-	if (r == -ENOENT) {
+	if (r == 0 && cf != NULL) {
+		e.ino = cf->nodeid;
+		e.attr_timeout = TIMEOUT;
+		e.entry_timeout = TIMEOUT;
+		fill_file_attr(&e.attr, e.ino, cf->size, cf->mtime);
+		fuse_reply_entry(req, &e);
+	} else if (r == -ENOENT) {
 		e.ino = 0; /* cached negative entry */
 		e.entry_timeout = NEG_TIMEOUT;
 		fuse_reply_entry(req, &e);
-	} else if (r < 0) {
-		log_msg(LOG_ERR, "lookup: cannot render a file of generation %llu: %s",
-		        (unsigned long long)g->number, strerror(-r));
-		fuse_reply_err(req, -r);
 	} else {
-		e.ino = file_ino(g->tree, &ref);
-		e.attr_timeout = TIMEOUT;
-		e.entry_timeout = TIMEOUT;
-		fill_file_attr(&e.attr, e.ino, size, g);
-		fuse_reply_entry(req, &e);
+		r = r < 0 ? -r : EIO;
+		log_msg(LOG_ERR, "lookup: cannot render a file of generation %llu: %s",
+		        (unsigned long long)g->number, strerror(r));
+		fuse_reply_err(req, r);
 	}
 	gen_put(g);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	const struct content *c;
+	const struct cached_file *cf;
 	struct file_ref ref;
-	uint64_t size = 0;
 	struct stat st;
 	struct gen *g;
 	int r;
 
-	(void)fi;
+	if (fi != NULL && ino != FILE_INO_ROOT) {
+		/* an open file: what its reader has, whatever generation is current */
+		const struct handle *h = (const struct handle *)(uintptr_t)fi->fh;
+
+		fill_file_attr(&st, h->nodeid, h->size, h->mtime);
+		fuse_reply_attr(req, &st, TIMEOUT);
+		return;
+	}
 	g = gen_acquire();
 	if (ino == FILE_INO_ROOT) {
 		fill_root_attr(&st, g);
 		fuse_reply_attr(req, &st, TIMEOUT);
-	} else if ((r = file_from_ino(g->tree, ino, &ref)) < 0 ||
-	           (r = size_of(g, &ref, &size, &c)) < 0) {
+	} else if ((r = file_of_node(g, ino, &ref, &cf)) < 0) {
 		fuse_reply_err(req, -r);
 	} else {
-		fill_file_attr(&st, ino, size, g);
+		fill_file_attr(&st, ino, cf->size, cf->mtime);
 		fuse_reply_attr(req, &st, TIMEOUT);
 	}
 	gen_put(g);
@@ -173,6 +177,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	const struct cached_file *cf = NULL;
 	struct file_ref ref;
 	struct handle *h;
 	struct gen *g;
@@ -189,9 +194,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	h->fd = -1;
 	g = gen_acquire();
-	r = file_from_ino(g->tree, ino, &ref);
-	if (r == 0)
-		r = size_of(g, &ref, &h->size, &h->content);
+	r = file_of_node(g, ino, &ref, &cf);
 	if (r == 0 && file_is_passthrough(&ref)) {
 		h->fd = file_open_source(&ref);
 		if (h->fd < 0) {
@@ -207,7 +210,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	h->gen = g; /* the handle keeps this reference until release */
-	h->ino = ino;
+	h->nodeid = ino;
+	h->content = cf->content;
+	h->size = cf->size;
+	h->mtime = cf->mtime;
 	atomic_init(&h->bytes, 0);
 	atomic_init(&h->covered, 0);
 	fi->fh = (uint64_t)(uintptr_t)h;
@@ -352,7 +358,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 struct list_ctx {
 	fuse_req_t req;
-	const struct tree *tree;
+	struct gen *gen;
 	struct dirlist *dl;
 	size_t cap;
 	int err;
@@ -390,7 +396,8 @@ static int dir_add_file(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct list_ctx *lc = ctx;
 
-	return dir_add(lc, name, file_ino(lc->tree, ref), S_IFREG);
+	return dir_add(lc, name, cache_nodeid(lc->gen->cache, file_ino(lc->gen->tree, ref)),
+	               S_IFREG);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -408,7 +415,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	g = gen_acquire();
-	lc.tree = g->tree;
+	lc.gen = g;
 	if (dir_add(&lc, ".", FILE_INO_ROOT, S_IFDIR) == 0 &&
 	    dir_add(&lc, "..", FILE_INO_ROOT, S_IFDIR) == 0)
 		file_foreach(g->tree, ctx_of(req)->listing_all, dir_add_file, &lc);

@@ -23,6 +23,7 @@
 
 #include "backend/files.h"
 #include "backend/tree.h"
+#include "fs/cache.h"
 #include "fs/gen.h"
 #include "fs/keys.h"
 #include "fs/log.h"
@@ -63,39 +64,87 @@ static void on_sighup(int sig)
 	errno = saved;
 }
 
-struct inval_ctx {
+/* What a reload changed, name by name, as the kernel may have cached it. */
+struct diff {
 	struct fuse_session *se;
-	const struct tree *tree;
+	struct gen *old, *cur;
+	unsigned added, removed; /* files */
 };
 
-static int invalidate_file(void *ctx, const struct file_ref *ref, const char *name)
+static void forget_name(const struct diff *d, const char *name)
 {
-	struct inval_ctx *ic = ctx;
+	if (d->se != NULL)
+		fuse_lowlevel_notify_inval_entry(d->se, FILE_INO_ROOT, name, strlen(name));
+}
 
-	fuse_lowlevel_notify_inval_entry(ic->se, FILE_INO_ROOT, name, strlen(name));
-	fuse_lowlevel_notify_inval_inode(ic->se, file_ino(ic->tree, ref), 0, 0);
+/* Whether name is ref's canonical name: counts each file once, not once per alias. */
+static bool canonical(const struct file_ref *ref, const char *name)
+{
+	char buf[FILE_NAME_MAX + 1];
+
+	return file_name(ref, buf, sizeof(buf)) > 0 && strcmp(buf, name) == 0;
+}
+
+/*
+ * A name of the old generation: the kernel forgets it unless it now names the same file
+ * under the same node id (same bytes). Files the old generation never rendered were never
+ * looked up, so the kernel cannot hold their names.
+ */
+static int diff_old_name(void *ctx, const struct file_ref *ref, const char *name)
+{
+	struct diff *d = ctx;
+	uint64_t ino = file_ino(d->old->tree, ref);
+	const struct cached_file *was, *is;
+	struct file_ref now;
+
+	if (file_resolve(d->cur->tree, name, &now) < 0) {
+		if (canonical(ref, name) && file_from_ino(d->cur->tree, ino, &now) < 0)
+			d->removed++;
+		forget_name(d, name);
+	} else if (file_ino(d->cur->tree, &now) != ino) {
+		forget_name(d, name);
+	} else if ((was = cache_peek(d->old->cache, ino)) != NULL) {
+		is = cache_peek(d->cur->cache, ino);
+		if (is == NULL || is->nodeid != was->nodeid)
+			forget_name(d, name);
+	}
 	return 0;
 }
 
-static void invalidate(struct fuse_session *se, const struct gen *old, const struct gen *cur)
+/* A name new in this generation: the kernel may hold it as "no such file". */
+static int diff_new_name(void *ctx, const struct file_ref *ref, const char *name)
 {
-	struct inval_ctx ctx = { se, NULL };
+	struct diff *d = ctx;
+	struct file_ref was;
 
-	if (se == NULL)
-		return;
-	if (old != NULL) {
-		ctx.tree = old->tree;
-		file_foreach(old->tree, true, invalidate_file, &ctx);
-	}
-	ctx.tree = cur->tree;
-	file_foreach(cur->tree, true, invalidate_file, &ctx);
-	/* the directory's attributes (mtime) and listing */
-	fuse_lowlevel_notify_inval_inode(se, FILE_INO_ROOT, 0, 0);
+	if (file_resolve(d->old->tree, name, &was) == 0)
+		return 0; /* seen from the old side */
+	forget_name(d, name);
+	if (canonical(ref, name) &&
+	    file_from_ino(d->old->tree, file_ino(d->cur->tree, ref), &was) < 0)
+		d->added++;
+	return 0;
 }
 
+static void invalidate(struct diff *d)
+{
+	file_foreach(d->old->tree, true, diff_old_name, d);
+	file_foreach(d->cur->tree, true, diff_new_name, d);
+	/* the directory's attributes (mtime) and listing */
+	if (d->se != NULL)
+		fuse_lowlevel_notify_inval_inode(d->se, FILE_INO_ROOT, 0, 0);
+}
+
+/*
+ * Makes tree t the next generation: the files the current one rendered are rendered again
+ * (before the swap, so the first fetch after a reload is warm and versions are known), the
+ * new generation goes live, and the kernel forgets the names that changed.
+ */
 static int install(struct provfs *fs, struct tree *t, const char *why)
 {
 	struct gen *g = gen_new(t, fs->generation + 1), *old;
+	struct diff d = { fs->se, NULL, NULL, 0, 0 };
+	int changed;
 
 	if (g == NULL) {
 		tree_free(t);
@@ -103,11 +152,24 @@ static int install(struct provfs *fs, struct tree *t, const char *why)
 		        (unsigned long long)fs->generation);
 		return -ENOMEM;
 	}
+	old = gen_acquire(); /* only this thread swaps: it stays current until the swap */
+	changed = cache_carry(g->cache, g->tree, old->cache, old->tree);
+	if (changed < 0) {
+		log_msg(LOG_ERR, "reload: cannot render generation %llu: %s: still serving %llu",
+		        (unsigned long long)fs->generation + 1, strerror(-changed),
+		        (unsigned long long)fs->generation);
+		gen_put(g);
+		gen_put(old);
+		return changed;
+	}
 	fs->generation++;
-	old = gen_swap(g);
-	invalidate(fs->se, old, g);
-	log_msg(LOG_INFO, "%s %s: generation %llu, %u devices", why, fs->inventory,
-	        (unsigned long long)g->number, (unsigned)t->inv->ndevices);
+	gen_put(gen_swap(g));
+	d.old = old;
+	d.cur = g;
+	invalidate(&d);
+	log_msg(LOG_INFO, "%s %s: generation %llu, %u devices; %d changed, %u added, %u removed",
+	        why, fs->inventory, (unsigned long long)g->number, (unsigned)t->inv->ndevices,
+	        changed, d.added, d.removed);
 	gen_put(old);
 	return 0;
 }
@@ -161,7 +223,8 @@ static void forget_key_file(struct provfs *fs, uint64_t mac)
 		n = file_name(&ref, name, sizeof(name));
 		if (n > 0)
 			fuse_lowlevel_notify_inval_entry(fs->se, FILE_INO_ROOT, name, (size_t)n);
-		fuse_lowlevel_notify_inval_inode(fs->se, file_ino(g->tree, &ref), 0, 0);
+		fuse_lowlevel_notify_inval_inode(
+		    fs->se, cache_nodeid(g->cache, file_ino(g->tree, &ref)), 0, 0);
 	}
 	gen_put(g);
 }
