@@ -21,6 +21,11 @@ PASSWORD='Secr3t!'
 SECRETS=('4dm1n' 'pw2001' 'Secr3t!' 'pw&1001<x>' 'pw&amp;1001')
 # Unknown MAC, a MAC one digit short, a MAC that is not hex.
 MISSING=(cfg000b82ffffff.xml cfg000b8212345.xml cfgzzzzzzzzzzzz.xml)
+# Asked on the mount only (no URL or TFTP request can carry them as they are): bytes that are
+# not UTF-8, a control character, a prefix longer than 64 characters (SPEC §2), and the longest
+# name the kernel passes on (255 bytes).
+ODD=($'cfg\xff\xfe0b82123456.xml' $'cfg000b82123456.xml\t' $'\x01cfg000b82123456.xml'
+	"$(printf '%065d' 0)cfg000b82123456.xml" "cfg000b82123456.xml$(printf '%0236d' 0)")
 
 EXP=$WORK/expected # what provctl says each name contains
 MNT=$WORK/mnt      # listing=generic (the default); the servers serve this one
@@ -175,6 +180,11 @@ test_mount_reads() {
 	for name in "${MISSING[@]}"; do
 		t_check_fails "mount: stat $name is ENOENT" "No such file or directory" stat -- "$MNT/$name"
 	done
+	for name in "${ODD[@]}"; do
+		t_check_fails "mount: stat of an odd name ($(printf %q "$name" | cut -c1-40)) is ENOENT" \
+			"No such file or directory" stat -- "$MNT/$name"
+	done
+	t_check "a 64-character prefix is one (SPEC §2)" cmp -s -- "$EXP/$ENC" "$MNT/$(printf '%064d' 0)$ENC"
 }
 
 # Every write is EROFS (SPEC §2), and the file is unchanged afterwards.
