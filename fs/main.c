@@ -259,6 +259,8 @@ int main(int argc, char **argv)
 		        o.state ? o.state : STATE_DEFAULT_DIR, strerror(-err));
 		goto out;
 	}
+	/* left by a daemon or provctl killed mid-write; a minute is far beyond any live write */
+	(void)state_sweep_temps(&fs.state, 60);
 	err = keystore_open(&fs.state, &fs.keys);
 	if (err < 0) {
 		fprintf(stderr, "provfs: keys in %s: %s\n", fs.state.path, strerror(-err));

@@ -3,16 +3,20 @@
  */
 #include "fs/state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STATE_FILE_MAX    ((size_t)16 << 20)
 #define FILE_NAME_MAX_TMP 320
+#define TEMP_SUFFIX       ".tmp"
 
 int state_open(const char *path, struct state *st)
 {
@@ -78,6 +82,29 @@ int copy_fd(int in, int out)
 	}
 }
 
+/*
+ * Creates a new temporary file for `name` in dirfd: ".NAME.<16 random hex>.tmp". The name
+ * is drawn anew for every write, so a file left by a writer that was killed, or a writer in
+ * another process or thread, never blocks this one. Returns the fd or -errno.
+ */
+static int create_temp(int dirfd, const char *name, char tmp[FILE_NAME_MAX_TMP])
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		uint64_t nonce;
+		int fd;
+
+		if (getrandom(&nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+			return -EIO;
+		if (snprintf(tmp, FILE_NAME_MAX_TMP, ".%s.%016llx%s", name,
+		             (unsigned long long)nonce, TEMP_SUFFIX) >= FILE_NAME_MAX_TMP)
+			return -EINVAL;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
 /* Temporary file, content from one of two sources, mode, optional fsync, rename. */
 static int replace(int dirfd, const char *name, const void *data, size_t len, int srcfd,
                    mode_t mode, bool durable)
@@ -85,12 +112,11 @@ static int replace(int dirfd, const char *name, const void *data, size_t len, in
 	char tmp[FILE_NAME_MAX_TMP];
 	int fd, r;
 
-	if (strchr(name, '/') != NULL || name[0] == '.' ||
-	    snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid()) >= (int)sizeof(tmp))
+	if (strchr(name, '/') != NULL || name[0] == '.')
 		return -EINVAL;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = create_temp(dirfd, name, tmp);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = srcfd >= 0 ? copy_fd(srcfd, fd) : write_full(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
@@ -156,4 +182,40 @@ int state_read(const struct state *st, const char *name, struct buf *out)
 	}
 	close(fd);
 	return buf_status(out);
+}
+
+/* A writer's temporary file: ".NAME.<nonce>.tmp" (create_temp). */
+static bool is_temp_name(const char *n)
+{
+	size_t len = strlen(n), suffix = strlen(TEMP_SUFFIX);
+
+	return n[0] == '.' && len > 1 + suffix && strcmp(n + len - suffix, TEMP_SUFFIX) == 0;
+}
+
+int state_sweep_temps(const struct state *st, time_t min_age)
+{
+	int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), removed = 0;
+	time_t now = time(NULL);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat sb;
+
+		if (!is_temp_name(de->d_name) ||
+		    fstatat(st->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode) || now - sb.st_mtime < min_age)
+			continue;
+		if (unlinkat(st->dirfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "backend/buf.h"
 
@@ -48,6 +49,13 @@ int copy_fd(int in, int out);
 
 /* write(2) until all n bytes are written. Returns 0 or -errno. */
 int write_full(int fd, const void *data, size_t n);
+
+/*
+ * Removes the temporary files of writers that were killed mid-write (they may hold old keys),
+ * if not modified for min_age seconds: a live writer finishes in milliseconds. Returns how
+ * many were removed, or -errno.
+ */
+int state_sweep_temps(const struct state *st, time_t min_age);
 
 /* Appends the content of `name` to out. Returns 0, -ENOENT or -errno. */
 int state_read(const struct state *st, const char *name, struct buf *out);

@@ -1,10 +1,15 @@
 /*
  * test_state.c - the state directory: created 0700 when missing, files replaced whole,
- * no temporary file left behind, names that could escape the directory refused.
+ * no temporary file left behind, names that could escape the directory refused; a temporary
+ * file left by a killed writer never blocks a write and is swept once old; writers in
+ * several threads never collide.
  */
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs/state.h"
@@ -79,6 +84,96 @@ static void test_state_replace_file_sets_mode(void **state)
 	state_close(&st);
 }
 
+/* dir/name with text, and its mtime moved `age` seconds back */
+static void plant(const char *name, const char *text, time_t age)
+{
+	struct timespec times[2];
+	char path[192];
+
+	write_file(dir, name, text);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	times[0].tv_sec = times[1].tv_sec = time(NULL) - age;
+	times[0].tv_nsec = times[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static void unplant(const char *name)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
+static bool exists(const char *name)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void test_state_write_is_not_blocked_by_a_leftover_temp_file(void **state)
+{
+	char leftover[64];
+	struct state st;
+
+	(void)state;
+	assert_int_equal(state_open(dir, &st), 0);
+	/* what a writer of this PID left when it was killed (the names before random ones) */
+	snprintf(leftover, sizeof(leftover), ".keys.%ld.tmp", (long)getpid());
+	plant(leftover, "old key", 0);
+	plant(".keys.0123456789abcdef.tmp", "old key", 0);
+	assert_int_equal(state_write(&st, "keys", "new", 3), 0);
+	assert_true(exists("keys"));
+	/* the sweep removes old temporary files only, and nothing else */
+	plant(".keys.fedcba9876543210.tmp", "older key", 120);
+	plant(".hidden", "not a temporary file", 120);
+	plant("fetch-000b82123456", "not a temporary file", 120);
+	assert_int_equal(state_sweep_temps(&st, 60), 1);
+	assert_false(exists(".keys.fedcba9876543210.tmp"));
+	assert_true(exists(leftover) && exists(".keys.0123456789abcdef.tmp"));
+	assert_true(exists(".hidden") && exists("fetch-000b82123456") && exists("keys"));
+	assert_int_equal(state_sweep_temps(&st, 0), 2);
+	assert_false(exists(leftover));
+	assert_int_equal(count_entries(dir, true), 1); /* .hidden */
+	unplant(".hidden");
+	unplant("fetch-000b82123456");
+	state_close(&st);
+}
+
+#define WRITERS 4
+#define WRITES  200
+
+static void *write_many(void *arg)
+{
+	const struct state *st = arg;
+	intptr_t failed = 0;
+
+	for (int i = 0; i < WRITES; i++)
+		failed += state_write(st, "keys", "concurrent", 10) != 0;
+	return (void *)failed;
+}
+
+static void test_state_writers_in_threads_never_collide(void **state)
+{
+	pthread_t th[WRITERS];
+	struct state st;
+
+	(void)state;
+	assert_int_equal(state_open(dir, &st), 0);
+	for (int i = 0; i < WRITERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, write_many, &st), 0);
+	for (int i = 0; i < WRITERS; i++) {
+		void *failed;
+
+		assert_int_equal(pthread_join(th[i], &failed), 0);
+		assert_int_equal((intptr_t)failed, 0);
+	}
+	assert_int_equal(count_entries(dir, true), 0);
+	state_close(&st);
+}
+
 static int teardown(void **state)
 {
 	char path[128];
@@ -96,6 +191,8 @@ int main(void)
 		cmocka_unit_test(test_state_creates_private_directory_and_round_trips),
 		cmocka_unit_test(test_state_refuses_names_that_escape),
 		cmocka_unit_test(test_state_replace_file_sets_mode),
+		cmocka_unit_test(test_state_write_is_not_blocked_by_a_leftover_temp_file),
+		cmocka_unit_test(test_state_writers_in_threads_never_collide),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, setup, teardown);
