@@ -920,6 +920,18 @@ size_equals_bytes_read() { # stat's size of a file on the mount = what read() re
 	[ "$size" = "$bytes" ]
 }
 
+enoent() { # enoent PATH — stat says ENOENT (and nothing else: no other error)
+	local err
+	err=$(stat -- "$1" 2>&1) && {
+		echo "$1 exists"
+		return 1
+	}
+	[[ $err == *"No such file or directory"* ]] || {
+		echo "$err"
+		return 1
+	}
+}
+
 stat_field() { # stat_field FORMAT PATH — one stat field, or stat's error (shown in the FAIL line)
 	stat -c "$1" -- "$2" 2>&1
 }

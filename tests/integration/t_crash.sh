@@ -155,17 +155,6 @@ status_says() {
 	[[ $out =~ $MAC\ +$MODEL\ +key\ $1 ]] && [[ $out != *unreadable* ]]
 }
 
-enoent() { # enoent NAME — stat on the mount says ENOENT
-	local err
-	err=$(stat -- "$MNT/$1" 2>&1) && {
-		echo "$1 exists"
-		return 1
-	}
-	[[ $err == *"No such file or directory"* ]] || {
-		echo "$err"
-		return 1
-	}
-}
 
 key_in() { # key_in FILE — the CFG_FILE_KEY of a plain UTG key file, or nothing
 	sed -n 's:^<CFG_FILE_KEY>\([^<]*\)</CFG_FILE_KEY>$:\1:p' "$1" 2>/dev/null
@@ -263,6 +252,16 @@ setup() {
 		cp -p -- "$DECOY" "$STALE" && touch -d '2 minutes ago' "$STALE"
 }
 
+# encs_open LABEL ROUND_DIR — each .enc file decrypts with the stored key (KF_KEY, KF_BITS) to
+# what provctl cat --plain gives
+encs_open() {
+	local p
+	for p in "${ENC_FILES[@]}"; do
+		t_check "$1: $p decrypts with the stored key to provctl cat --plain" \
+			enc_opens "$2" "$p" "$KF_KEY" "$KF_BITS"
+	done
+}
+
 # --- one round -------------------------------------------------------------------------------
 
 # crash_round I DELAY_MS — readers, SIGKILL after DELAY_MS, unmount, judge the state on disk,
@@ -341,11 +340,8 @@ crash_round() {
 	case $outcome in
 	delivered)
 		DELIVERED=$((DELIVERED + 1))
-		t_check "$label: delivered: the plain $PLAIN is ENOENT on the mount" enoent "$PLAIN"
-		for p in "${ENC_FILES[@]}"; do
-			t_check "$label: delivered: $p decrypts with the stored key to provctl cat --plain" \
-				enc_opens "$r" "$p" "$KF_KEY" "$KF_BITS"
-		done
+		t_check "$label: delivered: the plain $PLAIN is ENOENT on the mount" enoent "$MNT/$PLAIN"
+		encs_open "$label: delivered" "$r"
 		;;
 	pending)
 		PENDING=$((PENDING + 1))
@@ -354,10 +350,7 @@ crash_round() {
 		a_reader_got "$KF_KEY" "$r/dd" "$r/tftp" >/dev/null && PENDING_HELD=$((PENDING_HELD + 1))
 		t_check "$label: pending: the plain $PLAIN is served, as provctl cat, with the stored key" \
 			plain_served "$r"
-		for p in "${ENC_FILES[@]}"; do
-			t_check "$label: pending: $p decrypts with the pending key to provctl cat --plain" \
-				enc_opens "$r" "$p" "$KF_KEY" "$KF_BITS"
-		done
+		encs_open "$label: pending" "$r"
 		;;
 	none)
 		NONE=$((NONE + 1))

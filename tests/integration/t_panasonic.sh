@@ -409,23 +409,12 @@ key_in_state() { # the key stored for ENC_MAC (fs/keys.c format), or nothing
 	awk '$1 == "key" { print $2 }' "$KEY_FILE" 2>/dev/null
 }
 
-enoent() { # enoent NAME — stat on the mount says ENOENT
-	local err
-	err=$(stat -- "$MNT/$1" 2>&1) && {
-		echo "$1 exists"
-		return 1
-	}
-	[[ $err == *"No such file or directory"* ]] || {
-		echo "$err"
-		return 1
-	}
-}
 
 exists() { [ -e "$MNT/$1" ]; }
 
 # stays NAME SECONDS — NAME is still there after SECONDS (releases are asynchronous).
 stays() {
-	if lib_poll "$2" enoent "$1" >/dev/null; then
+	if lib_poll "$2" enoent "$MNT/$1" >/dev/null; then
 		echo "$1 vanished"
 		return 1
 	fi
@@ -533,7 +522,7 @@ test_not_found() {
 	local entry name why proto pair lower upper
 	for entry in "${NOT_FOUND[@]}"; do
 		name=${entry%% *} why=${entry#* }
-		t_check "mount: $name ($why) is ENOENT" enoent "$name"
+		t_check "mount: $name ($why) is ENOENT" enoent "$MNT/$name"
 		for proto in tftp http; do
 			expect_not_found "$proto" "$name" "$name ($why)"
 		done
@@ -615,9 +604,9 @@ play_all() {
 # and HTTP, also under a lower-case MAC.
 plain_key_file_gone() {
 	local label=$1 proto
-	t_check "$label: mount: $PLAIN_KEY_FILE is ENOENT" lib_poll 3 enoent "$PLAIN_KEY_FILE"
+	t_check "$label: mount: $PLAIN_KEY_FILE is ENOENT" lib_poll 3 enoent "$MNT/$PLAIN_KEY_FILE"
 	t_check "$label: mount: Config0080f0c8c383.cfg (lower-case MAC) is ENOENT" \
-		enoent Config0080f0c8c383.cfg
+		enoent "$MNT/Config0080f0c8c383.cfg"
 	for proto in tftp http; do
 		expect_not_found "$proto" "$PLAIN_KEY_FILE" "$label: $PLAIN_KEY_FILE"
 	done
