@@ -1,8 +1,14 @@
 /*
- * keys.h - Panasonic per-device keys as the backend sees them (SPEC §2, encrypted
- * provisioning): a 32-character passphrase, its AES size, and whether the plain file that
- * carries it has been delivered. Keys live in the state directory (fs/keys.c); the backend
- * reads them through this interface only, so data still flows inventory -> backend -> fs.
+ * keys.h - per-device keys as the backend sees them (SPEC §2, encrypted provisioning): a
+ * 32-character passphrase, its AES size, and how far its delivery has come. Keys live in the
+ * state directory (fs/keys.c); the backend reads them through this interface only, so data
+ * still flows inventory -> backend -> fs.
+ *
+ * Delivery (README "the key flow"): a key is made PENDING; once a reader has read the plain
+ * file that carries it to its end, it is SERVED; once the phone then asks for one of its
+ * encrypted names, which it can only know from that file, it is DELIVERED and the plain file
+ * is gone. A server that reads the whole plain file for a Range request or an aborted
+ * transfer (sendfile) makes the key SERVED at most, never DELIVERED.
  */
 #ifndef PROVFS_KEYS_H
 #define PROVFS_KEYS_H
@@ -10,25 +16,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PA_KEY_LEN 32
+#define PA_KEY_LEN    32
+#define KEY_PROOF_MAX 64 /* a file name of the tree */
 
 enum key_state {
 	KEY_NONE,      /* no key yet: one is made on first use */
 	KEY_PENDING,   /* the plain Config<MAC>.cfg with the key is served */
-	KEY_DELIVERED, /* one reader read it whole: only .enc files remain */
+	KEY_SERVED,    /* ... and one reader read it to its end: still served */
+	KEY_DELIVERED, /* the phone asked for an encrypted name: only encrypted files remain */
 };
 
 struct pa_key {
 	char pass[PA_KEY_LEN + 1];
 	unsigned bits; /* 128, 192 or 256 */
 	enum key_state state;
+	int64_t since;                 /* when the state began (Unix time; 0: not recorded) */
+	char proof[KEY_PROOF_MAX + 1]; /* delivered: the name whose request proved it */
 };
 
 struct key_source {
 	/*
 	 * The key of a device. With `create`, a device without one gets a new pending key of
 	 * `bits` (stored durably before this returns). Returns 0, -ENOENT (no key and not
-	 * create) or -errno.
+	 * create), -EIO (the device's key file exists but cannot be read: never replaced) or
+	 * -errno.
 	 */
 	int (*get)(void *ctx, uint64_t mac, unsigned bits, bool create, struct pa_key *out);
 	void *ctx;

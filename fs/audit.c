@@ -339,6 +339,29 @@ void audit_free(struct audit *a)
 	free(a);
 }
 
+void audit_progress_init(struct audit_progress *p)
+{
+	atomic_init(&p->bytes, 0);
+	atomic_init(&p->covered, 0);
+}
+
+uint64_t audit_progress_read(struct audit_progress *p, uint64_t off, uint64_t n)
+{
+	uint_fast64_t cur = atomic_load(&p->covered);
+
+	atomic_fetch_add_explicit(&p->bytes, n, memory_order_relaxed);
+	/* only a read that starts inside the prefix and ends past it extends it */
+	while (off <= cur && off + n > cur &&
+	       !atomic_compare_exchange_weak(&p->covered, &cur, off + n))
+		;
+	return atomic_load(&p->covered);
+}
+
+bool audit_progress_complete(const struct audit_progress *p, uint64_t size)
+{
+	return atomic_load(&p->covered) >= size;
+}
+
 void audit_fetch(struct audit *a, const struct audit_fetch *f)
 {
 	char mac[MAC_STRLEN + 1];
@@ -348,16 +371,16 @@ void audit_fetch(struct audit *a, const struct audit_fetch *f)
 
 	if (a == NULL)
 		return;
-	mac_format(f->mac, false, mac);
-	log_msg(LOG_INFO, "fetch %s mac=%s generation=%llu bytes=%llu size=%llu %s", f->name, mac,
-	        (unsigned long long)f->generation, (unsigned long long)f->bytes,
-	        (unsigned long long)f->size, f->complete ? "complete" : "partial");
 	memset(&r, 0, sizeof(r));
 	snprintf(r.name, sizeof(r.name), "%s", f->name);
 	r.time = (int64_t)time(NULL);
-	r.bytes = f->bytes;
+	r.bytes = atomic_load(&f->progress->bytes);
 	r.size = f->size;
-	r.complete = f->complete;
+	r.complete = audit_progress_complete(f->progress, f->size);
+	mac_format(f->mac, false, mac);
+	log_msg(LOG_INFO, "fetch %s mac=%s generation=%llu bytes=%llu size=%llu %s", f->name, mac,
+	        (unsigned long long)f->generation, (unsigned long long)r.bytes,
+	        (unsigned long long)f->size, r.complete ? "complete" : "partial");
 	pthread_mutex_lock(&a->lock);
 	was_empty = a->cur.n == 0;
 	err = pending_put(&a->cur, f->mac, &r);

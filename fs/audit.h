@@ -22,6 +22,7 @@
 #ifndef PROVFS_AUDIT_H
 #define PROVFS_AUDIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,14 +30,32 @@
 
 struct audit;
 
+/*
+ * What one reader got, updated by every read of its handle (reads of one handle may come in
+ * parallel and in any order): the bytes delivered, and the prefix 0..covered it got without a
+ * gap. A fetch is complete when the prefix reaches the size: the first 512 bytes read twice
+ * are 1024 bytes delivered but still a partial fetch.
+ */
+struct audit_progress {
+	atomic_uint_fast64_t bytes;
+	atomic_uint_fast64_t covered;
+};
+
+void audit_progress_init(struct audit_progress *p);
+
+/* A read of n bytes at off was answered. Returns the covered prefix after it. */
+uint64_t audit_progress_read(struct audit_progress *p, uint64_t off, uint64_t n);
+
+/* Whether the reader covered bytes 0..size. */
+bool audit_progress_complete(const struct audit_progress *p, uint64_t size);
+
 /* What a release reports. */
 struct audit_fetch {
 	const char *name; /* canonical name */
 	uint64_t mac;
 	uint64_t generation;
-	uint64_t bytes; /* delivered to this reader */
 	uint64_t size;
-	bool complete; /* the reader covered bytes 0..size */
+	const struct audit_progress *progress; /* what the reader got */
 };
 
 /* A new audit writing fetch records into st (which must outlive it). Returns 0 or -errno. */

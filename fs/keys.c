@@ -1,13 +1,16 @@
 /*
- * keys.c - the key store: a sorted array in memory, one durable file per device on disk.
+ * keys.c - the key store: a sorted array in memory, one durable file per device on disk, and
+ * a lock file that makes every change atomic across processes.
  *
- * File format (text, strict):
+ * File format (text, strict; the last two lines are optional):
  *     provfs-key 1
- *     state pending|delivered
+ *     state pending|served|delivered
  *     bits 128|192|256
  *     key <32 lower-case hex digits>
- * A file that does not parse is ignored (and so reported by `provctl status` as no key):
- * the device gets a new key, which it receives through the plain file again.
+ *     since <Unix time the state began>
+ *     proof <the name whose request proved delivery>
+ * A file that does not parse is damaged: the device's encrypted files fail (EIO) and the file
+ * is left for the administrator, never replaced by a new key (keys.h).
  */
 #include "fs/keys.h"
 
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -25,20 +29,35 @@
 
 #include "inventory/mac.h"
 
-#define FILE_PREFIX "key-"
+#define FILE_PREFIX  "key-"
+#define KEY_FILE_MAX 512
 
 struct entry {
 	uint64_t mac;
-	struct pa_key key;
+	struct pa_key key; /* the key last known (state KEY_NONE: none known) */
+	int err;           /* 0, or why the file cannot be read now */
 };
 
 struct keystore {
 	const struct state *st;
-	pthread_mutex_t lock;
-	struct entry *v; /* sorted by mac */
+	struct keystore_events ev;
+	pthread_mutex_t lock; /* threads of this process; keys.lock serializes processes */
+	struct entry *v;      /* sorted by mac */
 	size_t n, cap;
 	struct key_source src;
 };
+
+static const char *const state_names[] = {
+	[KEY_NONE] = "none",
+	[KEY_PENDING] = "pending",
+	[KEY_SERVED] = "served",
+	[KEY_DELIVERED] = "delivered",
+};
+
+const char *key_state_name(enum key_state s)
+{
+	return s == KEY_NONE ? "no key yet" : state_names[s];
+}
 
 static size_t find(const struct keystore *ks, uint64_t mac, bool *found)
 {
@@ -56,7 +75,8 @@ static size_t find(const struct keystore *ks, uint64_t mac, bool *found)
 	return lo;
 }
 
-static int put(struct keystore *ks, uint64_t mac, const struct pa_key *key)
+/* The entry of mac, inserted (no key, no error) if missing; NULL on ENOMEM. */
+static struct entry *slot(struct keystore *ks, uint64_t mac)
 {
 	bool found;
 	size_t at = find(ks, mac, &found);
@@ -67,17 +87,27 @@ static int put(struct keystore *ks, uint64_t mac, const struct pa_key *key)
 			struct entry *p = realloc(ks->v, ncap * sizeof(*p));
 
 			if (p == NULL)
-				return -ENOMEM;
+				return NULL;
 			ks->v = p;
 			ks->cap = ncap;
 		}
 		memmove(&ks->v[at + 1], &ks->v[at], (ks->n - at) * sizeof(*ks->v));
 		ks->n++;
+		memset(&ks->v[at], 0, sizeof(ks->v[at]));
+		ks->v[at].mac = mac;
 	}
 	assert(ks->v != NULL); /* found, or room was made above */
-	ks->v[at].mac = mac;
-	ks->v[at].key = *key;
-	return 0;
+	return &ks->v[at];
+}
+
+/* Records what the file said (r: 0 with key, or its error), telling the user of a change. */
+static void note(struct keystore *ks, struct entry *e, int r, const struct pa_key *key)
+{
+	if (r == 0)
+		e->key = *key;
+	if (r != e->err && ks->ev.unreadable != NULL)
+		ks->ev.unreadable(ks->ev.ctx, e->mac, r);
+	e->err = r;
 }
 
 static void file_name(uint64_t mac, char name[32])
@@ -90,12 +120,14 @@ static void file_name(uint64_t mac, char name[32])
 
 static int store(const struct keystore *ks, uint64_t mac, const struct pa_key *key)
 {
-	char name[32], text[128];
+	char name[32], text[KEY_FILE_MAX];
 	int n;
 
 	file_name(mac, name);
-	n = snprintf(text, sizeof(text), "provfs-key 1\nstate %s\nbits %u\nkey %s\n",
-	             key->state == KEY_DELIVERED ? "delivered" : "pending", key->bits, key->pass);
+	n = snprintf(text, sizeof(text), "provfs-key 1\nstate %s\nbits %u\nkey %s\nsince %lld\n",
+	             state_names[key->state], key->bits, key->pass, (long long)key->since);
+	if (key->state == KEY_DELIVERED && key->proof[0] != '\0')
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "proof %s\n", key->proof);
 	n = state_write(ks->st, name, text, (size_t)n);
 	OPENSSL_cleanse(text, sizeof(text));
 	return n;
@@ -119,6 +151,37 @@ static bool field(const char **p, const char *label, char *out, size_t len)
 	return true;
 }
 
+static bool parse_state(const char *s, enum key_state *out)
+{
+	for (int i = KEY_PENDING; i <= KEY_DELIVERED; i++)
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum key_state)i;
+			return true;
+		}
+	return false;
+}
+
+/* The optional "since" and "proof" lines. */
+static bool parse_tail(const char *p, struct pa_key *key)
+{
+	char since[24] = "", proof[KEY_PROOF_MAX + 2] = "";
+	char *end;
+
+	if (*p != '\0' && field(&p, "since", since, sizeof(since))) {
+		key->since = strtoll(since, &end, 10);
+		if (*end != '\0' || since[0] < '0' || since[0] > '9')
+			return false;
+	}
+	if (*p != '\0' && field(&p, "proof", proof, sizeof(proof))) {
+		if (strlen(proof) > KEY_PROOF_MAX ||
+		    strspn(proof, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                  "abcdefghijklmnopqrstuvwxyz._-") != strlen(proof))
+			return false;
+		memcpy(key->proof, proof, strlen(proof) + 1);
+	}
+	return *p == '\0';
+}
+
 static bool parse(const char *text, struct pa_key *key)
 {
 	char version[8] = "", state[16] = "", bits[8] = "", pass[64] = "";
@@ -128,24 +191,23 @@ static bool parse(const char *text, struct pa_key *key)
 	memset(key, 0, sizeof(*key));
 	ok = field(&p, "provfs-key", version, sizeof(version)) && strcmp(version, "1") == 0 &&
 	     field(&p, "state", state, sizeof(state)) && field(&p, "bits", bits, sizeof(bits)) &&
-	     field(&p, "key", pass, sizeof(pass)) && *p == '\0' && strlen(pass) == PA_KEY_LEN &&
-	     strspn(pass, "0123456789abcdef") == PA_KEY_LEN;
-	if (ok && strcmp(state, "pending") == 0)
-		key->state = KEY_PENDING;
-	else if (ok && strcmp(state, "delivered") == 0)
-		key->state = KEY_DELIVERED;
+	     field(&p, "key", pass, sizeof(pass)) && strlen(pass) == PA_KEY_LEN &&
+	     strspn(pass, "0123456789abcdef") == PA_KEY_LEN && parse_state(state, &key->state) &&
+	     parse_tail(p, key);
+	if (ok &&
+	    (strcmp(bits, "128") == 0 || strcmp(bits, "192") == 0 || strcmp(bits, "256") == 0))
+		key->bits = (unsigned)atoi(bits);
 	else
-		ok = false;
-	key->bits = strcmp(bits, "128") == 0 ? 128 : strcmp(bits, "192") == 0 ? 192 : 256;
-	if (ok && strcmp(bits, "128") != 0 && strcmp(bits, "192") != 0 && strcmp(bits, "256") != 0)
 		ok = false;
 	if (ok)
 		memcpy(key->pass, pass, PA_KEY_LEN + 1);
+	else
+		OPENSSL_cleanse(key, sizeof(*key));
 	OPENSSL_cleanse(pass, sizeof(pass));
 	return ok;
 }
 
-/* One key file; -ENOENT when it is missing or does not parse. */
+/* One key file. Returns 0, -ENOENT (missing: the only "no key"), -EBADMSG or -errno. */
 static int load_one(const struct state *st, const char *name, struct pa_key *key)
 {
 	struct buf text;
@@ -153,21 +215,31 @@ static int load_one(const struct state *st, const char *name, struct pa_key *key
 
 	buf_init(&text);
 	r = state_read(st, name, &text);
-	if (r == 0 && text.len >= 256)
-		r = -ENOENT;
+	if (r == -EFBIG || (r == 0 && text.len >= KEY_FILE_MAX))
+		r = -EBADMSG;
 	if (r == 0) {
 		buf_append(&text, "", 1);
 		r = buf_status(&text);
 	}
-	if (r == 0 && !parse((const char *)text.data, key))
-		r = -ENOENT;
+	if (r == 0 && (strlen((const char *)text.data) + 1 != text.len ||
+	               !parse((const char *)text.data, key)))
+		r = -EBADMSG;
 	if (text.data != NULL)
 		OPENSSL_cleanse(text.data, text.cap);
 	buf_free(&text);
 	return r;
 }
 
-/* Reads every key-<MAC> file into a fresh array. */
+/* The device's file now. */
+static int load_mac(const struct keystore *ks, uint64_t mac, struct pa_key *key)
+{
+	char name[32];
+
+	file_name(mac, name);
+	return load_one(ks->st, name, key);
+}
+
+/* Reads every key-<MAC> file into `into` (errors kept per entry). */
 static int load_all(const struct state *st, struct keystore *into)
 {
 	DIR *d;
@@ -184,14 +256,24 @@ static int load_all(const struct state *st, struct keystore *into)
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL && r == 0) {
 		struct pa_key key;
+		struct entry *en;
 		uint64_t mac;
+		int lr;
 
 		if (strncmp(e->d_name, FILE_PREFIX, strlen(FILE_PREFIX)) != 0 ||
 		    strlen(e->d_name) != strlen(FILE_PREFIX) + MAC_STRLEN ||
 		    !mac_parse_hex12(e->d_name + strlen(FILE_PREFIX), &mac))
 			continue;
-		if (load_one(st, e->d_name, &key) == 0)
-			r = put(into, mac, &key);
+		lr = load_one(st, e->d_name, &key);
+		if (lr == -ENOENT)
+			continue; /* removed since readdir */
+		en = slot(into, mac);
+		if (en == NULL)
+			r = -ENOMEM;
+		else if (lr == 0)
+			en->key = key;
+		else
+			en->err = lr;
 		OPENSSL_cleanse(&key, sizeof(key));
 	}
 	closedir(d);
@@ -203,6 +285,7 @@ static int new_key(unsigned bits, struct pa_key *key)
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[PA_KEY_LEN / 2];
 
+	memset(key, 0, sizeof(*key));
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -EIO;
 	for (size_t i = 0; i < sizeof(raw); i++) {
@@ -212,35 +295,94 @@ static int new_key(unsigned bits, struct pa_key *key)
 	key->pass[PA_KEY_LEN] = '\0';
 	key->bits = bits;
 	key->state = KEY_PENDING;
+	key->since = (int64_t)time(NULL);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
+}
+
+/* The mutex, then the cross-process lock. Returns the lock's fd or -errno (mutex released). */
+static int lock(struct keystore *ks)
+{
+	int fd, r;
+
+	pthread_mutex_lock(&ks->lock);
+	r = state_lock(ks->st, KEYS_LOCK_FILE, true, &fd);
+	if (r < 0) {
+		pthread_mutex_unlock(&ks->lock);
+		return r;
+	}
+	return fd;
+}
+
+static void unlock(struct keystore *ks, int fd)
+{
+	close(fd); /* releases the flock */
+	pthread_mutex_unlock(&ks->lock);
+}
+
+/*
+ * The device's key from its file, under the lock, made if the file is missing and `create`.
+ * Memory follows the file. Returns 0, -ENOENT or the file's error.
+ */
+static int sync_locked(struct keystore *ks, struct entry *e, unsigned bits, bool create)
+{
+	struct pa_key disk;
+	int r = load_mac(ks, e->mac, &disk);
+
+	if (r == -ENOENT && create) {
+		r = new_key(bits, &disk);
+		if (r == 0)
+			r = store(ks, e->mac, &disk); /* on disk before anyone sees the key */
+		if (r < 0) {
+			OPENSSL_cleanse(&disk, sizeof(disk));
+			return r; /* nothing was read: not the file's error */
+		}
+	}
+	if (r == -ENOENT)
+		memset(&disk, 0, sizeof(disk)); /* removed by hand: a new key on next use */
+	note(ks, e, r == -ENOENT ? 0 : r, &disk);
+	OPENSSL_cleanse(&disk, sizeof(disk));
+	return r;
 }
 
 static int source_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct pa_key *out)
 {
 	struct keystore *ks = ctx;
+	struct entry *e;
 	bool found;
 	size_t at;
-	int r = 0;
+	int r, fd;
 
+	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&ks->lock);
 	at = find(ks, mac, &found);
-	if (found) {
+	if (found && ks->v[at].err == 0 && ks->v[at].key.state != KEY_NONE) {
 		*out = ks->v[at].key;
-	} else if (!create) {
-		r = -ENOENT;
-	} else {
-		r = new_key(bits, out);
-		if (r == 0)
-			r = store(ks, mac, out); /* on disk before anyone sees the key */
-		if (r == 0)
-			r = put(ks, mac, out);
+		pthread_mutex_unlock(&ks->lock);
+		return 0;
 	}
+	r = found && ks->v[at].err != 0 ? -EIO : -ENOENT;
 	pthread_mutex_unlock(&ks->lock);
+	if (!create)
+		return r;
+	/*
+	 * Another process may have made one meanwhile, or the administrator restored an
+	 * unreadable file: the file decides, under the lock.
+	 */
+	fd = lock(ks);
+	if (fd < 0)
+		return fd;
+	e = slot(ks, mac);
+	r = e == NULL ? -ENOMEM : sync_locked(ks, e, bits, true);
+	if (r == 0)
+		*out = e->key;
+	else if (e != NULL && e->err != 0)
+		r = -EIO;
+	unlock(ks, fd);
 	return r;
 }
 
-int keystore_open(const struct state *st, struct keystore **out)
+int keystore_open(const struct state *st, const struct keystore_events *ev, struct keystore **out)
 {
 	struct keystore *ks = calloc(1, sizeof(*ks));
 	int r;
@@ -249,6 +391,8 @@ int keystore_open(const struct state *st, struct keystore **out)
 	if (ks == NULL)
 		return -ENOMEM;
 	ks->st = st;
+	if (ev != NULL)
+		ks->ev = *ev;
 	pthread_mutex_init(&ks->lock, NULL);
 	ks->src.get = source_get;
 	ks->src.ctx = ks;
@@ -257,6 +401,9 @@ int keystore_open(const struct state *st, struct keystore **out)
 		keystore_free(ks);
 		return r;
 	}
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->v[i].err != 0 && ks->ev.unreadable != NULL)
+			ks->ev.unreadable(ks->ev.ctx, ks->v[i].mac, ks->v[i].err);
 	*out = ks;
 	return 0;
 }
@@ -277,10 +424,10 @@ const struct key_source *keystore_source(struct keystore *ks)
 	return &ks->src;
 }
 
-static bool same_key(const struct entry *a, const struct entry *b)
+static bool same_entry(const struct entry *a, const struct entry *b)
 {
-	return a->mac == b->mac && a->key.bits == b->key.bits && a->key.state == b->key.state &&
-	       strcmp(a->key.pass, b->key.pass) == 0;
+	return a->mac == b->mac && a->err == b->err && a->key.bits == b->key.bits &&
+	       a->key.state == b->key.state && strcmp(a->key.pass, b->key.pass) == 0;
 }
 
 int keystore_reload(struct keystore *ks, bool *changed)
@@ -289,15 +436,28 @@ int keystore_reload(struct keystore *ks, bool *changed)
 	int r;
 
 	memset(&fresh, 0, sizeof(fresh));
+	*changed = false;
 	r = load_all(ks->st, &fresh);
 	if (r < 0) {
 		free(fresh.v);
-		return r;
+		return r; /* the directory itself: keep everything as it was */
 	}
 	pthread_mutex_lock(&ks->lock);
+	for (size_t i = 0; i < fresh.n; i++) {
+		struct entry *now = &fresh.v[i];
+		bool found;
+		size_t at = find(ks, now->mac, &found);
+		const struct entry *was = found ? &ks->v[at] : NULL;
+
+		/* an unreadable file keeps the key provfs last knew */
+		if (now->err != 0 && was != NULL)
+			now->key = was->key;
+		if (now->err != (was != NULL ? was->err : 0) && ks->ev.unreadable != NULL)
+			ks->ev.unreadable(ks->ev.ctx, now->mac, now->err);
+	}
 	*changed = fresh.n != ks->n;
 	for (size_t i = 0; i < fresh.n && !*changed; i++)
-		*changed = !same_key(&fresh.v[i], &ks->v[i]);
+		*changed = !same_entry(&fresh.v[i], &ks->v[i]);
 	if (ks->v != NULL)
 		OPENSSL_cleanse(ks->v, ks->cap * sizeof(*ks->v));
 	free(ks->v);
@@ -310,53 +470,100 @@ int keystore_reload(struct keystore *ks, bool *changed)
 
 int keystore_lookup(struct keystore *ks, uint64_t mac, struct pa_key *out)
 {
-	return source_get(ks, mac, 0, false, out);
-}
-
-int keystore_deliver(struct keystore *ks, uint64_t mac, const char *served)
-{
-	struct pa_key disk;
-	char name[32];
 	bool found;
 	size_t at;
-	int r;
+	int r = -ENOENT;
 
-	memset(&disk, 0, sizeof(disk));
-	file_name(mac, name);
+	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&ks->lock);
 	at = find(ks, mac, &found);
-	/* the file, not memory, is the truth: provctl rekey may have replaced it just now (the
-	 * reload it asked for brings the new key); a missing file was removed by hand */
-	r = found ? load_one(ks->st, name, &disk) : -ENOENT;
-	if (found && (r == -ENOENT || (r == 0 && (strcmp(disk.pass, served) != 0 ||
-	                                          strcmp(ks->v[at].key.pass, served) != 0))))
-		r = -ESTALE;
-	if (r == 0 && ks->v[at].key.state != KEY_DELIVERED) {
-		struct pa_key key = ks->v[at].key;
-
-		key.state = KEY_DELIVERED;
-		r = store(ks, mac, &key);
-		if (r == 0)
-			ks->v[at].key.state = KEY_DELIVERED;
-		OPENSSL_cleanse(&key, sizeof(key));
+	if (found) {
+		*out = ks->v[at].key;
+		r = ks->v[at].err != 0 ? ks->v[at].err : out->state == KEY_NONE ? -ENOENT : 0;
 	}
 	pthread_mutex_unlock(&ks->lock);
-	OPENSSL_cleanse(&disk, sizeof(disk));
+	return r;
+}
+
+/* Under the lock: the entry of mac synced from its file. Returns 0, -ENOENT or -errno. */
+static int locked_entry(struct keystore *ks, uint64_t mac, struct entry **out)
+{
+	struct entry *e = slot(ks, mac);
+
+	*out = e;
+	return e == NULL ? -ENOMEM : sync_locked(ks, e, 0, false);
+}
+
+int keystore_mark_served(struct keystore *ks, uint64_t mac, const char *served)
+{
+	struct entry *e;
+	int fd = lock(ks), r;
+
+	if (fd < 0)
+		return fd;
+	r = locked_entry(ks, mac, &e);
+	if (r == 0 && strcmp(e->key.pass, served) != 0)
+		r = -ESTALE; /* provctl rekey replaced it since this reader's file was made */
+	if (r == 0 && e->key.state == KEY_PENDING) {
+		struct pa_key key = e->key;
+
+		key.state = KEY_SERVED;
+		key.since = (int64_t)time(NULL);
+		r = store(ks, mac, &key);
+		if (r == 0)
+			e->key = key;
+		OPENSSL_cleanse(&key, sizeof(key));
+	}
+	unlock(ks, fd);
+	return r;
+}
+
+int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof)
+{
+	struct entry *e;
+	int fd, r;
+
+	if (strlen(proof) > KEY_PROOF_MAX)
+		return -EINVAL;
+	fd = lock(ks);
+	if (fd < 0)
+		return fd;
+	r = locked_entry(ks, mac, &e);
+	if (r == 0 && e->key.state == KEY_DELIVERED)
+		r = 1;
+	else if (r == 0 && e->key.state != KEY_SERVED)
+		r = -EAGAIN;
+	if (r == 0) {
+		struct pa_key key = e->key;
+
+		key.state = KEY_DELIVERED;
+		key.since = (int64_t)time(NULL);
+		memcpy(key.proof, proof, strlen(proof) + 1);
+		r = store(ks, mac, &key);
+		if (r == 0)
+			e->key = key;
+		OPENSSL_cleanse(&key, sizeof(key));
+	}
+	unlock(ks, fd);
 	return r;
 }
 
 int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits)
 {
 	struct pa_key key;
-	int r;
+	struct entry *e;
+	int fd = lock(ks), r;
 
-	pthread_mutex_lock(&ks->lock);
-	r = new_key(bits, &key);
+	if (fd < 0)
+		return fd;
+	r = locked_entry(ks, mac, &e);
+	if (r == 0 || r == -ENOENT)
+		r = new_key(bits, &key);
 	if (r == 0)
 		r = store(ks, mac, &key);
 	if (r == 0)
-		r = put(ks, mac, &key);
-	pthread_mutex_unlock(&ks->lock);
+		e->key = key;
 	OPENSSL_cleanse(&key, sizeof(key));
+	unlock(ks, fd);
 	return r;
 }

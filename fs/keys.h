@@ -1,11 +1,21 @@
 /*
- * keys.h - Panasonic keys kept in the state directory (SPEC §2, encrypted provisioning).
+ * keys.h - per-device keys kept in the state directory (SPEC §2, encrypted provisioning).
  *
  * One file per device, "key-<MAC>", holding the 32-character key (from the OpenSSL CSPRNG),
- * its AES size and whether it has been delivered. Every change is written atomically and
- * durably (state.c) before the call returns, so a key survives kill -9 and reboots, and a
- * delivery is on disk before the release that completed it returns. No FUSE here: provctl
- * uses the same store for rekey and status.
+ * its AES size and how far its delivery has come (backend/keys.h). Every change is written
+ * atomically and durably (state.c) before the call returns, so a key survives kill -9 and
+ * reboots, and a delivery is on disk before the request that proved it is answered.
+ *
+ * Whoever asks, a device has one key: the daemon and provctl (cat, export, rekey) create,
+ * advance and replace keys only while they hold an exclusive flock on STATE/keys.lock, and
+ * always decide from the file on disk, never from their memory alone.
+ *
+ * A key is never lost: only a missing file (ENOENT) means "no key". A key file that cannot be
+ * read (EMFILE, EIO, EACCES, a FIFO, damaged or truncated content) keeps the key last known
+ * in memory, makes the device's encrypted files fail with EIO, is reported once through the
+ * events callback, and is never written over: an administrator may restore it from a backup.
+ *
+ * No FUSE here: provctl uses the same store for rekey and status.
  */
 #ifndef PROVFS_KEYS_STORE_H
 #define PROVFS_KEYS_STORE_H
@@ -16,10 +26,22 @@
 #include "backend/keys.h"
 #include "fs/state.h"
 
+#define KEYS_LOCK_FILE "keys.lock"
+
 struct keystore;
 
+/* What the store tells its user (a daemon logs it, provctl prints it). May be all NULL. */
+struct keystore_events {
+	/*
+	 * A device's key file cannot be read (err: -errno, -EBADMSG for damaged content), or
+	 * can again (err 0). Called once per change, never with a key.
+	 */
+	void (*unreadable)(void *ctx, uint64_t mac, int err);
+	void *ctx;
+};
+
 /* Loads every key file of the state directory. Returns 0 or -errno. */
-int keystore_open(const struct state *st, struct keystore **out);
+int keystore_open(const struct state *st, const struct keystore_events *ev, struct keystore **out);
 void keystore_free(struct keystore *ks);
 
 /* The store as the backend's key source (creates keys on first use). */
@@ -28,18 +50,35 @@ const struct key_source *keystore_source(struct keystore *ks);
 /* Re-reads the directory (another process may have rekeyed). *changed: anything differs. */
 int keystore_reload(struct keystore *ks, bool *changed);
 
-/* The device's key state without creating one. Returns 0 or -ENOENT. */
+/*
+ * The device's key state without creating one. Returns 0, -ENOENT (no key), or the error that
+ * keeps its key file from being read (*out then holds the key last known, if any).
+ */
 int keystore_lookup(struct keystore *ks, uint64_t mac, struct pa_key *out);
 
 /*
- * Marks the key delivered (durable) if it is still `served`, the key the reader got: a key
- * replaced meanwhile (provctl rekey, on disk even before the daemon reloads) is not
- * delivered by a reader of the old one. Returns 0, -ESTALE (another key now), -ENOENT or
- * -errno.
+ * A reader read the plain file carrying `served` (the key in the bytes it got) to its end:
+ * PENDING becomes SERVED (durable). Returns 0 (also when already SERVED or DELIVERED),
+ * -ESTALE (the file now holds another key), -ENOENT or -errno.
  */
-int keystore_deliver(struct keystore *ks, uint64_t mac, const char *served);
+int keystore_mark_served(struct keystore *ks, uint64_t mac, const char *served);
 
-/* A new pending key of `bits` replaces any old one (durable). Returns 0 or -errno. */
+/*
+ * The phone asked for `proof`, one of its encrypted names: a SERVED key becomes DELIVERED
+ * (durable, with the name and time). Returns 0 when this call delivered it, 1 when it was
+ * delivered already, -EAGAIN when the plain file with the current key was never read to its
+ * end (nothing proven), -ENOENT or -errno.
+ */
+int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof);
+
+/*
+ * A new pending key of `bits` replaces any old one (durable). A key file that exists but
+ * cannot be read is not replaced: its error is returned (restore or remove the file first).
+ * Returns 0 or -errno.
+ */
 int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits);
+
+/* "no key yet", "pending", ... for messages. */
+const char *key_state_name(enum key_state s);
 
 #endif

@@ -26,6 +26,7 @@
 #include "fs/keys.h"
 #include "fs/state.h"
 #include "inventory/inventory.h"
+#include "inventory/mac.h"
 
 struct options {
 	char *inventory;
@@ -113,6 +114,119 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 	default:
 		return 1;
 	}
+}
+
+/* The key store's news, in the log: a key file that cannot be read is never replaced. */
+static void key_unreadable(void *ctx, uint64_t mac, int err)
+{
+	const struct provfs *fs = ctx;
+	char m[MAC_STRLEN + 1];
+
+	mac_format(mac, true, m);
+	if (err == 0)
+		log_msg(LOG_INFO, "key of %s: %s/key-%s can be read again", m, fs->state.path, m);
+	else
+		log_msg(
+		    LOG_ERR,
+		    "key of %s: %s/key-%s cannot be read (%s): its encrypted files fail (EIO) and "
+		    "the file is left as it is; restore it from a backup, or remove it to give "
+		    "the device a new key, then send SIGHUP",
+		    m, fs->state.path, m, err == -EBADMSG ? "damaged content" : strerror(-err));
+}
+
+/*
+ * One daemon per state directory: two would each think their keys and deliveries the only
+ * ones. STATE/provfs.lock is held (flock) for the daemon's life; its fd survives the fork of
+ * daemonizing. Returns 0, or 1 after saying who holds it.
+ */
+static int lock_state_dir(struct provfs *fs)
+{
+	char pid[32] = "";
+	struct buf text;
+	int r = state_lock(&fs->state, MOUNT_LOCK_FILE, false, &fs->state_lock);
+
+	if (r == 0)
+		return 0;
+	if (r != -EWOULDBLOCK) {
+		fprintf(stderr, "provfs: state directory %s: cannot lock %s: %s\n", fs->state.path,
+		        MOUNT_LOCK_FILE, strerror(-r));
+		return 1;
+	}
+	buf_init(&text);
+	if (state_read(&fs->state, PID_FILE, &text) == 0 && text.len > 0 && text.len < 16)
+		snprintf(pid, sizeof(pid), " (pid %.*s)",
+		         (int)strspn((const char *)text.data, "0123456789"),
+		         (const char *)text.data);
+	buf_free(&text);
+	fprintf(stderr,
+	        "provfs: state directory %s is in use by another provfs%s: give every mount its "
+	        "own state=DIR\n",
+	        fs->state.path, pid);
+	return 1;
+}
+
+/* Undoes the octal escapes of /proc/self/mountinfo (\040 for a space) in place. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * A second provfs on a mount point that already holds one would hide the first (and its
+ * phones' deliveries) behind a new mount. Returns 0, or 1 after saying why not.
+ */
+static int check_mountpoint(const char *mountpoint)
+{
+	char real[PATH_MAX], line[8192];
+	int r = 0;
+	FILE *f;
+
+	if (realpath(mountpoint, real) == NULL) {
+		if (errno == ENOTCONN) {
+			fprintf(
+			    stderr,
+			    "provfs: %s holds a mount whose daemon is gone: run fusermount3 -u %s "
+			    "first\n",
+			    mountpoint, mountpoint);
+			return 1;
+		}
+		return 0; /* libfuse says what is wrong with it */
+	}
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return 0;
+	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char point[4096], type[256];
+
+		/* ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+			continue;
+		const char *dash = strstr(line, " - ");
+
+		if (dash == NULL || sscanf(dash + 3, "%255s", type) != 1)
+			continue;
+		unescape_mountinfo(point);
+		if (strcmp(point, real) == 0 && strcmp(type, "fuse.provfs") == 0)
+			r = 1;
+	}
+	fclose(f);
+	if (r)
+		fprintf(stderr,
+		        "provfs: %s already holds a provfs mount: unmount it first (fusermount3 -u "
+		        "%s)\n",
+		        mountpoint, mountpoint);
+	return r;
 }
 
 /* Loads and validates the first generation; prints every problem. */
@@ -215,12 +329,14 @@ int main(int argc, char **argv)
 	struct provfs fs;
 	struct gen *g;
 	char *inventory_abs = NULL;
+	const struct keystore_events events = { key_unreadable, &fs };
 	int r, err;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cl, 0, sizeof(cl));
 	memset(&fs, 0, sizeof(fs));
 	fs.state.dirfd = -1;
+	fs.state_lock = -1;
 	if (fuse_opt_parse(&args, &o, option_spec, option_proc) != 0)
 		return 1;
 	if (o.help) {
@@ -259,9 +375,11 @@ int main(int argc, char **argv)
 		        o.state ? o.state : STATE_DEFAULT_DIR, strerror(-err));
 		goto out;
 	}
+	if (check_mountpoint(cl.mountpoint) != 0 || lock_state_dir(&fs) != 0)
+		goto out;
 	/* left by a daemon or provctl killed mid-write; a minute is far beyond any live write */
 	(void)state_sweep_temps(&fs.state, 60);
-	err = keystore_open(&fs.state, &fs.keys);
+	err = keystore_open(&fs.state, &events, &fs.keys);
 	if (err < 0) {
 		fprintf(stderr, "provfs: keys in %s: %s\n", fs.state.path, strerror(-err));
 		goto out;
@@ -284,6 +402,8 @@ int main(int argc, char **argv)
 out:
 	audit_free(fs.audit); /* writes the last fetch records */
 	keystore_free(fs.keys);
+	if (fs.state_lock >= 0)
+		close(fs.state_lock);
 	state_close(&fs.state);
 	free(cl.mountpoint);
 	free(o.inventory);

@@ -49,12 +49,12 @@ struct handle {
 	uint64_t size;
 	uint64_t nodeid;
 	time_t mtime;
-	atomic_size_t bytes;          /* bytes delivered */
-	bool audited;                 /* a device file: */
-	uint64_t mac;                 /* its MAC */
-	char name[FILE_NAME_MAX + 1]; /* its canonical name */
-	atomic_uint_fast64_t covered; /* bytes read contiguously from offset 0 */
-	bool key_file;                /* a Panasonic plain key file: delivered when read whole */
+	struct audit_progress progress; /* what this reader got */
+	bool audited;                   /* a device file: */
+	uint64_t mac;                   /* its MAC */
+	char name[FILE_NAME_MAX + 1];   /* its canonical name */
+	bool key_file;                  /* a plain file that carries the device's key: */
+	atomic_bool served;             /* ... read to its end by this reader */
 };
 
 /* A directory listing, snapshotted at opendir. */
@@ -175,6 +175,73 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	gen_put(g);
 }
 
+/* ---- the key flow (backend/keys.h) ------------------------------------------------------ */
+
+/*
+ * A reader read a plain key file to its end: its key is SERVED. That proves nothing yet (a
+ * server using sendfile reads the whole file for a Range request or an aborted transfer); it
+ * only lets the phone's next request for one of its encrypted names prove delivery.
+ */
+static void key_served(fuse_req_t req, const struct handle *h)
+{
+	struct provfs *fs = fuse_req_userdata(req);
+	char mac[MAC_STRLEN + 1];
+	struct pa_key k;
+	int r;
+
+	mac_format(h->mac, false, mac);
+	/* the key this reader got is in the bytes it read: that one, if still current */
+	r = keystore_lookup(fs->keys, h->mac, &k);
+	if (r == 0 && memmem(h->content->data, h->content->len, k.pass, strlen(k.pass)) == NULL)
+		r = -ESTALE;
+	if (r == 0 && k.state == KEY_PENDING)
+		r = keystore_mark_served(fs->keys, h->mac, k.pass);
+	else if (r == 0)
+		r = 1; /* served or delivered already */
+	explicit_bzero(&k, sizeof(k));
+	if (r == 0)
+		log_msg(LOG_INFO,
+		        "key of %s: %s read to its end; delivered once the phone asks for one of "
+		        "its .enc files",
+		        mac, h->name);
+	else if (r == -ESTALE)
+		log_msg(LOG_INFO, "key of %s: %s read with a key replaced meanwhile", mac, h->name);
+	else if (r < 0)
+		log_msg(LOG_ERR, "key of %s: cannot record that %s was read: %s", mac, h->name,
+		        strerror(-r));
+}
+
+/*
+ * The phone asked for one of its encrypted names, which only the plain file it read tells
+ * it: its key is DELIVERED, on disk before this request is answered, and the plain file is
+ * gone. A request before the plain file was read to its end proves nothing.
+ */
+static void prove_delivery(fuse_req_t req, const struct file_ref *ref, const char *name)
+{
+	struct provfs *fs = fuse_req_userdata(req);
+	char mac[MAC_STRLEN + 1];
+	struct pa_key k;
+	int r = keystore_lookup(fs->keys, ref->dev->mac, &k);
+	enum key_state state = k.state;
+
+	explicit_bzero(&k, sizeof(k));
+	if (r < 0 || state != KEY_SERVED)
+		return; /* the usual case: delivered long ago, or nothing to prove yet */
+	mac_format(ref->dev->mac, false, mac);
+	r = keystore_deliver(fs->keys, ref->dev->mac, name);
+	if (r == 0) {
+		log_msg(LOG_INFO,
+		        "key of %s delivered: the phone asked for %s after reading its plain file "
+		        "to the end; only its .enc files are served now",
+		        mac, name);
+		if (reload_key_delivered(fs, ref->dev->mac) < 0)
+			log_msg(LOG_WARNING,
+			        "key of %s: the kernel may list its plain file a while", mac);
+	} else if (r < 0 && r != -EAGAIN) {
+		log_msg(LOG_ERR, "key of %s: cannot record its delivery: %s", mac, strerror(-r));
+	}
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct cached_file *cf = NULL;
@@ -214,8 +281,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->content = cf->content;
 	h->size = cf->size;
 	h->mtime = cf->mtime;
-	atomic_init(&h->bytes, 0);
-	atomic_init(&h->covered, 0);
+	audit_progress_init(&h->progress);
+	atomic_init(&h->served, false);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
@@ -227,14 +294,16 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (ref.kind == FK_PA_STD && pa_encrypted(ref.model)) {
 		/*
-		 * "Read to its end" must mean what this reader read: kernel readahead would
-		 * fetch the whole small file on the first short read. Direct I/O makes every
-		 * read of the reader one READ here, and nothing of the key stays cached.
+		 * Direct I/O: every read of this reader is one READ here, so "read to its end"
+		 * is what it read (not kernel readahead), and nothing of the key stays cached.
 		 */
 		h->key_file = true;
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
+	if (ref.kind == FK_PA_STD_ENC || ref.kind == FK_PA_PRODUCT_ENC ||
+	    ref.kind == FK_PA_MASTER_ENC)
+		prove_delivery(req, &ref, h->name); /* durable before the phone gets its answer */
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* the open was interrupted: release will not come */
 		if (h->fd >= 0)
@@ -242,16 +311,6 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		gen_put(g);
 		free(h);
 	}
-}
-
-/* Extends the contiguous prefix read from offset 0 (reads of one handle may interleave). */
-static void cover(struct handle *h, uint64_t off, size_t n)
-{
-	uint_fast64_t cur = atomic_load(&h->covered);
-
-	while (off <= cur && off + n > cur &&
-	       !atomic_compare_exchange_weak(&h->covered, &cur, off + n))
-		;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -266,9 +325,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
-	atomic_fetch_add_explicit(&h->bytes, n, memory_order_relaxed);
-	if (h->audited)
-		cover(h, (uint64_t)off, n);
+	if (audit_progress_read(&h->progress, (uint64_t)off, n) >= h->size && h->key_file &&
+	    !atomic_exchange(&h->served, true))
+		key_served(req, h); /* on disk before the last bytes leave */
 	if (h->content != NULL) {
 		fuse_reply_buf(req, (const char *)h->content->data + off, n);
 	} else {
@@ -282,47 +341,6 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 }
 
-/*
- * A plain key file read whole by this reader: the key counts as delivered. The state is
- * on disk before the release returns; only then may the phone ask for the .enc files.
- */
-static void deliver_key(fuse_req_t req, const struct handle *h)
-{
-	struct provfs *fs = fuse_req_userdata(req);
-	char mac[MAC_STRLEN + 1];
-	struct pa_key k;
-	int r;
-
-	mac_format(h->mac, false, mac);
-	if (atomic_load(&h->covered) < h->size) {
-		log_msg(LOG_INFO, "key file of %s read %llu of %llu bytes: not delivered", mac,
-		        (unsigned long long)atomic_load(&h->covered), (unsigned long long)h->size);
-		return;
-	}
-	/* the key this reader got is in the bytes it read; deliver that one, if still current */
-	r = keystore_lookup(fs->keys, h->mac, &k);
-	if (r == 0 && (h->content == NULL ||
-	               memmem(h->content->data, h->content->len, k.pass, strlen(k.pass)) == NULL))
-		r = -ESTALE;
-	if (r == 0)
-		r = keystore_deliver(fs->keys, h->mac, k.pass);
-	explicit_bzero(&k, sizeof(k));
-	if (r == -ESTALE) {
-		log_msg(LOG_INFO,
-		        "key file of %s read whole, but its key was replaced meanwhile: "
-		        "not delivered",
-		        mac);
-		return;
-	}
-	if (r < 0) {
-		log_msg(LOG_ERR, "key of %s: cannot record its delivery: %s", mac, strerror(-r));
-		return;
-	}
-	log_msg(LOG_INFO, "key of %s delivered: only its .enc files are served now", mac);
-	if (reload_key_delivered(fs, h->mac) < 0)
-		log_msg(LOG_WARNING, "key of %s: the kernel may list its plain file a while", mac);
-}
-
 /* A device file's reader is done: one audit line, and its last fetch for provctl status. */
 static void audit_release(fuse_req_t req, const struct handle *h)
 {
@@ -330,9 +348,8 @@ static void audit_release(fuse_req_t req, const struct handle *h)
 		.name = h->name,
 		.mac = h->mac,
 		.generation = h->gen->number,
-		.bytes = atomic_load(&h->bytes),
 		.size = h->size,
-		.complete = atomic_load(&h->covered) >= h->size,
+		.progress = &h->progress,
 	};
 
 	audit_fetch(ctx_of(req)->audit, &f);
@@ -345,8 +362,6 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	(void)ino;
 	if (h->audited)
 		audit_release(req, h);
-	if (h->key_file)
-		deliver_key(req, h);
 	if (h->fd >= 0)
 		close(h->fd);
 	gen_put(h->gen);

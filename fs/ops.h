@@ -22,6 +22,7 @@ struct provfs {
 	bool listing_all;      /* listing=all: readdir shows device files too */
 	bool watch;            /* reload when the inventory's files change (not nowatch) */
 	struct state state;
+	int state_lock;        /* flock on STATE/provfs.lock: one daemon per state directory */
 	struct keystore *keys; /* Panasonic keys in the state directory */
 	struct audit *audit;   /* fetch log and records (fs/audit.h) */
 	struct fuse_session *se;

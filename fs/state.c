@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -153,13 +154,22 @@ int state_read(const struct state *st, const char *name, struct buf *out)
 {
 	unsigned char chunk[4096];
 	size_t total = 0;
+	struct stat sb;
 	int fd;
 
+	memset(&sb, 0, sizeof(sb));
 	if (strchr(name, '/') != NULL)
 		return -EINVAL;
-	fd = openat(st->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* never blocks: a FIFO or device planted in the state directory is refused, not read */
+	fd = openat(st->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		int e = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+
+		close(fd);
+		return -e;
+	}
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -218,4 +228,26 @@ int state_sweep_temps(const struct state *st, time_t min_age)
 	}
 	closedir(d);
 	return removed;
+}
+
+int state_lock(const struct state *st, const char *name, bool wait, int *fd_out)
+{
+	int fd, r;
+
+	*fd_out = -1;
+	if (strchr(name, '/') != NULL)
+		return -EINVAL;
+	fd = openat(st->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -errno;
+	do
+		r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*fd_out = fd;
+	return 0;
 }

@@ -19,7 +19,8 @@
 #include "backend/buf.h"
 
 #define STATE_DEFAULT_DIR "/var/lib/provfs"
-#define PID_FILE          "provfs.pid" /* the mounted daemon, for provctl rekey */
+#define PID_FILE          "provfs.pid"  /* the mounted daemon, for provctl rekey */
+#define MOUNT_LOCK_FILE   "provfs.lock" /* held by the one daemon using the directory */
 
 struct state {
 	int dirfd;
@@ -57,7 +58,18 @@ int write_full(int fd, const void *data, size_t n);
  */
 int state_sweep_temps(const struct state *st, time_t min_age);
 
-/* Appends the content of `name` to out. Returns 0, -ENOENT or -errno. */
+/*
+ * Appends the content of `name` to out. Never blocks and never follows a symlink: a name
+ * that is not a regular file is refused (-EISDIR, -EINVAL, -ELOOP). Returns 0, -ENOENT or
+ * -errno.
+ */
 int state_read(const struct state *st, const char *name, struct buf *out);
+
+/*
+ * Takes an exclusive flock(2) on STATE/name (created 0600 if missing); *fd_out holds it until
+ * closed. Without `wait`, a lock held elsewhere gives -EWOULDBLOCK at once. Locks are per open
+ * file: two threads of one process must serialize with a mutex of their own.
+ */
+int state_lock(const struct state *st, const char *name, bool wait, int *fd_out);
 
 #endif

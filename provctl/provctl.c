@@ -66,7 +66,7 @@ static int open_keys(struct keys *keys, const char *dir, bool create)
 		return 0;
 	r = state_open(dir, &keys->st);
 	if (r == 0)
-		r = keystore_open(&keys->st, &keys->ks);
+		r = keystore_open(&keys->st, NULL, &keys->ks);
 	if (r < 0)
 		fprintf(stderr, "provctl: state directory %s: %s\n", dir, strerror(-r));
 	return r;
@@ -227,6 +227,11 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 		fprintf(stderr, "provctl: %s: no such file in this inventory\n", name);
 	else if (r == -ESTALE)
 		fprintf(stderr, "provctl: %s: the firmware file changed while reading\n", name);
+	else if (r == -EIO)
+		fprintf(stderr,
+		        "provctl: %s: cannot render: Input/output error (see provctl status: a key "
+		        "file that cannot be read?)\n",
+		        name);
 	else if (r < 0)
 		fprintf(stderr, "provctl: %s: %s\n", name, strerror(-r));
 	tree_free(t);
@@ -330,11 +335,17 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 		return EXIT_PROBLEM;
 	}
 	r = keystore_rekey(keys->ks, dev->mac, dev->model->key_length);
-	if (r < 0) {
+	if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS) {
+		fprintf(
+		    stderr,
+		    "provctl: %s: %s/key-%s cannot be read (%s): not replaced; restore it from a "
+		    "backup, or remove it to give the device a new key\n",
+		    mac, keys->st.path, mac, r == -EBADMSG ? "damaged content" : strerror(-r));
+	} else if (r < 0) {
 		fprintf(stderr, "provctl: %s: cannot store the new key: %s\n", mac, strerror(-r));
 	} else {
-		printf("%s: new %u-bit key; Config%s.cfg is served again until a phone reads it "
-		       "whole\n",
+		printf("%s: new %u-bit key; Config%s.cfg is served again until the phone has read "
+		       "it and asked for its .enc files\n",
 		       mac, dev->model->key_length, mac);
 		signal_daemon(keys);
 	}
@@ -342,23 +353,50 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
+/* "2026-11-29T19:00:00Z" */
+static void utc(int64_t when, char out[32])
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	snprintf(out, 32, "?");
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static void status_line(const struct keys *keys, const struct device *dev)
 {
-	static const char *const states[] = { "no key yet", "pending", "delivered" };
-	char mac[MAC_STRLEN + 1];
+	char mac[MAC_STRLEN + 1], when[32];
 	struct pa_key k;
+	int r = -ENOENT;
 
 	mac_format(dev->mac, true, mac);
 	if (dev->model == NULL || !pa_encrypted(dev->model)) {
 		printf("%s  %-12s  plain\n", mac, dev->model ? dev->model->name : "?");
 		return;
 	}
-	if (keys->ks == NULL || keystore_lookup(keys->ks, dev->mac, &k) < 0)
-		k.state = KEY_NONE;
-	printf("%s  %-12s  key %s", mac, dev->model->name, states[k.state]);
+	memset(&k, 0, sizeof(k));
+	if (keys->ks != NULL)
+		r = keystore_lookup(keys->ks, dev->mac, &k);
+	if (r < 0 && r != -ENOENT) {
+		printf("%s  %-12s  key file unreadable (%s): its encrypted files fail until it is "
+		       "restored or removed\n",
+		       mac, dev->model->name, r == -EBADMSG ? "damaged content" : strerror(-r));
+		explicit_bzero(&k, sizeof(k));
+		return;
+	}
+	printf("%s  %-12s  key %s", mac, dev->model->name, key_state_name(k.state));
 	if (k.state != KEY_NONE)
 		printf(" (%u-bit%s)", k.bits,
 		       k.bits != dev->model->key_length ? "; key_length changed: run rekey" : "");
+	utc(k.since, when);
+	if (k.state == KEY_SERVED && k.since > 0)
+		printf(": plain file read to its end %s, waiting for the phone to ask for its .enc "
+		       "files",
+		       when);
+	if (k.state == KEY_DELIVERED && k.proof[0] != '\0')
+		printf(" %s: proved by the phone's request for %s after it read the plain file",
+		       when, k.proof);
 	printf("\n");
 	explicit_bzero(&k, sizeof(k));
 }
@@ -377,12 +415,9 @@ static void fetch_lines(const struct keys *keys, const struct device *dev)
 		       r == -EINVAL ? "damaged" : strerror(-r));
 	for (size_t i = 0; r == 0 && i < set.n; i++) {
 		const struct fetch_rec *f = &set.rec[i];
-		time_t t = (time_t)f->time;
-		char when[32] = "?";
-		struct tm tm;
+		char when[32];
 
-		if (gmtime_r(&t, &tm) != NULL)
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		utc(f->time, when);
 		printf("    %-28s %s  %llu/%llu bytes  %s\n", f->name, when,
 		       (unsigned long long)f->bytes, (unsigned long long)f->size,
 		       f->complete ? "complete" : "partial");

@@ -272,12 +272,54 @@ static void test_store_load(void **state)
 
 /* ---- the audit object -------------------------------------------------------------------- */
 
-static void fetch(struct audit *a, const char *name, uint64_t mac, uint64_t bytes, uint64_t size,
-                  bool complete)
+/* A reader that read bytes 0..bytes of a file of `size` in one go. */
+static void fetch(struct audit *a, const char *name, uint64_t mac, uint64_t bytes, uint64_t size)
 {
-	const struct audit_fetch f = { name, mac, 7, bytes, size, complete };
+	struct audit_progress p;
+	const struct audit_fetch f = { name, mac, 7, size, &p };
 
+	audit_progress_init(&p);
+	audit_progress_read(&p, 0, bytes);
 	audit_fetch(a, &f);
+}
+
+/*
+ * "complete" means bytes 0..size covered, not as many bytes read as the size: a reader that
+ * read the first 512 bytes twice, or the end before the start, did not get the whole file;
+ * one whose reads overlap or come in pieces did.
+ */
+static void test_audit_complete_is_coverage(void **state)
+{
+	struct audit_progress p;
+	struct audit *a;
+	const struct audit_fetch f = { "cfg000b82123456.xml", MAC_A, 7, 1000, &p };
+
+	(void)state;
+	audit_progress_init(&p);
+	assert_int_equal(audit_progress_read(&p, 0, 512), 512);
+	assert_int_equal(audit_progress_read(&p, 0, 512), 512);
+	assert_false(audit_progress_complete(&p, 1000));
+	assert_int_equal(audit_new(&st, &a), 0);
+	logged[0] = '\0';
+	nlogged = 0;
+	audit_fetch(a, &f);
+	assert_string_equal(logged, "fetch cfg000b82123456.xml mac=000b82123456 generation=7 "
+	                            "bytes=1024 size=1000 partial\n");
+	/* a gap is not covered by what comes after it */
+	audit_progress_init(&p);
+	audit_progress_read(&p, 600, 400);
+	audit_progress_read(&p, 0, 500);
+	assert_false(audit_progress_complete(&p, 1000));
+	/* overlapping pieces in order cover the file */
+	audit_progress_init(&p);
+	audit_progress_read(&p, 0, 300);
+	audit_progress_read(&p, 200, 300);
+	assert_false(audit_progress_complete(&p, 1000));
+	audit_progress_read(&p, 500, 500);
+	assert_true(audit_progress_complete(&p, 1000));
+	audit_fetch(a, &f);
+	assert_non_null(strstr(logged, "bytes=1100 size=1000 complete\n"));
+	audit_free(a);
 }
 
 /* One line per fetch; on flush each device's file gets its latest records, merged with the
@@ -294,9 +336,9 @@ static void test_audit_flush(void **state)
 	assert_int_equal(fetch_store(&st, MAC_A, &s), 0);
 	write_file(dir, "fetch-0080F0C8C381", "provfs-fetch 1\ngarbage\n");
 	assert_int_equal(audit_new(&st, &a), 0);
-	fetch(a, "cfg000b82123456.xml", MAC_A, 100, 4128, false);
-	fetch(a, "cfg000b82123456.xml", MAC_A, 4128, 4128, true);
-	fetch(a, "Config0080F0C8C381.cfg", MAC_B, 20, 528, false);
+	fetch(a, "cfg000b82123456.xml", MAC_A, 100, 4128);
+	fetch(a, "cfg000b82123456.xml", MAC_A, 4128, 4128);
+	fetch(a, "Config0080F0C8C381.cfg", MAC_B, 20, 528);
 	assert_int_equal(nlogged, 3);
 	assert_string_equal(
 	    logged, "fetch cfg000b82123456.xml mac=000b82123456 generation=7 bytes=100 size=4128 "
@@ -334,8 +376,8 @@ static void test_audit_many(void **state)
 	assert_int_equal(audit_new(&st, &a), 0);
 	for (uint64_t i = 0; i < 1000; i++) {
 		snprintf(name, sizeof(name), "cfg000b82%06llx.xml", (unsigned long long)i);
-		fetch(a, name, 0x000b82000000ULL + i, 10, 10, true);
-		fetch(a, name, 0x000b82000000ULL + i, 10, 10, true);
+		fetch(a, name, 0x000b82000000ULL + i, 10, 10);
+		fetch(a, name, 0x000b82000000ULL + i, 10, 10);
 	}
 	assert_int_equal(a->cur.n, 1000);
 	audit_free(a);
@@ -355,12 +397,12 @@ static void test_flusher_thread(void **state)
 	(void)state;
 	assert_int_equal(audit_new(&st, &a), 0);
 	assert_int_equal(audit_start(a), 0);
-	fetch(a, "Config0080F0C8C381.cfg", MAC_B, 528, 528, true);
+	fetch(a, "Config0080F0C8C381.cfg", MAC_B, 528, 528);
 	while (fetch_load(&st, MAC_B, &s) != 0 && tries++ < 60)
 		usleep(50000);
 	assert_int_equal(fetch_load(&st, MAC_B, &s), 0);
 	assert_int_equal(s.n, 1);
-	fetch(a, "Config0080F0C8C381.enc", MAC_B, 1, 2, false);
+	fetch(a, "Config0080F0C8C381.enc", MAC_B, 1, 2);
 	audit_free(a); /* the last one goes out on stop */
 	assert_int_equal(fetch_load(&st, MAC_B, &s), 0);
 	assert_int_equal(s.n, 2);
@@ -437,7 +479,7 @@ static void test_sweep_warning(void **state)
 static void test_null_audit(void **state)
 {
 	(void)state;
-	fetch(NULL, "cfg000b82123456.xml", MAC_A, 1, 1, true);
+	fetch(NULL, "cfg000b82123456.xml", MAC_A, 1, 1);
 	audit_unknown(NULL, "cfg000b82123456.xml");
 	assert_int_equal(audit_start(NULL), 0);
 	audit_free(NULL);
@@ -529,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_complete_is_coverage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flusher_thread, setup, teardown),
