@@ -18,7 +18,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev libcmocka-dev \
-	       tftpd-hpa tftp-hpa nginx vsftpd curl libxml2-utils xxd openssl python3 \
+	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 \
 	       clang-format clang-tidy cppcheck shellcheck \
 	       clang libclang-rt-14-dev llvm
 

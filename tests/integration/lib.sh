@@ -426,12 +426,6 @@ http {
         listen $LIB_ADDR:$port;
         root $root;
         autoindex off;
-
-        # As contrib/nginx-provfs.conf: the plain Panasonic file that carries a key is read
-        # with read(), not sendfile, so that a partial (Range) read reaches provfs as one.
-        location ~ "^/Config[0-9A-Fa-f]{12}\.cfg\$" {
-            sendfile off;
-        }
     }
 }
 EOF

@@ -5,17 +5,19 @@
 # The encrypted KX-UTG300 (0080F0C8C383) of tests/data/panasonic.yaml, ROUNDS times on one state
 # directory: a pending key (round 1: none yet, the first reader's lookup makes it; later rounds:
 # provctl rekey while mounted); three concurrent readers of the plain key file Config<MAC>.cfg
-# (dd through the mount and tftp through tftpd-hpa, each whole, plus a 20-byte dd that must never
-# deliver); after a delay drawn from 0..MAX_DELAY ms, SIGKILL to provfs; `fusermount3 -u -z`; then
-# the state is judged on disk (before anything reads it), and again through a remount on the same
-# state directory:
+# (two phones: tftp through tftpd-hpa and dd through the mount, each reading it whole and then
+# asking for one of its .enc names as a phone does next, which delivers the key; plus a 20-byte
+# dd that must never deliver); after a delay drawn from 0..MAX_DELAY ms, SIGKILL to provfs;
+# `fusermount3 -u -z`; then the state is judged on disk (before anything reads it), and again
+# through a remount on the same state directory:
 #
 # - STATE/key-<MAC> parses exactly as fs/keys.c parse() reads it ("provfs-key 1", "state
-#   pending|delivered", "bits N", "key <32 lower-case hex>"), mode 0600, and provctl status says
-#   the same state. The key after the crash is the round's key: a crash never loses, truncates
-#   or replaces it.
-# - Nothing else is in STATE but the names the daemon writes (key-<MAC>, fetch-<MAC>, provfs.pid)
-#   and, from a writer that was killed, their temporaries ".NAME.<16 random hex>.tmp"
+#   pending|served|delivered", "bits N", "key <32 lower-case hex>", "since N", and for a delivery
+#   "proof NAME"), mode 0600, and provctl status says the same state. The key after the crash is
+#   the round's key: a crash never loses, truncates or replaces it.
+# - Nothing else is in STATE but the names the daemon writes (key-<MAC>, fetch-<MAC>, provfs.pid,
+#   the lock files keys.lock and provfs.lock) and, from a writer that was killed, their
+#   temporaries ".NAME.<16 random hex>.tmp"
 #   (fs/state.c). keys.c loads only "key-" plus 12 hex digits, so a temporary is never read; the
 #   daemon removes those older than a minute when it mounts. To make that observable a decoy is
 #   planted before the first mount: a well-formed ".key-<MAC>.<nonce>.tmp" saying "delivered"
@@ -25,22 +27,24 @@
 # - Delivered: the plain name is ENOENT on the mount, and each .enc file decrypts with the stored
 #   key to exactly what provctl cat --plain gives. A reader of this round holds the whole plain
 #   file with that key (a delivery is only ever earned by a whole read).
-# - Pending: the plain file is served (read in two opens, byte 0 and bytes 1.., so that these
-#   checks deliver nothing), is identical to provctl cat, and its CFG_FILE_KEY is the stored key.
+#   Its proof is one of the .enc names the phones asked for.
+# - Pending or served (the plain file was read to its end, but no .enc request followed before
+#   the kill): the plain file is served (read in two opens, byte 0 and bytes 1..), is identical
+#   to provctl cat, and its CFG_FILE_KEY is the stored key.
 #   The .enc names exist while pending too (backend/files.c: an encrypted device's .enc files
 #   always exist; only the plain one goes): they decrypt with the pending key to the same plain
 #   layers.
 # - If the killed daemon logged "key of <mac> delivered" (written after keystore_deliver
 #   returned), the state on disk says delivered: a delivery the daemon acted on is never lost.
-# - Both outcomes occur (delivered and pending after a crash): otherwise the kill timing did not
-#   exercise delivery, and the test says so instead of passing vacuously.
+# - Both outcomes occur (delivered, and pending or served, after a crash): otherwise the kill
+#   timing did not exercise delivery, and the test says so instead of passing vacuously.
 # - No key ever appears in the daemon's log or in what provctl status printed.
 #
 # What this can and cannot see: SIGKILL ends the process, not the kernel. What the killed daemon
 # wrote is in the page cache and reaches the disk, fsync or not, so a missing fsync is invisible
 # here (only a power cut shows it). And a fuse mount sends RELEASE after close(2) has returned,
-# so no reader can tell whether the daemon answered the release before or after it recorded the
-# delivery: a reply sent first goes unnoticed too. What it sees is the atomicity and order of
+# so no reader can tell in what order the daemon wrote and answered: t_durable.sh watches the
+# system calls themselves for that. What it sees is the atomicity and order of
 # the writes as they reach the file system: a key file rewritten in place (truncate, then write)
 # is caught when a kill lands between the two (an empty key file: "no key yet", another key
 # after the remount); a delivery logged but not on disk; a key a crash changed or lost; a daemon
@@ -96,7 +100,7 @@ PENDING_HELD=0     # pending rounds in which a reader already held the whole pla
 
 # key_file_parses FILE — FILE is exactly what fs/keys.c accepts (parse(); load_one: under 256
 # bytes). Sets KF_STATE, KF_BITS, KF_KEY. Never prints the key.
-KEY_RE=$'^provfs-key 1\nstate (pending|delivered)\nbits (128|192|256)\nkey ([0-9a-f]{32})\n$'
+KEY_RE=$'^provfs-key 1\nstate (pending|served|delivered)\nbits (128|192|256)\nkey ([0-9a-f]{32})\nsince [0-9]+\n(proof [A-Za-z0-9._-]+\n)?$'
 key_file_parses() {
 	local text size
 	KF_STATE='' KF_BITS='' KF_KEY=''
@@ -118,7 +122,7 @@ mode_of() { stat -c %a -- "$1" 2>&1; }
 # a key's must be mode 0600 (it holds a key). The decoy is expected and not counted.
 declare -A LEFTOVER=()
 state_names_ok() {
-	local f rc=0 names='key-[0-9A-F]{12}|fetch-[0-9A-F]{12}|provfs\.pid'
+	local f rc=0 names='key-[0-9A-F]{12}|fetch-[0-9A-F]{12}|provfs\.pid|keys\.lock|provfs\.lock'
 	ROUND_LEFTOVERS=0
 	while IFS= read -r f; do
 		if [[ $f =~ ^($names)$ ]]; then
@@ -273,13 +277,16 @@ crash_round() {
 	log_from=$(log_size)
 	pid=$PROVFS_PID
 
-	# Three readers at once: two read the plain key file whole, one only its first 20 bytes.
-	# The slowest to start (tftp: a client, then tftpd forks) first, the quickest (dd) last.
-	lib_spawn "$r/tftp.log" timeout 20 tftp -m binary "$LIB_ADDR" "$TFTP_PORT" -c get "$PLAIN" "$r/tftp"
+	# Three readers at once: two phones read the plain key file whole and then ask for an .enc
+	# name (what delivers), one reader only its first 20 bytes. The slowest to start (tftp: a
+	# client, then tftpd forks) first, the quickest (dd) last.
+	lib_spawn "$r/tftp.log" timeout 20 tftp -m binary "$LIB_ADDR" "$TFTP_PORT" \
+		-c get "$PLAIN" "$r/tftp" -c get "${ENC_FILES[2]}" "$r/tftp.enc"
 	readers+=("$SPAWN_PID")
 	lib_spawn "$r/half.log" dd if="$MNT/$PLAIN" of="$r/half" bs=20 count=1 status=none
 	readers+=("$SPAWN_PID")
-	lib_spawn "$r/dd.log" dd if="$MNT/$PLAIN" of="$r/dd" bs=4096 status=none
+	lib_spawn "$r/dd.log" sh -c 'dd if="$1" of="$2" bs=4096 status=none && cat -- "$3" >"$2.enc"' \
+		phone "$MNT/$PLAIN" "$r/dd" "$MNT/${ENC_FILES[1]}"
 	readers+=("$SPAWN_PID")
 	pause_us "$delay"
 	disown "$pid" 2>/dev/null # no "Killed" job report; _lib_dead treats the zombie as gone
@@ -332,6 +339,8 @@ crash_round() {
 	if [ "$outcome" = delivered ]; then
 		t_check "$label: a reader of this round got the whole plain file with the delivered key" \
 			a_reader_got "$KF_KEY" "$r/dd" "$r/tftp"
+		t_check "$label: the delivery names the .enc request that proved it" \
+			grep -qE "^proof (${ENC_FILES[1]}|${ENC_FILES[2]})\$" "$KEY_FILE"
 	fi
 	cp -p -- "$KEY_FILE" "$r/key.after" 2>/dev/null
 
@@ -343,14 +352,21 @@ crash_round() {
 		t_check "$label: delivered: the plain $PLAIN is ENOENT on the mount" enoent "$MNT/$PLAIN"
 		encs_open "$label: delivered" "$r"
 		;;
-	pending)
+	pending | served)
 		PENDING=$((PENDING + 1))
 		# a reader may hold the whole file already: its release never reached the daemon, or
 		# was cut short before the delivery was on disk; the phone reads the same key again
 		a_reader_got "$KF_KEY" "$r/dd" "$r/tftp" >/dev/null && PENDING_HELD=$((PENDING_HELD + 1))
-		t_check "$label: pending: the plain $PLAIN is served, as provctl cat, with the stored key" \
+		t_check "$label: $outcome: the plain $PLAIN is served, as provctl cat, with the stored key" \
 			plain_served "$r"
-		encs_open "$label: pending" "$r"
+		encs_open "$label: $outcome" "$r"
+		if [ "$outcome" = served ]; then
+			# a phone that read it before the crash asks for its .enc files after it:
+			# that is the proof, across the restart
+			t_check "$label: served, then an .enc request after the remount: delivered" \
+				status_says delivered
+			cp -p -- "$KEY_FILE" "$r/key.after"
+		fi
 		;;
 	none)
 		NONE=$((NONE + 1))
@@ -451,7 +467,7 @@ if t_check "provfs mounts panasonic.yaml" provfs_mount "$INV" "$MNT"; then
 		"pending although a reader had the whole plain file; ${#LEFTOVER[@]} temporary files" \
 		"left by killed writers"
 	t_check "some rounds ended delivered ($DELIVERED of $((i - 1)))" test "$DELIVERED" -ge 1
-	t_check "some rounds ended pending ($PENDING of $((i - 1)))" test "$PENDING" -ge 1
+	t_check "some rounds ended pending or served ($PENDING of $((i - 1)))" test "$PENDING" -ge 1
 	if [ -n "${LAST_ROUND:-}" ]; then
 		t_check "the state after the last crash is unchanged by the remount and the checks" \
 			same_file "$LAST_ROUND/key.after" "$KEY_FILE"
