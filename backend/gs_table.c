@@ -78,9 +78,10 @@ enum { T21 = GS_TPL_GXP21XX, T16 = GS_TPL_GXP16XX, HT = GS_TPL_HT80X, T1X = GS_T
  * the secret (SRTP Key Length, Hide Dialing Password prefix and length, Test Password
  * Strength, Factory Reset Security Level), public certificates (Trusted CA, SIP TLS / CPE SSL
  * / OpenVPN certificates), and credentials the template does not name that way (SNMP
- * community strings, user names). Commented-out template lines count: the phone still takes
- * them. The template prose stays in the template; a comment says where the name alone is
- * ambiguous.
+ * community strings, P9997 Provider Lock Authentication, user names). P-values a template
+ * shows commented out count too: they are still P-values a file may carry. Each name is as
+ * the newest template listing it writes it (GXP21xx, GXP16xx, HT80x, then GXP 1.2.5.3); a
+ * comment adds context where the name alone is ambiguous.
  */
 const struct gs_secret_row gs_secret_rows[] = {
 	{ 2, "Admin password for web interface", T21 | T16 | HT | T1X },
