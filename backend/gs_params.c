@@ -10,12 +10,18 @@
 #include "backend/gs_table.h"
 #include "inventory/merge.h"
 
-static void add_p(struct resolved *r, const struct effective *e, uint32_t p, const char *value,
-                  int rank)
+static void add_secret_p(struct resolved *r, const struct effective *e, uint32_t p,
+                         const char *value, int rank, bool secret)
 {
 	char *name = arena_printf(&r->pool, "P%u", (unsigned)p);
 
-	resolved_add(r, name, p, value, rank, gs_is_secret(p), rank_level_kind(e, rank), false);
+	resolved_add(r, name, p, value, rank, secret, rank_level_kind(e, rank), false);
+}
+
+static void add_p(struct resolved *r, const struct effective *e, uint32_t p, const char *value,
+                  int rank)
+{
+	add_secret_p(r, e, p, value, rank, gs_is_secret(p));
 }
 
 static void add_settings(struct resolved *r, const struct effective *e, bool secrets)
@@ -96,9 +102,9 @@ static void add_raw_params(struct resolved *r, const struct effective *e, bool s
 			continue;
 		if (gn.yes_no && (value = gs_yes_no_value(value)) == NULL)
 			continue;
-		if (!secrets && gs_is_secret(gn.param))
+		if (!secrets && gn.secret)
 			continue;
-		add_p(r, e, gn.param, value, rank_param(raw[i].rank));
+		add_secret_p(r, e, gn.param, value, rank_param(raw[i].rank), gn.secret);
 	}
 	free(raw);
 }

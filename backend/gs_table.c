@@ -1,13 +1,16 @@
 /*
  * gs_table.c - Grandstream P-values (formats/grandstream.md §5; official templates
- * gxp2130_40_60_70_35_config_1.0.11.16.txt, gxp16xx_config_1.0.7.3.txt and the v2 alias
- * templates named there).
+ * gxp2130_40_60_70_35_config_1.0.11.16.txt, gxp16xx_config_1.0.7.3.txt,
+ * ht80x_config_1.0.19.11.txt, gxp_config_1.2.5.3.txt and the v2 alias templates named there).
  */
 #include "backend/gs_table.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "backend/secret_name.h"
 
 /*
  * Accounts 1..6: account 1 has its historic numbers; accounts 2, 3, 4 use P4xx, P5xx, P6xx
@@ -64,20 +67,89 @@ const char *gs_protocol_value(enum url_scheme scheme)
 	return v[scheme];
 }
 
+/* Shorthands for the sources of the rows below. */
+enum { T21 = GS_TPL_GXP21XX, T16 = GS_TPL_GXP16XX, HT = GS_TPL_HT80X, T1X = GS_TPL_GXP1X };
+
+/*
+ * Every P-value of the four templates whose documented name calls it a password, passphrase,
+ * PIN, secret or key, in the sense of a credential or private key material. Not here:
+ * "Key" as a phone button or its behaviour (Multi-Purpose Key, Line Key, softkey, Key Mode,
+ * No Key Entry Timeout, Key as Send, Use # as Dial Key), numbers about a secret rather than
+ * the secret (SRTP Key Length, Hide Dialing Password prefix and length, Test Password
+ * Strength, Factory Reset Security Level), public certificates (Trusted CA, SIP TLS / CPE SSL
+ * / OpenVPN certificates), and credentials the template does not name that way (SNMP
+ * community strings, P9997 Provider Lock Authentication, user names). P-values a template
+ * shows commented out count too: they are still P-values a file may carry. Each name is as
+ * the newest template listing it writes it (GXP21xx, GXP16xx, HT80x, then GXP 1.2.5.3); a
+ * comment adds context where the name alone is ambiguous.
+ */
+const struct gs_secret_row gs_secret_rows[] = {
+	{ 2, "Admin password for web interface", T21 | T16 | HT | T1X },
+	{ 34, "Authenticate Password", T21 | T16 | HT | T1X }, /* account 1 */
+	{ 83, "PPPoE Password", T21 | T16 | HT | T1X },
+	{ 196, "End User Password", T21 | T16 | HT | T1X },
+	{ 279, "SIP TLS Private Key", T21 | T16 | HT },          /* SIP TLS */
+	{ 281, "SIP TLS Private Key Password", T21 | T16 | HT }, /* SIP TLS */
+	{ 406, "Authenticate password", T21 | T16 | T1X },       /* account 2 */
+	{ 506, "Authenticate Password", T21 | T16 | T1X },       /* account 3 */
+	{ 606, "Authenticate password", T21 | T1X },             /* account 4 */
+	{ 734, "Authentication password", HT },                  /* HT80x FXS port 2 */
+	{ 1359, "XML Config File Password", T21 | T16 | HT | T1X },
+	{ 1361, "Config HTTP/HTTPS Password", T21 | T16 | HT },  /* config server */
+	{ 1383, "Password to Lock/Unlock", T21 | T16 },          /* keypad lock */
+	{ 1594, "Login Password", T21 | T16 },                   /* Broadsoft XSI login */
+	{ 1706, "Authenticate Password", T21 | T1X },            /* account 5 */
+	{ 1806, "Authenticate password", T21 | T1X },            /* account 6 */
+	{ 2352, "Auto User Presence Password", T16 },            /* account 1 */
+	{ 2452, "Auto User Presence Password", T16 },            /* account 2 */
+	{ 2552, "Auto User Presence Password", T16 },            /* account 3 */
+	{ 2967, "Password", T21 },                               /* Broadsoft IM&P (XMPP) */
+	{ 4505, "TR-069 Password", T21 | T16 | HT },             /* TR-069 */
+	{ 4512, "Connection Request Password", T21 | T16 | HT }, /* TR-069 */
+	{ 6714, "HTTP/HTTPS Password", T21 | T16 },              /* phonebook XML download */
+	{ 6769, "Firmware HTTP/HTTPS Password", T21 | T16 },     /* firmware server */
+	{ 6773, "SIP Password", T21 | T16 },                     /* Broadsoft XSI SIP credentials */
+	{ 7903, "MD5 Password", T21 | T16 },                     /* 802.1X */
+	{ 8024, "Password", T21 | T16 },                         /* LDAP bind */
+	{ 8221, "CPE SSL Private Key", T21 | T16 | HT },         /* TR-069 */
+	{ 8395, "OpenVPN Password", T21 | T16 },                 /* OpenVPN */
+	{ 8472, "Custom Certificate (Private Key + Certificate)", HT }, /* SIP TLS */
+	{ 9904, "OpenVPN Client Key", T21 | T16 },                      /* OpenVPN */
+	{ 9998, "Provider Lock Password", HT },                         /* not on the web UI */
+	{ 21908, "Authentication Key", T21 | T16 | HT },                /* SNMPv3 */
+	{ 21909, "Privacy Key", T21 | T16 | HT },                       /* SNMPv3 */
+	{ 21914, "Trap Authentication Key", T21 | T16 | HT },           /* SNMPv3 trap */
+	{ 21915, "Trap Privacy Key", T21 | T16 | HT },                  /* SNMPv3 trap */
+	{ 28110, "RADIUS Shared Secret", HT },                          /* web access control */
+	{ 28113, "New Viewer Password", HT },                           /* web viewer level */
+	{ 28124, "DDNS Password", HT },                                 /* DDNS */
+	{ 32004, "Access Password", T21 | T16 },                        /* GDS door system 1 */
+	{ 32009, "Access Password", T21 | T16 },                        /* GDS door system 2 */
+	{ 32014, "Access Password", T21 | T16 },                        /* GDS door system 3 */
+	{ 32019, "Access Password", T21 | T16 },                        /* GDS door system 4 */
+	{ 32024, "Access Password", T21 | T16 },                        /* GDS door system 5 */
+	{ 32029, "Access Password", T21 | T16 },                        /* GDS door system 6 */
+	{ 32034, "Access Password", T21 | T16 },                        /* GDS door system 7 */
+	{ 32039, "Access Password", T21 | T16 },                        /* GDS door system 8 */
+	{ 32044, "Access Password", T21 | T16 },                        /* GDS door system 9 */
+	{ 32049, "Access Password", T21 | T16 },                        /* GDS door system 10 */
+};
+
+const size_t gs_secret_nrows = sizeof(gs_secret_rows) / sizeof(gs_secret_rows[0]);
+
+static int secret_row_cmp(const void *key, const void *row)
+{
+	uint32_t p = *(const uint32_t *)key, q = ((const struct gs_secret_row *)row)->param;
+
+	return p < q ? -1 : p > q;
+}
+
 bool gs_is_secret(uint32_t p)
 {
-	static const uint32_t secret[] = {
-		2,    /* admin password */
-		196,  /* end-user password */
-		734,  /* HT80x port 2 auth password */
-		1359, /* XML config file password */
-		1361, /* config server HTTP(S) password */
-		6769, /* firmware server HTTP(S) password */
-	};
-
-	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
-		if (secret[i] == p)
-			return true;
+	if (bsearch(&p, gs_secret_rows, gs_secret_nrows, sizeof(gs_secret_rows[0]),
+	            secret_row_cmp) != NULL)
+		return true;
+	/* accounts the table would miss if GS_MAX_ACCOUNTS grew */
 	for (unsigned a = 1; a <= GS_MAX_ACCOUNTS; a++)
 		if (gs_account_param(a, GA_PASSWORD) == p)
 			return true;
@@ -162,14 +234,17 @@ int gs_parse_name(const char *name, struct gs_name *out, const char **why)
 {
 	out->yes_no = false;
 	if (name[0] == 'P' && name[1] != '\0' && strchr(name, '.') == NULL) {
-		if (parse_pvalue(name, &out->param) == 0)
+		if (parse_pvalue(name, &out->param) == 0) {
+			out->secret = gs_is_secret(out->param);
 			return 0;
+		}
 		*why = "is not a P-value (P followed by 1 to 6 digits, no leading zero)";
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(global_alias) / sizeof(global_alias[0]); i++)
 		if (strcmp(name, global_alias[i].name) == 0) {
 			out->param = global_alias[i].param;
+			out->secret = gs_is_secret(out->param) || secret_name(name, false);
 			return 0;
 		}
 	if (strncmp(name, "account.", 8) == 0 && name[8] >= '1' &&
@@ -179,6 +254,7 @@ int gs_parse_name(const char *name, struct gs_name *out, const char **why)
 				out->param = gs_account_param((unsigned)(name[8] - '0'),
 				                              account_alias[i].field);
 				out->yes_no = account_alias[i].yes_no;
+				out->secret = gs_is_secret(out->param) || secret_name(name, false);
 				return 0;
 			}
 	}

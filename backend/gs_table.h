@@ -2,9 +2,10 @@
  * gs_table.h - Grandstream knowledge as data (formats/grandstream.md §5).
  *
  * Which P-value each neutral setting and each account field becomes, which v2 alias names
- * are accepted in `params` (and the P-value they stand for), which P-values are secrets,
- * and which are reserved because provfs derives them (server.url, prefix/postfix,
- * xml_password): a raw param may not override what keeps a phone on this tree.
+ * are accepted in `params` (and the P-value they stand for), which P-values are secrets (a
+ * table with the official template each row comes from), and which are reserved because
+ * provfs derives them (server.url, prefix/postfix, xml_password): a raw param may not
+ * override what keeps a phone on this tree.
  */
 #ifndef PROVFS_GS_TABLE_H
 #define PROVFS_GS_TABLE_H
@@ -64,6 +65,29 @@ enum {
 /* P212 value of a server.url scheme. */
 const char *gs_protocol_value(enum url_scheme scheme);
 
+/*
+ * The official Grandstream config templates a secret row comes from (Wazo commit 36197dbd...,
+ * plugins/wazo-grandstream/docs/config-template/, as formats/grandstream.md §5 cites them).
+ */
+enum gs_template {
+	GS_TPL_GXP21XX = 1u << 0, /* gxp2130_40_60_70_35_config_1.0.11.16.txt */
+	GS_TPL_GXP16XX = 1u << 1, /* gxp16xx_config_1.0.7.3.txt */
+	GS_TPL_HT80X = 1u << 2,   /* ht80x_config_1.0.19.11.txt */
+	GS_TPL_GXP1X = 1u << 3,   /* gxp_config_1.2.5.3.txt (GXP2000/2020/1200/2010/280/285) */
+};
+
+/* A P-value that holds a credential, its name as the newest template writes it, its sources. */
+struct gs_secret_row {
+	uint32_t param;
+	const char *name;
+	unsigned sources; /* enum gs_template bits */
+};
+
+/* Sorted by P-value. */
+extern const struct gs_secret_row gs_secret_rows[];
+extern const size_t gs_secret_nrows;
+
+/* A row of gs_secret_rows, or an account password (gs_account_param, GA_PASSWORD). */
 bool gs_is_secret(uint32_t param);
 
 /* Non-NULL (the reason) when a raw param may not set this P-value. */
@@ -73,6 +97,7 @@ const char *gs_reserved_reason(uint32_t param);
 struct gs_name {
 	uint32_t param; /* P-value number */
 	bool yes_no;    /* v2 value is Yes/No, written as 1/0 */
+	bool secret;    /* the P-value is a secret, or the v2 name says so (secret_name.h) */
 };
 
 /*

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/secret_name.h"
+
 const struct pa_line_row pa_line_rows[] = {
 	{ LF_USER, "PHONE_NUMBER" },   { LF_AUTH_USER, "SIP_AUTHID" },
 	{ LF_PASSWORD, "SIP_PASS" },   { LF_DISPLAY_NAME, "DISPLAY_NAME" },
@@ -89,12 +91,41 @@ static const char *last_segment(const char *name)
 	return slash != NULL ? slash + 1 : name;
 }
 
+const struct pa_secret_row pa_secret_rows[] = {
+	{ "SIP_PASS", "formats/panasonic.md §1.2 (SIP_PASS_n, the line's password)" },
+	{ "ADMIN_PASS", "formats/panasonic.md §4.1 (web logins)" },
+	{ "USER_PASS", "formats/panasonic.md §4.1 (web logins)" },
+	{ "HTTP_AUTH_PASSWORD",
+	  "formats/panasonic.md §2.3 (HTTP auth of the provisioning server)" },
+	{ "CFG_FILE_KEY", "formats/panasonic.md §2.2 (UTG file key)" },
+	{ "CFG_FILE_KEY1", "formats/panasonic.md §2.1 (.e1c key)" },
+	{ "CFG_FILE_KEY2", "formats/panasonic.md §2.1 (.e2c key)" },
+	{ "CFG_FILE_KEY3", "formats/panasonic.md §2.1 (.e3c key)" },
+};
+const size_t pa_secret_nrows = sizeof(pa_secret_rows) / sizeof(pa_secret_rows[0]);
+
+/* name is row, or row + "_n" (a per-line name). */
+static bool is_row(const char *name, const char *row)
+{
+	size_t len = strlen(row);
+
+	if (strncmp(name, row, len) != 0)
+		return false;
+	if (name[len] == '\0')
+		return true;
+	if (name[len] != '_' || name[len + 1] == '\0')
+		return false;
+	return strspn(name + len + 1, "0123456789") == strlen(name + len + 1);
+}
+
 bool pa_is_secret(const char *name)
 {
 	const char *n = last_segment(name);
 
-	return strstr(n, "PASS") != NULL || strstr(n, "_KEY") != NULL ||
-	       strstr(n, "SECRET") != NULL;
+	for (size_t i = 0; i < pa_secret_nrows; i++)
+		if (is_row(n, pa_secret_rows[i].name))
+			return true;
+	return secret_name(n, true);
 }
 
 const char *pa_reserved_reason(const char *name)

@@ -55,7 +55,22 @@ extern const size_t pa_setting_nrows;
 #define PA_FILE_KEY      "CFG_FILE_KEY"
 #define PA_FILE_KEY_LEN  "CFG_FILE_KEY_LENGTH"
 
-/* Secret: any password or key (the last path segment of a UTG path counts). */
+/* A Panasonic name known to hold a secret, and the document that says so. */
+struct pa_secret_row {
+	const char *name; /* per-line names without their _n */
+	const char *source;
+};
+
+extern const struct pa_secret_row pa_secret_rows[];
+extern const size_t pa_secret_nrows;
+
+/*
+ * Secret: a row of pa_secret_rows, or a name one of whose '_'-separated words says password,
+ * PIN, secret or key (secret_name.h, fused words included). A UTG path counts by its last
+ * segment. Over-marking is harmless here: a secret only moves from the product or master
+ * layer to the device's standard layer, which the phone reads first (same result under
+ * first-wins), so KEY as a button word (a FLEX_KEY) may be marked too.
+ */
 bool pa_is_secret(const char *name);
 
 /* Non-NULL (the reason) when a raw param may not set this name or path. */

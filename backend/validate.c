@@ -150,7 +150,7 @@ static void check_gs_params(struct checker *c, const struct level *lv, bool shar
 		}
 		if (gn.yes_no && gs_yes_no_value(p->v.s) == NULL)
 			inv_error(c->inv, c->d, p->v.pos, "'%s' must be Yes or No", p->name);
-		if (shared_unknown && gs_is_secret(gn.param))
+		if (shared_unknown && gn.secret)
 			inv_error(c->inv, c->d, p->name_pos,
 			          "'%s' is a secret: 'generic' files are read by phones this "
 			          "inventory does not know",
