@@ -225,8 +225,10 @@ static int carry_one(struct cache *next, const struct tree *nt, const struct ent
 	if (file_from_ino(nt, e->ino, &ref) < 0)
 		return 0; /* removed */
 	r = make_entry(nt, &ref, &n);
-	if (r < 0)
+	if (r == -ENOMEM)
 		return r;
+	if (r < 0)
+		return 1; /* cannot be made now (its key file is unreadable): not carried, forgotten */
 	if (file_is_passthrough(&ref))
 		same = file_from_ino(pt, e->ino, &old) == 0 && file_same_source(&old, &ref);
 	else

@@ -63,8 +63,10 @@ const struct cached_file *cache_peek(struct cache *c, uint64_t ino);
 
 /*
  * Fills next (of tree nt, not yet visible to readers) with every file prev (of tree pt) holds
- * that nt still has, each keeping its version and mtime when its bytes are equal. Returns how
- * many files' bytes changed, or -ENOMEM / -EIO.
+ * that nt still has, each keeping its version and mtime when its bytes are equal. A file that
+ * cannot be made now (its device's key file cannot be read) is left out and counts as changed:
+ * one device must not hold back every other's reload. Returns how many files' bytes changed,
+ * or -ENOMEM.
  */
 int cache_carry(struct cache *next, const struct tree *nt, struct cache *prev,
                 const struct tree *pt);
