@@ -117,6 +117,8 @@ static void check_conflicts(const struct inventory *inv, const struct uses *u, s
 {
 	for (size_t i = 1; i < u->n; i++) {
 		const struct firmware *a = u->v[i - 1].fw, *b = u->v[i].fw;
+		char qb[DIAG_KEY_SIZE], qpre[DIAG_KEY_SIZE], qpost[DIAG_KEY_SIZE],
+		    qa[DIAG_KEY_SIZE];
 
 		if (strcmp(str_or_empty(&a->prefix), str_or_empty(&b->prefix)) != 0 ||
 		    strcmp(str_or_empty(&a->postfix), str_or_empty(&b->postfix)) != 0 ||
@@ -126,7 +128,8 @@ static void check_conflicts(const struct inventory *inv, const struct uses *u, s
 		    inv, d, b->version.pos,
 		    "firmware %s uses prefix '%s' and postfix '%s' like firmware %s at %s:%u:%u: "
 		    "a phone could not tell the versions apart",
-		    b->version.s, str_or_empty(&b->prefix), str_or_empty(&b->postfix), a->version.s,
+		    diag_key(qb, b->version.s), diag_key(qpre, str_or_empty(&b->prefix)),
+		    diag_key(qpost, str_or_empty(&b->postfix)), diag_key(qa, a->version.s),
 		    inventory_file(inv, a->version.pos), (unsigned)a->version.pos.line,
 		    (unsigned)a->version.pos.col);
 	}
@@ -181,13 +184,17 @@ static int scan_version(struct tree *t, const struct inventory *inv, const struc
 	struct dirent *e;
 	DIR *dh;
 	int r = 0;
+	char ver[DIAG_KEY_SIZE];
 
 	if (dir == NULL)
 		return -ENOMEM;
+	/* Messages name the directory below firmware_dir: firmware_dir is a value. */
+	diag_key(ver, fw->version.s);
 	dh = opendir(dir);
 	if (dh == NULL) {
-		inv_error(inv, d, fw->version.pos, "firmware %s: cannot open %s: %s", fw->version.s,
-		          dir, strerror(errno));
+		inv_error(inv, d, fw->version.pos,
+		          "firmware %s: cannot open grandstream/%s under firmware_dir: %s", ver,
+		          ver, strerror(errno));
 		return 0;
 	}
 	while ((e = readdir(dh)) != NULL) {
@@ -225,19 +232,24 @@ static int scan_version(struct tree *t, const struct inventory *inv, const struc
 		    strlen(names[i]) + strlen(str_or_empty(&fw->prefix)) +
 		            strlen(str_or_empty(&fw->postfix)) >
 		        FW_NAME_MAX) {
+			char file[DIAG_KEY_SIZE];
+
+			/* a name from a directory listing may hold anything: an excerpt */
 			inv_error(
 			    inv, d, fw->version.pos,
-			    "firmware file '%s' in %s cannot be served: names take only "
-			    "A-Z a-z 0-9 . _ - and at most %d characters with prefix and postfix",
-			    names[i], dir, FW_NAME_MAX);
+			    "firmware file '%s' in grandstream/%s cannot be served: names take "
+			    "only A-Z a-z 0-9 . _ - and at most %d characters with prefix and "
+			    "postfix",
+			    diag_key(file, names[i]), ver, FW_NAME_MAX);
 			continue;
 		}
 		r = push_file(t, l, fw, dir, names[i], &st);
 		files++;
 	}
 	if (r == 0 && files == 0)
-		inv_error(inv, d, fw->version.pos, "firmware %s: %s holds no firmware file",
-		          fw->version.s, dir);
+		inv_error(inv, d, fw->version.pos,
+		          "firmware %s: grandstream/%s under firmware_dir holds no firmware file",
+		          ver, ver);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -267,8 +279,11 @@ static int index_files(struct tree *t, const struct inventory *inv, struct fw_li
 	for (size_t i = 1; i < l->n; i++)
 		if (strcmp(l->v[i - 1].name, l->v[i].name) == 0 &&
 		    strcmp(l->v[i - 1].path, l->v[i].path) != 0)
+			/* names and paths of files that passed name_in_alphabet, below firmware_dir
+			 */
 			inv_error(inv, d, where, "firmware name %s stands for both %s and %s",
-			          l->v[i].name, l->v[i - 1].path, l->v[i].path);
+			          l->v[i].name, l->v[i - 1].path + strlen(inv->firmware_dir) + 1,
+			          l->v[i].path + strlen(inv->firmware_dir) + 1);
 	t->fw = arena_alloc(&t->arena, l->n * sizeof(*t->fw));
 	t->fw_by_ino = arena_alloc(&t->arena, l->n * sizeof(*t->fw_by_ino));
 	if (t->fw == NULL || t->fw_by_ino == NULL)

@@ -4,6 +4,8 @@
  * A level is checked against the formats of every device that inherits from it (its "use":
  * Grandstream XML, Panasonic text, Panasonic UTG XML), so a bad value in `defaults` is
  * reported once at its own position, not once per device.
+ *
+ * Messages name a parameter through diag_key() (a bounded excerpt) and never quote a value.
  */
 #include "backend/validate.h"
 
@@ -136,54 +138,62 @@ static void check_gs_params(struct checker *c, const struct level *lv, bool shar
 		const struct param *p = &pl->items[i];
 		struct gs_name gn;
 		const char *why;
+		char q[DIAG_KEY_SIZE];
 
+		diag_key(q, p->name);
 		if (gs_parse_name(p->name, &gn, &why) < 0) {
-			inv_error(c->inv, c->d, p->name_pos, "'%s' %s", p->name, why);
+			inv_error(c->inv, c->d, p->name_pos, "'%s' %s", q, why);
 			continue;
 		}
 		why = gs_reserved_reason(gn.param);
 		if (why != NULL) {
 			inv_error(c->inv, c->d, p->name_pos,
-			          "'%s' (P%u) cannot be set in params: %s", p->name,
-			          (unsigned)gn.param, why);
+			          "'%s' (P%u) cannot be set in params: %s", q, (unsigned)gn.param,
+			          why);
 			continue;
 		}
 		if (gn.yes_no && gs_yes_no_value(p->v.s) == NULL)
-			inv_error(c->inv, c->d, p->v.pos, "'%s' must be Yes or No", p->name);
+			inv_error(c->inv, c->d, p->v.pos, "'%s' must be Yes or No", q);
 		if (shared_unknown && gn.secret)
 			inv_error(c->inv, c->d, p->name_pos,
 			          "'%s' is a secret: 'generic' files are read by phones this "
 			          "inventory does not know",
-			          p->name);
-		check_value(c, &p->v, p->name, USE_GS);
+			          q);
+		check_value(c, &p->v, q, USE_GS);
 		seen[n].param = gn.param;
 		seen[n].src = p;
 		n++;
 	}
 	qsort(seen, n, sizeof(*seen), gs_seen_cmp);
-	for (uint32_t i = 1; i < n; i++)
-		if (seen[i].param == seen[i - 1].param)
-			inv_error(c->inv, c->d, seen[i].src->name_pos,
-			          "'%s' sets P%u, which '%s' at %u:%u sets already",
-			          seen[i].src->name, (unsigned)seen[i].param, seen[i - 1].src->name,
-			          (unsigned)seen[i - 1].src->name_pos.line,
-			          (unsigned)seen[i - 1].src->name_pos.col);
+	for (uint32_t i = 1; i < n; i++) {
+		char q[DIAG_KEY_SIZE], q0[DIAG_KEY_SIZE];
+
+		if (seen[i].param != seen[i - 1].param)
+			continue;
+		inv_error(c->inv, c->d, seen[i].src->name_pos,
+		          "'%s' sets P%u, which '%s' at %u:%u sets already",
+		          diag_key(q, seen[i].src->name), (unsigned)seen[i].param,
+		          diag_key(q0, seen[i - 1].src->name),
+		          (unsigned)seen[i - 1].src->name_pos.line,
+		          (unsigned)seen[i - 1].src->name_pos.col);
+	}
 	free(seen);
 }
 
 /* A Panasonic param's name in one dialect; the text line it makes must fit 537 bytes. */
 static void check_pa_name(struct checker *c, const struct param *p, enum dialect d)
 {
-	char name[256];
+	char name[256], q[DIAG_KEY_SIZE];
 	const char *why;
 
+	diag_key(q, p->name);
 	if (pa_dialect_name(p->name, d, name, sizeof(name), &why) < 0) {
-		inv_error(c->inv, c->d, p->name_pos, "'%s' %s", p->name, why);
+		inv_error(c->inv, c->d, p->name_pos, "'%s' %s", q, why);
 		return;
 	}
 	if (d == DIALECT_TEXT && strlen(name) + p->v.len + 5 > PA_LINE_MAX)
 		inv_error(c->inv, c->d, p->v.pos,
-		          "%s: a Panasonic text line holds at most %d bytes with its name", p->name,
+		          "%s: a Panasonic text line holds at most %d bytes with its name", q,
 		          PA_LINE_MAX);
 }
 
@@ -196,10 +206,12 @@ static void check_pa_params(struct checker *c, const struct level *lv, unsigned 
 		const struct param *p = &pl->items[i];
 		bool path = strchr(p->name, '/') != NULL;
 		const char *why = pa_reserved_reason(p->name);
+		char q[DIAG_KEY_SIZE];
 
+		diag_key(q, p->name);
 		if (why != NULL) {
-			inv_error(c->inv, c->d, p->name_pos, "'%s' cannot be set in params: %s",
-			          p->name, why);
+			inv_error(c->inv, c->d, p->name_pos, "'%s' cannot be set in params: %s", q,
+			          why);
 			continue;
 		}
 		/* params no Panasonic device inherits yet: checked in the form they are written */
@@ -207,7 +219,7 @@ static void check_pa_params(struct checker *c, const struct level *lv, unsigned 
 			check_pa_name(c, p, DIALECT_TEXT);
 		if ((pa & USE_PA_UTG) || (pa == 0 && path))
 			check_pa_name(c, p, DIALECT_UTG_XML);
-		check_value(c, &p->v, p->name, pa != 0 ? pa : USE_PA_TEXT);
+		check_value(c, &p->v, q, pa != 0 ? pa : USE_PA_TEXT);
 	}
 }
 
@@ -239,11 +251,14 @@ int backend_validate(const struct inventory *inv, struct diag *d)
 		const struct model *m = &inv->models[i];
 
 		all |= model_use(m);
-		if (m->vendor == VENDOR_GRANDSTREAM && m->max_lines > GS_MAX_ACCOUNTS)
+		if (m->vendor == VENDOR_GRANDSTREAM && m->max_lines > GS_MAX_ACCOUNTS) {
+			char q[DIAG_KEY_SIZE];
+
 			inv_error(inv, d, m->pos,
 			          "model %s: Grandstream phones have at most %d accounts "
 			          "(max_lines %u)",
-			          m->name, GS_MAX_ACCOUNTS, (unsigned)m->max_lines);
+			          diag_key(q, m->name), GS_MAX_ACCOUNTS, (unsigned)m->max_lines);
+		}
 		check_level(&c, &m->level, model_use(m), false);
 	}
 	for (uint32_t i = 0; i < inv->ndevices; i++) {

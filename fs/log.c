@@ -1,5 +1,10 @@
 /*
  * log.c - one logger for provfs and for libfuse's own messages.
+ *
+ * One call is one line, whatever its arguments held: the formatted message is escaped
+ * (diag_escape: control and non-ASCII bytes as \n, \xNN, ...) before it is written. The
+ * inventory's messages are escaped already; this is the defence for every other caller
+ * (an inventory path with a line break in it would otherwise forge a line of its own).
  */
 #include "fs/log.h"
 
@@ -8,11 +13,19 @@
 #include <time.h>
 
 #include "fs/fuse_api.h"
+#include "inventory/diag.h"
+
+/* A longer message is cut: syslog keeps about this much of a line anyway. */
+#define LOG_LINE_MAX 4096
 
 static int use_stderr = 1;
 
 static void vlog(int priority, const char *fmt, va_list ap)
 {
+	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	diag_escape(line, sizeof(line), raw);
 	if (use_stderr) {
 		char stamp[32];
 		time_t now = time(NULL);
@@ -21,12 +34,10 @@ static void vlog(int priority, const char *fmt, va_list ap)
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		flockfile(stderr);
-		fprintf(stderr, "%s provfs: ", stamp);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s provfs: %s\n", stamp, line);
 		funlockfile(stderr);
 	} else {
-		vsyslog(priority, fmt, ap);
+		syslog(priority, "%s", line);
 	}
 }
 

@@ -1,8 +1,10 @@
 /*
- * diag.c - bounded list of located error messages.
+ * diag.c - bounded list of located error messages, each one escaped line; the excerpt of
+ * an untrusted key that a message may quote.
  */
 #include "inventory/diag.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,65 @@ void diag_free(struct diag *d)
 		free(d->msgs[i]);
 	free(d->msgs);
 	memset(d, 0, sizeof(*d));
+}
+
+static bool name_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-' || c == '/';
+}
+
+const char *diag_key(char out[DIAG_KEY_SIZE], const char *key)
+{
+	size_t n = 0;
+
+	while (n < DIAG_KEY_MAX && name_char((unsigned char)key[n])) {
+		out[n] = key[n];
+		n++;
+	}
+	if (key[n] != '\0') {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+size_t diag_escape(char *out, size_t size, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[4];
+		size_t k = 2;
+
+		e[0] = '\\';
+		if (c == '\n')
+			e[1] = 'n';
+		else if (c == '\r')
+			e[1] = 'r';
+		else if (c == '\t')
+			e[1] = 't';
+		else if (c < 0x20 || c > 0x7e) {
+			e[1] = 'x';
+			e[2] = hex[c >> 4];
+			e[3] = hex[c & 15];
+			k = 4;
+		} else {
+			e[0] = (char)c;
+			k = 1;
+		}
+		if (n + k >= size)
+			break;
+		memcpy(out + n, e, k);
+		n += k;
+	}
+	out[n] = '\0';
+	return n;
 }
 
 static int diag_push(struct diag *d, char *msg)
@@ -37,29 +98,43 @@ static int diag_push(struct diag *d, char *msg)
 	return 0;
 }
 
+/* Records "FILE:LINE:COL: body" as one line: whatever the file name or the body held. */
+static void push_located(struct diag *d, const char *file, unsigned line, unsigned col,
+                         const char *body)
+{
+	char *raw, *msg;
+	size_t size;
+	int n = asprintf(&raw, "%s:%u:%u: %s", file, line, col, body);
+
+	if (n < 0) {
+		d->oom = 1;
+		return;
+	}
+	size = 4 * (size_t)n + 1;
+	msg = malloc(size);
+	if (msg != NULL) {
+		diag_escape(msg, size, raw);
+		diag_push(d, msg);
+	} else {
+		d->oom = 1;
+	}
+	free(raw);
+}
+
 void diag_vadd(struct diag *d, const char *file, unsigned line, unsigned col, const char *fmt,
                va_list ap)
 {
 	char body[1024];
-	char *msg;
-	int n;
 
 	if (d->truncated)
 		return;
 	if (d->n >= DIAG_MAX) {
 		d->truncated = 1;
-		if (asprintf(&msg, "%s:%u:%u: too many errors, stopping here", file, line, col) >=
-		    0)
-			diag_push(d, msg);
+		push_located(d, file, line, col, "too many errors, stopping here");
 		return;
 	}
 	vsnprintf(body, sizeof(body), fmt, ap);
-	n = asprintf(&msg, "%s:%u:%u: %s", file, line, col, body);
-	if (n < 0) {
-		d->oom = 1;
-		return;
-	}
-	diag_push(d, msg);
+	push_located(d, file, line, col, body);
 }
 
 void diag_add(struct diag *d, const char *file, unsigned line, unsigned col, const char *fmt, ...)

@@ -289,11 +289,12 @@ static int sort_models_groups(struct builder *b)
 		if (strcasecmp(a->name, m->name) == 0) {
 			const struct model *first = pos_cmp(a->pos, m->pos) < 0 ? a : m;
 			const struct model *later = first == a ? m : a;
+			char q[DIAG_KEY_SIZE];
 
 			inv_error(inv, b->d, later->pos,
-			          "model '%s' is already defined at %s:%u:%u", later->name,
-			          inventory_file(inv, first->pos), (unsigned)first->pos.line,
-			          (unsigned)first->pos.col);
+			          "model '%s' is already defined at %s:%u:%u",
+			          diag_key(q, later->name), inventory_file(inv, first->pos),
+			          (unsigned)first->pos.line, (unsigned)first->pos.col);
 		}
 	}
 	for (uint32_t i = 1; i < inv->ngroups; i++) {
@@ -302,11 +303,12 @@ static int sort_models_groups(struct builder *b)
 		if (strcmp(a->name, g->name) == 0) {
 			const struct group *first = pos_cmp(a->pos, g->pos) < 0 ? a : g;
 			const struct group *later = first == a ? g : a;
+			char q[DIAG_KEY_SIZE];
 
 			inv_error(inv, b->d, later->pos,
-			          "group '%s' is already defined at %s:%u:%u", later->name,
-			          inventory_file(inv, first->pos), (unsigned)first->pos.line,
-			          (unsigned)first->pos.col);
+			          "group '%s' is already defined at %s:%u:%u",
+			          diag_key(q, later->name), inventory_file(inv, first->pos),
+			          (unsigned)first->pos.line, (unsigned)first->pos.col);
 		}
 	}
 	return 0;
@@ -363,7 +365,9 @@ static void link_device(struct builder *b, uint32_t idx)
 		return;
 	dev->model = inventory_find_model(inv, dev->model_name.s, dev->model_name.len);
 	if (dev->model == NULL) {
-		inv_error(inv, b->d, dev->model_name.pos, "unknown model '%s'", dev->model_name.s);
+		/* a reference is a value: the position points at it, the text is not repeated */
+		inv_error(inv, b->d, dev->model_name.pos,
+		          "unknown model (no model of that name under 'models')");
 		return;
 	}
 	if (dev->ngroups > 0) {
@@ -376,8 +380,8 @@ static void link_device(struct builder *b, uint32_t idx)
 	for (uint32_t g = 0; g < dev->ngroups; g++) {
 		dev->groups[g] = find_group(inv, dev->group_names[g].s);
 		if (dev->groups[g] == NULL)
-			inv_error(inv, b->d, dev->group_names[g].pos, "unknown group '%s'",
-			          dev->group_names[g].s);
+			inv_error(inv, b->d, dev->group_names[g].pos,
+			          "unknown group (no group of that name under 'groups')");
 	}
 }
 
@@ -405,7 +409,7 @@ static void assign_device_flats(struct builder *b)
 static void check_lines(struct inventory *inv, struct diag *d, const struct device *dev)
 {
 	const struct level *lv = NULL;
-	char mac[13];
+	char mac[13], q[DIAG_KEY_SIZE];
 
 	if (dev->level.has_lines)
 		lv = &dev->level;
@@ -421,7 +425,7 @@ static void check_lines(struct inventory *inv, struct diag *d, const struct devi
 	mac_format(dev->mac, false, mac);
 	inv_error(inv, d, lv->lines[dev->model->max_lines].pos,
 	          "line %u is more than model %s has (max_lines %u) for device %s",
-	          (unsigned)dev->model->max_lines + 1, dev->model->name,
+	          (unsigned)dev->model->max_lines + 1, diag_key(q, dev->model->name),
 	          (unsigned)dev->model->max_lines, mac);
 }
 
@@ -429,9 +433,10 @@ static void check_vendor_keys(struct inventory *inv, struct diag *d)
 {
 	for (uint32_t i = 0; i < inv->nmodels; i++) {
 		const struct model *m = &inv->models[i];
-		char what[96];
+		char what[96], q[DIAG_KEY_SIZE];
 
-		snprintf(what, sizeof(what), "the %s model %s", vendor_label[m->vendor], m->name);
+		snprintf(what, sizeof(what), "the %s model %s", vendor_label[m->vendor],
+		         diag_key(q, m->name));
 		if (m->vendor != VENDOR_GRANDSTREAM)
 			check_gs_only(inv, d, &m->level, what);
 		check_other_vendor_params(inv, d, &m->level, m->vendor, what);

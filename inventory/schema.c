@@ -4,6 +4,7 @@
  * Each handler checks shape (mapping, list, value), known keys, and neutral ranges, and
  * reports every problem with its position instead of stopping: an administrator fixing an
  * inventory wants the whole list. Unknown keys name the keys that are allowed there.
+ * A message quotes a key only through diag_key() and never a value (diag.h says why).
  */
 #include "inventory/schema.h"
 
@@ -205,10 +206,14 @@ static bool get_name(struct builder *b, const struct ynode *n, const char *what,
 	return true;
 }
 
+/* The key is quoted as an excerpt: a typo like `password:Secr3t` makes one of the secret. */
 static void unknown_key(struct builder *b, const struct ynode *k, const char *section,
                         const char *expected)
 {
-	err(b, k, "unknown key '%s' in %s (expected one of: %s)", k->u.str, section, expected);
+	char key[DIAG_KEY_SIZE];
+
+	err(b, k, "unknown key '%s' in %s (expected one of: %s)", diag_key(key, k->u.str), section,
+	    expected);
 }
 
 /* ---- settings, lines, params ------------------------------------------------------------ */
@@ -317,15 +322,18 @@ static void read_param_map(struct builder *b, const struct ynode *m, struct para
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
 		struct param *p = &out->items[n];
+		char key[DIAG_KEY_SIZE];
 
+		diag_key(key, k->u.str);
 		if (!param_name_ok(k->u.str, k->n)) {
-			err(b, k, "'%s' is not a parameter name (letters, digits, . _ - /)",
-			    k->u.str);
+			err(b, k,
+			    "'%s' is not a parameter name (up to %d letters, digits, . _ - /)", key,
+			    MAX_PARAM_NAME);
 			continue;
 		}
 		p->name = arena_strndup(&b->inv->arena, k->u.str, k->n);
 		p->name_pos = pos_of(b, k);
-		if (p->name != NULL && get_value(b, v, k->u.str, &p->v))
+		if (p->name != NULL && get_value(b, v, key, &p->v))
 			n++;
 	}
 	out->n = n;
@@ -437,7 +445,7 @@ static void read_choice(struct builder *b, const struct ynode *v, const char *wh
 			if (i + 1 < nchoices)
 				strncat(list, " | ", sizeof(list) - strlen(list) - 1);
 		}
-		err(b, v, "'%s' must be %s, not '%s'", what, list, val.s);
+		err(b, v, "'%s' must be %s", what, list); /* the value may be a secret */
 		return;
 	}
 	*out = val;
@@ -560,12 +568,14 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 	const struct ynode *encrypt_node = NULL;
 	bool have_max = false;
 	uint32_t idx = b->nmodels;
+	char q[DIAG_KEY_SIZE]; /* the model's name, as a message may quote it */
 
 	if (!get_name(b, k, "model name", 1, &name))
 		return;
-	if (!expect_map(b, m, name.s)) {
+	diag_key(q, name.s);
+	if (!expect_map(b, m, q)) {
 		if (m->kind == YN_SCALAR)
-			err(b, m, "model '%s' needs at least 'vendor' and 'max_lines'", name.s);
+			err(b, m, "model '%s' needs at least 'vendor' and 'max_lines'", q);
 		return;
 	}
 	struct model *vec = grow(b->models, &b->cap_models, b->nmodels, sizeof(*vec));
@@ -604,12 +614,11 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 		}
 	}
 	if (vendor.s == NULL) {
-		err(b, m, "model '%s' has no 'vendor' (grandstream or panasonic)", name.s);
+		err(b, m, "model '%s' has no 'vendor' (grandstream or panasonic)", q);
 		return;
 	}
 	if (!have_max)
-		err(b, m, "model '%s' has no 'max_lines' (how many accounts the phone has)",
-		    name.s);
+		err(b, m, "model '%s' has no 'max_lines' (how many accounts the phone has)", q);
 	mo->vendor = strcmp(vendor.s, "grandstream") == 0 ? VENDOR_GRANDSTREAM : VENDOR_PANASONIC;
 	if (mo->vendor == VENDOR_GRANDSTREAM) {
 		if (dialect.s != NULL)
@@ -671,7 +680,10 @@ static void read_device_groups(struct builder *b, const struct ynode *s, struct 
 			continue;
 		for (uint32_t j = 0; j < dev->ngroups; j++)
 			if (strcmp(dev->group_names[j].s, gv->s) == 0) {
-				err(b, s->u.items[i], "group '%s' is listed twice", gv->s);
+				/* a reference is a value: its position, not its text */
+				err(b, s->u.items[i], "this group is listed twice (first at %u:%u)",
+				    (unsigned)dev->group_names[j].pos.line,
+				    (unsigned)dev->group_names[j].pos.col);
 				gv->s = NULL;
 				break;
 			}
@@ -685,16 +697,19 @@ static void read_device(struct builder *b, const struct ynode *k, const struct y
 	uint64_t mac;
 	struct device *dev;
 	uint32_t idx = b->ndevices;
+	char name[MAC_STRLEN + 1];
 
+	/* Not quoted, not even as an excerpt: ':' belongs to a MAC, and cut there it says
+	 * nothing. The position points at the key. */
 	if (k->kind != YN_SCALAR || mac_parse(k->u.str, k->n, &mac) < 0) {
 		err(b, k,
-		    "'%s' is not a device MAC address (12 hex digits, e.g. 00:0b:82:12:34:56; "
-		    "not multicast, not all zero)",
-		    k->u.str);
+		    "a key under 'devices' must be a device MAC address (12 hex digits, e.g. "
+		    "00:0b:82:12:34:56; not multicast, not all zero)");
 		return;
 	}
+	mac_format(mac, false, name); /* the MAC as provfs writes it, not the key's text */
 	if (m->kind != YN_MAP) {
-		err(b, m, "device '%s' must be a mapping with at least 'model', found %s", k->u.str,
+		err(b, m, "device '%s' must be a mapping with at least 'model', found %s", name,
 		    kind_name(m));
 		return;
 	}
@@ -720,7 +735,7 @@ static void read_device(struct builder *b, const struct ynode *k, const struct y
 			unknown_key(b, key, "a device", "model, groups, " LEVEL_KEYS);
 	}
 	if (dev->model_name.s == NULL)
-		err(b, m, "device '%s' has no 'model'", k->u.str);
+		err(b, m, "device '%s' has no 'model'", name);
 }
 
 static void read_records(struct builder *b, const struct ynode *m, const char *section,

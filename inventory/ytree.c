@@ -128,8 +128,9 @@ static int check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t
 	if (tag == NULL || strcmp((const char *)tag, YAML_STR_TAG) == 0 ||
 	    strcmp((const char *)tag, "!") == 0)
 		return 0;
+	/* Not quoted: an unquoted password that starts with '!' is read as a tag. */
 	fail(l, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
-	     "YAML tags are not supported here ('%.64s')", (const char *)tag);
+	     "YAML tags are not supported here (a value that starts with '!' must be quoted)");
 	return -1;
 }
 
@@ -229,14 +230,14 @@ static int on_alias(struct loader *l, const yaml_event_t *ev)
 	struct anchor *an = find_anchor(l, (const char *)ev->data.alias.anchor);
 
 	if (an == NULL) {
-		fail(l, (uint32_t)m->line + 1, (uint32_t)m->column + 1, "unknown alias '*%.64s'",
-		     (const char *)ev->data.alias.anchor);
+		/* Not quoted: an unquoted password that starts with '*' is read as an alias. */
+		fail(l, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
+		     "unknown alias (a value that starts with '*' must be quoted)");
 		return -1;
 	}
 	if (an->node == NULL) {
 		fail(l, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
-		     "alias '*%.64s' refers to a node that contains it",
-		     (const char *)ev->data.alias.anchor);
+		     "this alias refers to a node that contains it");
 		return -1;
 	}
 	l->alias_nodes = sat_add(l->alias_nodes, an->node->weight);
@@ -303,8 +304,10 @@ static int keyref_cmp(const void *pa, const void *pb)
 
 static void report_duplicate(struct loader *l, const struct ynode *first, const struct ynode *dup)
 {
+	char key[DIAG_KEY_SIZE];
+
 	diag_add(l->d, l->file, dup->line, dup->col, "duplicate key '%s' (first at %u:%u)",
-	         dup->u.str, (unsigned)first->line, (unsigned)first->col);
+	         diag_key(key, dup->u.str), (unsigned)first->line, (unsigned)first->col);
 	l->failed = 1;
 }
 

@@ -154,7 +154,7 @@ bad_inventory_refused() {
 	"$PROVFS" "$bad" "$mnt" -f -o "state=$WORK/state-bad" >"$WORK/bad.out" 2>&1 </dev/null
 	rc=$?
 	cat -- "$WORK/bad.out"
-	[ "$rc" -eq 1 ] && grep -qF "$bad:4:25: unknown model 'NOPE'" "$WORK/bad.out" &&
+	[ "$rc" -eq 1 ] && grep -qF "$bad:4:25: unknown model (no model of that name" "$WORK/bad.out" &&
 		! lib_is_mounted "$mnt"
 }
 

@@ -70,7 +70,7 @@ cp -- "$MNT/$ADDED" "$WORK/added.good"
 printf '  000b82bbbbbb: {model: GXP9999}\n' >>"$INV"
 t_check "SIGHUP after a bad edit" kill -HUP "$PROVFS_PID"
 t_check "the log gives FILE:LINE:COL of the problem" \
-	lib_poll 2 log_has "$INV:26:25: unknown model 'GXP9999'"
+	lib_poll 2 log_has "$INV:26:25: unknown model (no model of that name under 'models')"
 t_check "the log says the old generation stays" lib_poll 2 log_has "still serving generation 2"
 t_cmp "$KEPT still serves generation 2" "$WORK/kept.good" "$MNT/$KEPT"
 t_cmp "$ADDED still serves generation 2" "$WORK/added.good" "$MNT/$ADDED"

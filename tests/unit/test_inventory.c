@@ -57,21 +57,21 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown setting", H "    settings: {ntp: x}\n",
 	  "inv.yaml:8:16: ", "unknown key 'ntp' in settings" },
 	{ "bad MAC", H "  00:0b:82:12:34:5g: {model: GXP2170}\n",
-	  "inv.yaml:8:3: ", "'00:0b:82:12:34:5g' is not a device MAC address" },
+	  "inv.yaml:8:3: ", "a key under 'devices' must be a device MAC address" },
 	{ "multicast MAC", H "  01:00:5e:00:00:01: {model: GXP2170}\n",
-	  "inv.yaml:8:3: ", "'01:00:5e:00:00:01' is not a device MAC address" },
+	  "inv.yaml:8:3: ", "a key under 'devices' must be a device MAC address" },
 	{ "same MAC in another notation", H "  00-0B-82-12-34-56: {model: GXP2170}\n",
 	  "inv.yaml:8:3: ", "device already defined at inv.yaml:6:3" },
 	{ "duplicate key", H "    model: GXP2170\n",
 	  "inv.yaml:8:5: ", "duplicate key 'model' (first at 7:5)" },
 	{ "unknown model", H "  000b82000001: {model: GXP9999}\n",
-	  "inv.yaml:8:25: ", "unknown model 'GXP9999'" },
+	  "inv.yaml:8:25: ", "unknown model (no model of that name under 'models')" },
 	{ "device without model", H "  000b82000001: {groups: [sales]}\n",
 	  "inv.yaml:8:17: ", "device '000b82000001' has no 'model'" },
 	{ "unknown group", H "    groups: [sales, nosuch]\n",
-	  "inv.yaml:8:21: ", "unknown group 'nosuch'" },
+	  "inv.yaml:8:21: ", "unknown group (no group of that name under 'groups')" },
 	{ "group listed twice", H "    groups: [sales, sales]\n",
-	  "inv.yaml:8:21: ", "group 'sales' is listed twice" },
+	  "inv.yaml:8:21: ", "this group is listed twice (first at 8:14)" },
 	{ "more lines than the model has",
 	  H "    lines:\n"
 	    "      - {user: \"1\"}\n"
@@ -144,7 +144,7 @@ static const struct bad_case bad_cases[] = {
 	{ "xml_password with a space", H "    xml_password: \"a b\"\n",
 	  "inv.yaml:8:19: ", "'xml_password' may only hold printable ASCII without spaces" },
 	{ "binary mode", H "    binary: sometimes\n",
-	  "inv.yaml:8:13: ", "'binary' must be off | bootstrap | full, not 'sometimes'" },
+	  "inv.yaml:8:13: ", "'binary' must be off | bootstrap | full" },
 	{ "prefix outside the alphabet", H "    config: {prefix: \"gs/\"}\n",
 	  "inv.yaml:8:22: ", "'prefix' must be 0 to 64 characters from A-Z a-z 0-9 . _ -" },
 	{ "firmware without version", H "    firmware: {prefix: gs_}\n",
@@ -180,7 +180,7 @@ static const struct bad_case bad_cases[] = {
 	{ "firmware version directory missing",
 	  H "    firmware: {version: \"1.0\"}\nfirmware_dir: /nonexistent-provfs\n",
 	  "inv.yaml:8:25: ",
-	  "firmware 1.0: cannot open /nonexistent-provfs/grandstream/1.0: No such file or "
+	  "firmware 1.0: cannot open grandstream/1.0 under firmware_dir: No such file or "
 	  "directory" },
 	{ "two firmware versions under one prefix/postfix",
 	  "version: 1\n"
@@ -202,14 +202,15 @@ static const struct bad_case bad_cases[] = {
 	{ "tab indentation", "version: 1\n\tserver: {}\n",
 	  "inv.yaml:2:1: ", "YAML syntax error: " },
 	{ "not UTF-8", "version: 1\nx: \xff\n", "inv.yaml:2:4: ", "not valid UTF-8 text" },
-	{ "tag", "version: !!int 1\n",
-	  "inv.yaml:1:10: ", "YAML tags are not supported here ('tag:yaml.org,2002:int')" },
+	{ "tag", "version: !!int 1\n", "inv.yaml:1:10: ",
+	  "YAML tags are not supported here (a value that starts with '!' must be quoted)" },
 	{ "two documents", "version: 1\n---\nversion: 1\n",
 	  "inv.yaml:2:1: ", "only one YAML document per file" },
 	{ "NUL in a value", "version: \"1\\0\"\n", "inv.yaml:1:10: ", "NUL byte in value" },
-	{ "unknown alias", "version: *nothing\n", "inv.yaml:1:10: ", "unknown alias '*nothing'" },
+	{ "unknown alias", "version: *nothing\n",
+	  "inv.yaml:1:10: ", "unknown alias (a value that starts with '*' must be quoted)" },
 	{ "recursive alias", "a: &x [1, *x]\n",
-	  "inv.yaml:1:11: ", "alias '*x' refers to a node that contains it" },
+	  "inv.yaml:1:11: ", "this alias refers to a node that contains it" },
 	{ "top level is a list", "- a\n- b\n",
 	  "inv.yaml:1:1: ", "an inventory file must be a mapping" },
 };
@@ -609,6 +610,196 @@ static void test_inventory_missing_file(void **state)
 	diag_free(&d);
 }
 
+/* ---- no secret in any message (issue 10 point 6) ------------------------------------------- */
+
+#define MARK "TYPOSECRET"
+
+/* The message at `where` (a prefix), or NULL; prints every message when it is missing. */
+static const char *msg_at(const struct diag *d, const char *where)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strncmp(d->msgs[i], where, strlen(where)) == 0)
+			return d->msgs[i];
+	fprintf(stderr, "no message at %s; got:\n", where);
+	diag_print(d, stderr);
+	return NULL;
+}
+
+/* Every byte of a message is printable ASCII: one message is always one line. */
+static bool one_printable_line(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* The excerpt rule of diag_key and the escapes of diag_escape, exactly. */
+static void test_messages_key_excerpt_rule(void **state)
+{
+	static const struct {
+		const char *key, *want;
+	} cases[] = {
+		{ "password:TYPOSECRET1", "password..." },
+		{ "admin_password=x", "admin_password..." },
+		{ "a b", "a..." },
+		{ "a\nb", "a..." },
+		{ "\"q\"", "..." },
+		{ "caf\xc3\xa9", "caf..." },
+		{ "", "" },
+		{ "Device/Phone/Telephone/DEFAULT_L", "Device/Phone/Telephone/DEFAULT_L" }, /* 32 */
+		{ "Device/Phone/Telephone/DEFAULT_LANGUAGE",
+		  "Device/Phone/Telephone/DEFAULT_L..." },
+		{ "account.1.sip-x_Y", "account.1.sip-x_Y" },
+	};
+	char out[DIAG_KEY_SIZE], esc[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(diag_key(out, cases[i].key), cases[i].want);
+	assert_int_equal(diag_escape(esc, sizeof(esc), "a\n\t\r\x01\x7f\xff\\"), 15);
+	assert_string_equal(esc, "a\\n\\t\\r\\x01\\x7f");   /* "\\xff" does not fit */
+	assert_int_equal(diag_escape(esc, 4, "ab\x1b"), 2); /* cut before a whole escape */
+	assert_string_equal(esc, "ab");
+}
+
+/* yaml fails with a message at `where` that holds `what`; no message holds "TYPO" or a byte
+ * outside printable ASCII. */
+static void expect_safe_message(const char *yaml, const char *where, const char *what)
+{
+	struct diag d;
+	const char *m;
+
+	assert_null(load_yaml(yaml, &d));
+	m = msg_at(&d, where);
+	if (m == NULL || strstr(m, what) == NULL)
+		fail_msg("expected %s...%s", where, what);
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.msgs[i], "TYPO") != NULL || !one_printable_line(d.msgs[i]))
+			fail_msg("unsafe message: %s", d.msgs[i]);
+	diag_free(&d);
+}
+
+/* A typo that glues the secret to its key: the position is kept, the part after ':' is not. */
+static void test_messages_glued_secret_is_cut(void **state)
+{
+	(void)state;
+	expect_safe_message(H "    settings: {password:" MARK "1}\n",
+	                    "inv.yaml:8:16: ", "unknown key 'password...' in settings");
+	/* the same in a line, where a password belongs */
+	expect_safe_message(H "    lines: [{user: \"1\", password:" MARK "2}]\n",
+	                    "inv.yaml:8:25: ", "unknown key 'password...' in a line");
+}
+
+/* A quoted key with a line break and other controls cannot forge a second line. */
+static void test_messages_control_characters_in_a_key(void **state)
+{
+	struct diag d;
+
+	(void)state;
+	expect_safe_message(H "    settings: {\"a\\nb\\t\\r\\x1b[31m\": 1}\n",
+	                    "inv.yaml:8:16: ", "unknown key 'a...' in settings");
+	/* a file name is escaped where it cannot be cut: the message stays one line */
+	diag_init(&d);
+	diag_add(&d, "dir/x\ny\x7f.yaml", 1, 2, "unknown key '%s'", "k\tz");
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "dir/x\\ny\\x7f.yaml:1:2: unknown key 'k\\tz'");
+	diag_free(&d);
+}
+
+/* A long unknown key shows a bounded excerpt. */
+static void test_messages_long_key_is_bounded(void **state)
+{
+	char yaml[1024], key[201], want[64];
+
+	(void)state;
+	memset(key, 'k', 200);
+	key[200] = '\0';
+	snprintf(yaml, sizeof(yaml), H "    settings: {%s: 1}\n", key);
+	snprintf(want, sizeof(want), "unknown key '%.32s...' in settings", key); /* 32, no more */
+	expect_safe_message(yaml, "inv.yaml:8:16: ", want);
+}
+
+/* Values are never quoted: references to models and groups, choices, group lists. */
+static void test_messages_values_are_not_quoted(void **state)
+{
+	(void)state;
+	expect_safe_message(H "  000b82000001: {model: " MARK "}\n", "inv.yaml:8:25: ",
+	                    "unknown model (no model of that name under 'models')");
+	expect_safe_message(H "    groups: [sales, " MARK "]\n", "inv.yaml:8:21: ",
+	                    "unknown group (no group of that name under 'groups')");
+	expect_safe_message(H "    groups: [" MARK ", " MARK "]\n",
+	                    "inv.yaml:8:26: ", "this group is listed twice (first at 8:14)");
+	expect_safe_message(H "    binary: " MARK "\n",
+	                    "inv.yaml:8:13: ", "'binary' must be off | bootstrap | full");
+	expect_safe_message("version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: " MARK
+	                    ", max_lines: 1}}\n",
+	                    "inv.yaml:3:23: ", "'vendor' must be grandstream | panasonic");
+}
+
+/* Hostile inputs: no message holds the marker, every message is one printable line. */
+static void test_messages_hostile_table(void **state)
+{
+	static const char *const yaml[] = {
+		H "    settings: {password:" MARK "}\n",
+		H "    settings: {admin_password=" MARK ": 1}\n",
+		H "    settings: {\"admin_password " MARK "\": 1}\n",
+		H "    settings: {\"x\\n" MARK "\": 1}\n",
+		H "    lines: [{user: \"1\", password:" MARK "}]\n",
+		H "    params: {\"P3 " MARK "\": x}\n",
+		H "    params: {\"P3:" MARK "\": x}\n",
+		H "    params: {grandstream: {\"P3=" MARK "\": x}}\n",
+		H "    config: {prefix:" MARK "}\n",
+		H "    firmware: {\"version:" MARK "\": 1}\n",
+		H "    binary: " MARK "\n",
+		H "    xml_password: !" MARK "\n",
+		H "    xml_password: *" MARK "\n",
+		H "    xml_password: &a [*a, " MARK "]\n",
+		H "    binary_layout: \"" MARK "\"\n",
+		H "    groups: [" MARK "]\n",
+		H "    groups: [" MARK ", " MARK "]\n",
+		H "  000b82000001: {model: " MARK "}\n",
+		H "  \"00:0b:82:00:00:02:" MARK "\": {model: GXP2170}\n",
+		H "  \"" MARK "\": {model: GXP2170}\n",
+		H "    \"settings:" MARK "\": 1\n    \"settings:" MARK "\": 2\n",
+		"version: 1\nserver: {url: http://h/p, \"url:" MARK "\": 1}\n",
+		"version: 1\nserver: {url: http://h/p}\nmodels: {\"X:" MARK
+		"\": {vendor: grandstream, "
+		"max_lines: 1}}\n",
+		"version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: grandstream, "
+		"max_lines: "
+		"1, dialect: " MARK "}}\n",
+		"version: 1\nserver: {url: http://h/p}\ngroups: {\"g:" MARK "\": {}}\n",
+		"version: 1\nserver: {url: http://h/p}\n\"\\nprovfs: " MARK " delivered\": 1\n",
+		"root:$y$j9T$" MARK "HASH1:19000:0:99999:7:::\n"
+		"daemon:*:19000:0:99999:7:::\n"
+		"alice:$6$salt$" MARK "HASH2:19000:0:99999:7:::\n",
+	};
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yaml) / sizeof(yaml[0]); i++) {
+		struct diag d;
+		struct tree *t = load_yaml(yaml[i], &d);
+
+		if (t != NULL) {
+			fprintf(stderr, "case %zu loaded, expected an error\n", i);
+			tree_free(t);
+			failed++;
+		} else if (d.n == 0) {
+			fprintf(stderr, "case %zu: no message\n", i);
+			failed++;
+		}
+		for (size_t j = 0; j < d.n; j++)
+			if (strstr(d.msgs[j], MARK) != NULL || !one_printable_line(d.msgs[j])) {
+				fprintf(stderr, "case %zu: %s\n", i, d.msgs[j]);
+				failed++;
+			}
+		diag_free(&d);
+	}
+	assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +818,12 @@ int main(void)
 		cmocka_unit_test(test_inventory_empty_directory),
 		cmocka_unit_test(test_inventory_spec_example_is_valid),
 		cmocka_unit_test(test_inventory_missing_file),
+		cmocka_unit_test(test_messages_key_excerpt_rule),
+		cmocka_unit_test(test_messages_glued_secret_is_cut),
+		cmocka_unit_test(test_messages_control_characters_in_a_key),
+		cmocka_unit_test(test_messages_long_key_is_bounded),
+		cmocka_unit_test(test_messages_values_are_not_quoted),
+		cmocka_unit_test(test_messages_hostile_table),
 	};
 
 	return cmocka_run_group_tests_name("inventory", tests, NULL, NULL);

@@ -778,7 +778,8 @@ static void test_pa_check_errors(void **state)
 	{
 		const char *want[] = {
 			"inv.yaml:7:61: A: a Panasonic text value holds at most 500 characters",
-			"inv.yaml:7:58: 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' " /* 33 */,
+			/* 33: the message quotes the first 32 */
+			"inv.yaml:7:58: 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX...' is not a Panasonic",
 			"inv.yaml:7:61: A: a Panasonic text line holds at most 537 bytes with its "
 			"name",
 			"inv.yaml:7:3: device 0080F0000001: Config0080F0000001.cfg: the line of "
