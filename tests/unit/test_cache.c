@@ -4,10 +4,19 @@
  * the top 12 bits; a reload carries every rendered file, keeping version and mtime when the
  * bytes are equal and giving a new version (never the old one) and the new mtime when not;
  * removed files are not carried; unrendered files get the generation's own version.
+ * Mtimes (issue 10.9): a file's mtime increases strictly whenever its bytes change, also when
+ * the inventory's mtime stays or goes backwards, when the clock goes back, and across several
+ * reloads within one second; a file removed and added again gets a later one; unchanged bytes
+ * keep theirs.
  */
 #include "testutil.h"
 
 #include "backend/buf.h"
+
+/* the wall clock cache.c reads, under the test's control */
+static time_t fake_now;
+#define CACHE_NOW() fake_now
+
 #include "fs/cache.c" /* the daemon's object */
 #include "inventory/mac.h"
 
@@ -95,11 +104,13 @@ static void assert_rendered(const struct cached_file *cf, const struct tree *t, 
 
 static void test_cache_renders_once_with_the_generation_version(void **state)
 {
-	struct cache *c = cache_new(old_tree, 4096 + 7);
+	struct cache *c;
 	uint64_t ino = ino_of(old_tree, "cfg000b82000001.xml");
 	const struct cached_file *cf;
 
 	(void)state;
+	fake_now = 1000;
+	c = cache_new(old_tree, 4096 + 7);
 	assert_null(cache_peek(c, ino));
 	/* the node id a lookup will give, before it renders */
 	assert_true(cache_nodeid(c, ino) == (ino | UINT64_C(7) << FILE_INO_BITS));
@@ -116,10 +127,14 @@ static void test_cache_renders_once_with_the_generation_version(void **state)
 
 static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 {
-	struct cache *prev = cache_new(old_tree, 5), *next = cache_new(new_tree, 6);
+	struct cache *prev, *next;
 	const struct cached_file *p1, *p2, *pg, *n1, *n2, *ng;
 
 	(void)state;
+	fake_now = 1000;
+	prev = cache_new(old_tree, 5);
+	fake_now = 2000;
+	next = cache_new(new_tree, 6);
 	p1 = get(prev, old_tree, "cfg000b82000001.xml");
 	p2 = get(prev, old_tree, "cfg000b82000002.xml");
 	pg = get(prev, old_tree, "cfg.xml");
@@ -165,10 +180,12 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 static void test_cache_carry_never_reuses_the_old_version(void **state)
 {
 	/* generation 4096 + 5 has the stamp of generation 5: a changed file must not get it */
-	struct cache *prev = cache_new(old_tree, 5), *next = cache_new(new_tree, 4096 + 5);
+	struct cache *prev, *next;
 	const struct cached_file *p1, *n1;
 
 	(void)state;
+	prev = cache_new(old_tree, 5);
+	next = cache_new(new_tree, 4096 + 5);
 	p1 = get(prev, old_tree, "cfg000b82000001.xml");
 	assert_int_equal(cache_carry(next, new_tree, prev, old_tree), 1);
 	n1 = cache_peek(next, p1->nodeid & CACHE_INO_MASK);
@@ -179,12 +196,135 @@ static void test_cache_carry_never_reuses_the_old_version(void **state)
 	cache_free(prev);
 }
 
+/* A reload from tree `from` (cache prev) to tree `to` at wall-clock time now; the new cache. */
+static struct cache *reload(struct cache *prev, const struct tree *from, const struct tree *to,
+                            uint64_t generation, time_t now)
+{
+	struct cache *next;
+
+	fake_now = now;
+	next = cache_new(to, generation);
+	assert_non_null(next);
+	assert_true(cache_carry(next, to, prev, from) >= 0);
+	return next;
+}
+
+static time_t mtime_of(struct cache *c, const struct tree *t, const char *name)
+{
+	return get(c, t, name)->mtime;
+}
+
+/*
+ * Bytes change while the inventory's mtime goes backwards (cp -p, rsync -t, git checkout of
+ * older content, the newest file removed from a directory), then while it stays the same: the
+ * changed file's mtime increases each time, the unchanged one keeps its own.
+ */
+static void test_cache_mtime_increases_when_the_inventory_mtime_does_not(void **state)
+{
+	struct cache *g1, *g2, *g3;
+	time_t d1, d2, d3, u1;
+
+	(void)state;
+	old_tree->inv->mtime = 1000;
+	new_tree->inv->mtime = 500; /* backwards */
+	fake_now = 3000;
+	g1 = cache_new(old_tree, 1);
+	d1 = mtime_of(g1, old_tree, "cfg000b82000001.xml");
+	u1 = mtime_of(g1, old_tree, "cfg000b82000002.xml");
+	g2 = reload(g1, old_tree, new_tree, 2, 3100);
+	d2 = mtime_of(g2, new_tree, "cfg000b82000001.xml");
+	assert_true(d2 > d1);
+	assert_int_equal(mtime_of(g2, new_tree, "cfg000b82000002.xml"), u1);
+
+	old_tree->inv->mtime = 500; /* the same as before */
+	g3 = reload(g2, new_tree, old_tree, 3, 3200);
+	d3 = mtime_of(g3, old_tree, "cfg000b82000001.xml");
+	assert_true(d3 > d2);
+	assert_int_equal(mtime_of(g3, old_tree, "cfg000b82000002.xml"), u1);
+	cache_free(g3);
+	cache_free(g2);
+	cache_free(g1);
+	old_tree->inv->mtime = 1000;
+	new_tree->inv->mtime = 2000;
+}
+
+/* Three generations within one second, each changing the file: three increasing mtimes. */
+static void test_cache_mtime_increases_across_reloads_within_one_second(void **state)
+{
+	struct cache *g1, *g2, *g3;
+	const struct cached_file *f1, *f2, *f3;
+	time_t generic;
+
+	(void)state;
+	fake_now = 3000;
+	g1 = cache_new(old_tree, 1);
+	f1 = get(g1, old_tree, "cfg000b82000001.xml");
+	generic = mtime_of(g1, old_tree, "cfg.xml");
+	g2 = reload(g1, old_tree, new_tree, 2, 3000);
+	f2 = get(g2, new_tree, "cfg000b82000001.xml");
+	g3 = reload(g2, new_tree, old_tree, 3, 3000); /* back to the first bytes */
+	f3 = get(g3, old_tree, "cfg000b82000001.xml");
+	assert_true(f2->mtime > f1->mtime);
+	assert_true(f3->mtime > f2->mtime);
+	assert_true(f3->nodeid != f2->nodeid && f2->nodeid != f1->nodeid);
+	/* the generic file never changed: it keeps the first generation's mtime and node id */
+	assert_int_equal(mtime_of(g3, old_tree, "cfg.xml"), generic);
+	cache_free(g3);
+	cache_free(g2);
+	cache_free(g1);
+}
+
+/* The wall clock goes back (NTP step, a wrong RTC fixed): changed bytes still get a later mtime. */
+static void test_cache_mtime_increases_when_the_clock_goes_back(void **state)
+{
+	struct cache *g1, *g2;
+	time_t d1;
+
+	(void)state;
+	fake_now = 3000;
+	g1 = cache_new(old_tree, 1);
+	d1 = mtime_of(g1, old_tree, "cfg000b82000001.xml");
+	g2 = reload(g1, old_tree, new_tree, 2, 1500);
+	assert_true(mtime_of(g2, new_tree, "cfg000b82000001.xml") > d1);
+	/* and a file first rendered after the step is not older than what was served before it */
+	assert_true(mtime_of(g2, new_tree, "cfg000b82000003.xml") > d1);
+	cache_free(g2);
+	cache_free(g1);
+}
+
+/*
+ * A file served, removed by a reload and added again with other bytes within one second: it is
+ * first rendered anew (nothing carried it), and its mtime must still be later than the one its
+ * old bytes were served with.
+ */
+static void test_cache_mtime_of_a_file_removed_and_added_again(void **state)
+{
+	struct cache *g1, *g2, *g3;
+	time_t gone;
+
+	(void)state;
+	fake_now = 3000;
+	g1 = cache_new(old_tree, 1);
+	gone = mtime_of(g1, old_tree, "cfg000b82000004.xml");
+	g2 = reload(g1, old_tree, new_tree, 2, 3000); /* device 4 removed */
+	assert_null(cache_peek(g2, ino_of(old_tree, "cfg000b82000004.xml")));
+	g3 = reload(g2, new_tree, old_tree, 3, 3000); /* and back */
+	assert_true(mtime_of(g3, old_tree, "cfg000b82000004.xml") > gone);
+	cache_free(g3);
+	cache_free(g2);
+	cache_free(g1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_renders_once_with_the_generation_version),
 		cmocka_unit_test(test_cache_carry_keeps_equal_bytes_and_renews_changed),
 		cmocka_unit_test(test_cache_carry_never_reuses_the_old_version),
+		cmocka_unit_test(test_cache_mtime_increases_when_the_inventory_mtime_does_not),
+		cmocka_unit_test(test_cache_mtime_increases_across_reloads_within_one_second),
+		cmocka_unit_test(test_cache_mtime_increases_when_the_clock_goes_back),
+		cmocka_unit_test(test_cache_mtime_of_a_file_removed_and_added_again),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
