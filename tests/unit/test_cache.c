@@ -48,6 +48,13 @@ static int setup(void **state)
 	(void)state;
 	old_tree = load_ok(OLD_YAML);
 	new_tree = load_ok(NEW_YAML);
+	return 0;
+}
+
+/* Before each test: the inventories' mtimes (a test that failed may have left others). */
+static int inventory_mtimes(void **state)
+{
+	(void)state;
 	old_tree->inv->mtime = 1000;
 	new_tree->inv->mtime = 2000;
 	return 0;
@@ -215,81 +222,100 @@ static time_t mtime_of(struct cache *c, const struct tree *t, const char *name)
 }
 
 /*
+ * Generations 1, 2 and 3 of old_tree, new_tree and old_tree again, built at the wall-clock
+ * times t[0..2], with devices 1, 2 and 4 and the generic file looked up in generation 1:
+ * device 1 changes at each reload, device 2 and the generic file never do, device 4 goes and
+ * comes back.
+ */
+static void three_generations(const time_t t[3], struct cache *g[3])
+{
+	static const char *const seen[] = { "cfg000b82000001.xml", "cfg000b82000002.xml",
+		                            "cfg000b82000004.xml", "cfg.xml" };
+
+	fake_now = t[0];
+	g[0] = cache_new(old_tree, 1);
+	for (size_t i = 0; i < sizeof(seen) / sizeof(*seen); i++)
+		(void)get(g[0], old_tree, seen[i]);
+	g[1] = reload(g[0], old_tree, new_tree, 2, t[1]);
+	g[2] = reload(g[1], new_tree, old_tree, 3, t[2]);
+}
+
+static void free_generations(struct cache *g[3])
+{
+	for (int i = 2; i >= 0; i--)
+		cache_free(g[i]);
+}
+
+/* name's mtime in each of the three generations (both trees have it) */
+static void mtimes_of(struct cache *g[3], const char *name, time_t m[3])
+{
+	m[0] = mtime_of(g[0], old_tree, name);
+	m[1] = mtime_of(g[1], new_tree, name);
+	m[2] = mtime_of(g[2], old_tree, name);
+}
+
+/*
  * Bytes change while the inventory's mtime goes backwards (cp -p, rsync -t, git checkout of
  * older content, the newest file removed from a directory), then while it stays the same: the
  * changed file's mtime increases each time, the unchanged one keeps its own.
  */
 static void test_cache_mtime_increases_when_the_inventory_mtime_does_not(void **state)
 {
-	struct cache *g1, *g2, *g3;
-	time_t d1, d2, d3, u1;
+	const time_t t[3] = { 3000, 3100, 3200 };
+	struct cache *g[3];
+	time_t d[3], u[3];
 
 	(void)state;
 	old_tree->inv->mtime = 1000;
 	new_tree->inv->mtime = 500; /* backwards */
-	fake_now = 3000;
-	g1 = cache_new(old_tree, 1);
-	d1 = mtime_of(g1, old_tree, "cfg000b82000001.xml");
-	u1 = mtime_of(g1, old_tree, "cfg000b82000002.xml");
-	g2 = reload(g1, old_tree, new_tree, 2, 3100);
-	d2 = mtime_of(g2, new_tree, "cfg000b82000001.xml");
-	assert_true(d2 > d1);
-	assert_int_equal(mtime_of(g2, new_tree, "cfg000b82000002.xml"), u1);
-
-	old_tree->inv->mtime = 500; /* the same as before */
-	g3 = reload(g2, new_tree, old_tree, 3, 3200);
-	d3 = mtime_of(g3, old_tree, "cfg000b82000001.xml");
-	assert_true(d3 > d2);
-	assert_int_equal(mtime_of(g3, old_tree, "cfg000b82000002.xml"), u1);
-	cache_free(g3);
-	cache_free(g2);
-	cache_free(g1);
-	old_tree->inv->mtime = 1000;
-	new_tree->inv->mtime = 2000;
+	fake_now = t[0];
+	g[0] = cache_new(old_tree, 1);
+	d[0] = mtime_of(g[0], old_tree, "cfg000b82000001.xml");
+	u[0] = mtime_of(g[0], old_tree, "cfg000b82000002.xml");
+	g[1] = reload(g[0], old_tree, new_tree, 2, t[1]);
+	old_tree->inv->mtime = 500; /* the same as the last one */
+	g[2] = reload(g[1], new_tree, old_tree, 3, t[2]);
+	mtimes_of(g, "cfg000b82000001.xml", d);
+	mtimes_of(g, "cfg000b82000002.xml", u);
+	assert_true(d[1] > d[0]);
+	assert_true(d[2] > d[1]);
+	assert_true(u[1] == u[0] && u[2] == u[0]);
+	free_generations(g);
 }
 
 /* Three generations within one second, each changing the file: three increasing mtimes. */
 static void test_cache_mtime_increases_across_reloads_within_one_second(void **state)
 {
-	struct cache *g1, *g2, *g3;
-	const struct cached_file *f1, *f2, *f3;
-	time_t generic;
+	const time_t t[3] = { 3000, 3000, 3000 };
+	struct cache *g[3];
+	time_t d[3], generic[3];
 
 	(void)state;
-	fake_now = 3000;
-	g1 = cache_new(old_tree, 1);
-	f1 = get(g1, old_tree, "cfg000b82000001.xml");
-	generic = mtime_of(g1, old_tree, "cfg.xml");
-	g2 = reload(g1, old_tree, new_tree, 2, 3000);
-	f2 = get(g2, new_tree, "cfg000b82000001.xml");
-	g3 = reload(g2, new_tree, old_tree, 3, 3000); /* back to the first bytes */
-	f3 = get(g3, old_tree, "cfg000b82000001.xml");
-	assert_true(f2->mtime > f1->mtime);
-	assert_true(f3->mtime > f2->mtime);
-	assert_true(f3->nodeid != f2->nodeid && f2->nodeid != f1->nodeid);
-	/* the generic file never changed: it keeps the first generation's mtime and node id */
-	assert_int_equal(mtime_of(g3, old_tree, "cfg.xml"), generic);
-	cache_free(g3);
-	cache_free(g2);
-	cache_free(g1);
+	three_generations(t, g);
+	mtimes_of(g, "cfg000b82000001.xml", d);
+	assert_true(d[1] > d[0]);
+	assert_true(d[2] > d[1]); /* back to the first bytes: still a later mtime */
+	/* the generic file never changed: it keeps the first generation's mtime */
+	mtimes_of(g, "cfg.xml", generic);
+	assert_true(generic[1] == generic[0] && generic[2] == generic[0]);
+	free_generations(g);
 }
 
 /* The wall clock goes back (NTP step, a wrong RTC fixed): changed bytes still get a later mtime. */
 static void test_cache_mtime_increases_when_the_clock_goes_back(void **state)
 {
-	struct cache *g1, *g2;
-	time_t d1;
+	const time_t t[3] = { 3000, 1500, 1400 };
+	struct cache *g[3];
+	time_t d[3];
 
 	(void)state;
-	fake_now = 3000;
-	g1 = cache_new(old_tree, 1);
-	d1 = mtime_of(g1, old_tree, "cfg000b82000001.xml");
-	g2 = reload(g1, old_tree, new_tree, 2, 1500);
-	assert_true(mtime_of(g2, new_tree, "cfg000b82000001.xml") > d1);
+	three_generations(t, g);
+	mtimes_of(g, "cfg000b82000001.xml", d);
+	assert_true(d[1] > d[0]);
+	assert_true(d[2] > d[1]);
 	/* and a file first rendered after the step is not older than what was served before it */
-	assert_true(mtime_of(g2, new_tree, "cfg000b82000003.xml") > d1);
-	cache_free(g2);
-	cache_free(g1);
+	assert_true(mtime_of(g[1], new_tree, "cfg000b82000003.xml") > d[0]);
+	free_generations(g);
 }
 
 /*
@@ -299,32 +325,36 @@ static void test_cache_mtime_increases_when_the_clock_goes_back(void **state)
  */
 static void test_cache_mtime_of_a_file_removed_and_added_again(void **state)
 {
-	struct cache *g1, *g2, *g3;
+	const time_t t[3] = { 3000, 3000, 3000 };
+	struct cache *g[3];
 	time_t gone;
 
 	(void)state;
-	fake_now = 3000;
-	g1 = cache_new(old_tree, 1);
-	gone = mtime_of(g1, old_tree, "cfg000b82000004.xml");
-	g2 = reload(g1, old_tree, new_tree, 2, 3000); /* device 4 removed */
-	assert_null(cache_peek(g2, ino_of(old_tree, "cfg000b82000004.xml")));
-	g3 = reload(g2, new_tree, old_tree, 3, 3000); /* and back */
-	assert_true(mtime_of(g3, old_tree, "cfg000b82000004.xml") > gone);
-	cache_free(g3);
-	cache_free(g2);
-	cache_free(g1);
+	three_generations(t, g);
+	gone = mtime_of(g[0], old_tree, "cfg000b82000004.xml");
+	assert_null(cache_peek(g[1], ino_of(old_tree, "cfg000b82000004.xml")));
+	assert_null(cache_peek(g[2], ino_of(old_tree, "cfg000b82000004.xml")));
+	assert_true(mtime_of(g[2], old_tree, "cfg000b82000004.xml") > gone);
+	free_generations(g);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cache_renders_once_with_the_generation_version),
-		cmocka_unit_test(test_cache_carry_keeps_equal_bytes_and_renews_changed),
-		cmocka_unit_test(test_cache_carry_never_reuses_the_old_version),
-		cmocka_unit_test(test_cache_mtime_increases_when_the_inventory_mtime_does_not),
-		cmocka_unit_test(test_cache_mtime_increases_across_reloads_within_one_second),
-		cmocka_unit_test(test_cache_mtime_increases_when_the_clock_goes_back),
-		cmocka_unit_test(test_cache_mtime_of_a_file_removed_and_added_again),
+		cmocka_unit_test_setup(test_cache_renders_once_with_the_generation_version,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_carry_keeps_equal_bytes_and_renews_changed,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_carry_never_reuses_the_old_version,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_increases_when_the_inventory_mtime_does_not,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_increases_across_reloads_within_one_second,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_increases_when_the_clock_goes_back,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_of_a_file_removed_and_added_again,
+		                       inventory_mtimes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
