@@ -33,8 +33,9 @@ FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null)
 LIB_LIBS    = -lyaml -lcrypto -lpthread
 LDFLAGS  ?=
 
-LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) fs/state.c fs/keys.c fs/fetch.c
-FS_SRC   = $(filter-out fs/state.c fs/keys.c fs/fetch.c,$(wildcard fs/*.c))
+LIB_FS   = fs/state.c fs/keys.c fs/fetch.c fs/nodump.c
+LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) $(LIB_FS)
+FS_SRC   = $(filter-out $(LIB_FS),$(wildcard fs/*.c))
 CTL_SRC  = $(wildcard provctl/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 

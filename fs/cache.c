@@ -14,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The wall clock a generation's time starts from; the unit test drives its own. */
+#ifndef CACHE_NOW
+#define CACHE_NOW() time(NULL)
+#endif
+
 #define STRIPES       64
 #define VERSION_SHIFT FILE_INO_BITS
 #define VERSION_MASK  UINT64_C(0xFFF)
@@ -28,7 +33,7 @@ struct cache {
 	struct entry **buckets;
 	uint64_t mask;
 	uint64_t stamp; /* version of files first rendered in this generation */
-	time_t mtime;   /* their mtime: the inventory's */
+	time_t mtime;   /* T_g: their mtime (cache.h, "Mtimes") */
 	pthread_mutex_t locks[STRIPES];
 };
 
@@ -48,10 +53,15 @@ struct cache *cache_new(const struct tree *t, uint64_t generation)
 	}
 	c->mask = size - 1;
 	c->stamp = generation & VERSION_MASK;
-	c->mtime = t->inv->mtime;
+	c->mtime = CACHE_NOW();
 	for (int i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&c->locks[i], NULL);
 	return c;
+}
+
+time_t cache_mtime(const struct cache *c)
+{
+	return c->mtime;
 }
 
 static void free_entry(struct entry *e)
@@ -253,6 +263,9 @@ int cache_carry(struct cache *next, const struct tree *nt, struct cache *prev,
 {
 	int changed = 0;
 
+	/* T_g > T_(g-1) even if the clock stepped back or this is the same second */
+	if (next->mtime <= prev->mtime)
+		next->mtime = prev->mtime + 1;
 	for (uint64_t b = 0; b <= prev->mask; b++) {
 		const struct entry *e;
 

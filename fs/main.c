@@ -21,6 +21,7 @@
 #include "fs/fuse_api.h"
 #include "fs/gen.h"
 #include "fs/log.h"
+#include "fs/nodump.h"
 #include "fs/ops.h"
 #include "fs/reload.h"
 #include "fs/keys.h"
@@ -332,6 +333,11 @@ int main(int argc, char **argv)
 	const struct keystore_events events = { key_unreadable, &fs };
 	int r, err;
 
+	err = nodump_process(); /* first, before any secret is read: no core, no ptrace */
+	if (err < 0) {
+		fprintf(stderr, "provfs: cannot turn core dumps off: %s\n", strerror(-err));
+		return 1;
+	}
 	memset(&o, 0, sizeof(o));
 	memset(&cl, 0, sizeof(cl));
 	memset(&fs, 0, sizeof(fs));

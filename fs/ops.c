@@ -87,7 +87,7 @@ static void fill_root_attr(struct stat *st, const struct gen *g)
 	st->st_mode = S_IFDIR | 0555;
 	st->st_nlink = 2;
 	st->st_blksize = 4096;
-	st->st_mtime = st->st_ctime = st->st_atime = g->tree->inv->mtime;
+	st->st_mtime = st->st_ctime = st->st_atime = cache_mtime(g->cache);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "backend/tree.h"
 #include "fs/fetch.h"
 #include "fs/keys.h"
+#include "fs/nodump.h"
 #include "fs/state.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
@@ -507,7 +508,12 @@ int main(int argc, char **argv)
 {
 	struct args a;
 	const char *cmd = argc > 1 ? argv[1] : "";
+	int err = nodump_process(); /* first, before any secret is read: no core, no ptrace */
 
+	if (err < 0) {
+		fprintf(stderr, "provctl: cannot turn core dumps off: %s\n", strerror(-err));
+		return EXIT_PROBLEM;
+	}
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -4,10 +4,19 @@
  * the top 12 bits; a reload carries every rendered file, keeping version and mtime when the
  * bytes are equal and giving a new version (never the old one) and the new mtime when not;
  * removed files are not carried; unrendered files get the generation's own version.
+ * Mtimes (issue 10.9): a file's mtime increases strictly whenever its bytes change, also when
+ * the inventory's mtime stays or goes backwards, when the clock goes back, and across several
+ * reloads within one second; a file removed and added again gets a later one; unchanged bytes
+ * keep theirs.
  */
 #include "testutil.h"
 
 #include "backend/buf.h"
+
+/* the wall clock cache.c reads, under the test's control */
+static time_t fake_now;
+#define CACHE_NOW() fake_now
+
 #include "fs/cache.c" /* the daemon's object */
 #include "inventory/mac.h"
 
@@ -39,6 +48,13 @@ static int setup(void **state)
 	(void)state;
 	old_tree = load_ok(OLD_YAML);
 	new_tree = load_ok(NEW_YAML);
+	return 0;
+}
+
+/* Before each test: the inventories' mtimes (a test that failed may have left others). */
+static int inventory_mtimes(void **state)
+{
+	(void)state;
 	old_tree->inv->mtime = 1000;
 	new_tree->inv->mtime = 2000;
 	return 0;
@@ -95,11 +111,13 @@ static void assert_rendered(const struct cached_file *cf, const struct tree *t, 
 
 static void test_cache_renders_once_with_the_generation_version(void **state)
 {
-	struct cache *c = cache_new(old_tree, 4096 + 7);
+	struct cache *c;
 	uint64_t ino = ino_of(old_tree, "cfg000b82000001.xml");
 	const struct cached_file *cf;
 
 	(void)state;
+	fake_now = 1000;
+	c = cache_new(old_tree, 4096 + 7);
 	assert_null(cache_peek(c, ino));
 	/* the node id a lookup will give, before it renders */
 	assert_true(cache_nodeid(c, ino) == (ino | UINT64_C(7) << FILE_INO_BITS));
@@ -116,10 +134,14 @@ static void test_cache_renders_once_with_the_generation_version(void **state)
 
 static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 {
-	struct cache *prev = cache_new(old_tree, 5), *next = cache_new(new_tree, 6);
+	struct cache *prev, *next;
 	const struct cached_file *p1, *p2, *pg, *n1, *n2, *ng;
 
 	(void)state;
+	fake_now = 1000;
+	prev = cache_new(old_tree, 5);
+	fake_now = 2000;
+	next = cache_new(new_tree, 6);
 	p1 = get(prev, old_tree, "cfg000b82000001.xml");
 	p2 = get(prev, old_tree, "cfg000b82000002.xml");
 	pg = get(prev, old_tree, "cfg.xml");
@@ -165,10 +187,12 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 static void test_cache_carry_never_reuses_the_old_version(void **state)
 {
 	/* generation 4096 + 5 has the stamp of generation 5: a changed file must not get it */
-	struct cache *prev = cache_new(old_tree, 5), *next = cache_new(new_tree, 4096 + 5);
+	struct cache *prev, *next;
 	const struct cached_file *p1, *n1;
 
 	(void)state;
+	prev = cache_new(old_tree, 5);
+	next = cache_new(new_tree, 4096 + 5);
 	p1 = get(prev, old_tree, "cfg000b82000001.xml");
 	assert_int_equal(cache_carry(next, new_tree, prev, old_tree), 1);
 	n1 = cache_peek(next, p1->nodeid & CACHE_INO_MASK);
@@ -179,12 +203,158 @@ static void test_cache_carry_never_reuses_the_old_version(void **state)
 	cache_free(prev);
 }
 
+/* A reload from tree `from` (cache prev) to tree `to` at wall-clock time now; the new cache. */
+static struct cache *reload(struct cache *prev, const struct tree *from, const struct tree *to,
+                            uint64_t generation, time_t now)
+{
+	struct cache *next;
+
+	fake_now = now;
+	next = cache_new(to, generation);
+	assert_non_null(next);
+	assert_true(cache_carry(next, to, prev, from) >= 0);
+	return next;
+}
+
+static time_t mtime_of(struct cache *c, const struct tree *t, const char *name)
+{
+	return get(c, t, name)->mtime;
+}
+
+/*
+ * Generations 1, 2 and 3 of old_tree, new_tree and old_tree again, built at the wall-clock
+ * times t[0..2], with devices 1, 2 and 4 and the generic file looked up in generation 1:
+ * device 1 changes at each reload, device 2 and the generic file never do, device 4 goes and
+ * comes back.
+ */
+static void three_generations(const time_t t[3], struct cache *g[3])
+{
+	static const char *const seen[] = { "cfg000b82000001.xml", "cfg000b82000002.xml",
+		                            "cfg000b82000004.xml", "cfg.xml" };
+
+	fake_now = t[0];
+	g[0] = cache_new(old_tree, 1);
+	for (size_t i = 0; i < sizeof(seen) / sizeof(*seen); i++)
+		(void)get(g[0], old_tree, seen[i]);
+	g[1] = reload(g[0], old_tree, new_tree, 2, t[1]);
+	g[2] = reload(g[1], new_tree, old_tree, 3, t[2]);
+}
+
+static void free_generations(struct cache *g[3])
+{
+	for (int i = 2; i >= 0; i--)
+		cache_free(g[i]);
+}
+
+/* name's mtime in each of the three generations (both trees have it) */
+static void mtimes_of(struct cache *g[3], const char *name, time_t m[3])
+{
+	m[0] = mtime_of(g[0], old_tree, name);
+	m[1] = mtime_of(g[1], new_tree, name);
+	m[2] = mtime_of(g[2], old_tree, name);
+}
+
+/*
+ * Bytes change while the inventory's mtime goes backwards (cp -p, rsync -t, git checkout of
+ * older content, the newest file removed from a directory), then while it stays the same: the
+ * changed file's mtime increases each time, the unchanged one keeps its own.
+ */
+static void test_cache_mtime_increases_when_the_inventory_mtime_does_not(void **state)
+{
+	const time_t t[3] = { 3000, 3100, 3200 };
+	struct cache *g[3];
+	time_t d[3], u[3];
+
+	(void)state;
+	old_tree->inv->mtime = 1000;
+	new_tree->inv->mtime = 500; /* backwards */
+	fake_now = t[0];
+	g[0] = cache_new(old_tree, 1);
+	d[0] = mtime_of(g[0], old_tree, "cfg000b82000001.xml");
+	u[0] = mtime_of(g[0], old_tree, "cfg000b82000002.xml");
+	g[1] = reload(g[0], old_tree, new_tree, 2, t[1]);
+	old_tree->inv->mtime = 500; /* the same as the last one */
+	g[2] = reload(g[1], new_tree, old_tree, 3, t[2]);
+	mtimes_of(g, "cfg000b82000001.xml", d);
+	mtimes_of(g, "cfg000b82000002.xml", u);
+	assert_true(d[1] > d[0]);
+	assert_true(d[2] > d[1]);
+	assert_true(u[1] == u[0] && u[2] == u[0]);
+	free_generations(g);
+}
+
+/* Three generations within one second, each changing the file: three increasing mtimes. */
+static void test_cache_mtime_increases_across_reloads_within_one_second(void **state)
+{
+	const time_t t[3] = { 3000, 3000, 3000 };
+	struct cache *g[3];
+	time_t d[3], generic[3];
+
+	(void)state;
+	three_generations(t, g);
+	mtimes_of(g, "cfg000b82000001.xml", d);
+	assert_true(d[1] > d[0]);
+	assert_true(d[2] > d[1]); /* back to the first bytes: still a later mtime */
+	/* the generic file never changed: it keeps the first generation's mtime */
+	mtimes_of(g, "cfg.xml", generic);
+	assert_true(generic[1] == generic[0] && generic[2] == generic[0]);
+	free_generations(g);
+}
+
+/* The wall clock goes back (NTP step, a wrong RTC fixed): changed bytes still get a later mtime. */
+static void test_cache_mtime_increases_when_the_clock_goes_back(void **state)
+{
+	const time_t t[3] = { 3000, 1500, 1400 };
+	struct cache *g[3];
+	time_t d[3];
+
+	(void)state;
+	three_generations(t, g);
+	mtimes_of(g, "cfg000b82000001.xml", d);
+	assert_true(d[1] > d[0]);
+	assert_true(d[2] > d[1]);
+	/* and a file first rendered after the step is not older than what was served before it */
+	assert_true(mtime_of(g[1], new_tree, "cfg000b82000003.xml") > d[0]);
+	free_generations(g);
+}
+
+/*
+ * A file served, removed by a reload and added again with other bytes within one second: it is
+ * first rendered anew (nothing carried it), and its mtime must still be later than the one its
+ * old bytes were served with.
+ */
+static void test_cache_mtime_of_a_file_removed_and_added_again(void **state)
+{
+	const time_t t[3] = { 3000, 3000, 3000 };
+	struct cache *g[3];
+	time_t gone;
+
+	(void)state;
+	three_generations(t, g);
+	gone = mtime_of(g[0], old_tree, "cfg000b82000004.xml");
+	assert_null(cache_peek(g[1], ino_of(old_tree, "cfg000b82000004.xml")));
+	assert_null(cache_peek(g[2], ino_of(old_tree, "cfg000b82000004.xml")));
+	assert_true(mtime_of(g[2], old_tree, "cfg000b82000004.xml") > gone);
+	free_generations(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cache_renders_once_with_the_generation_version),
-		cmocka_unit_test(test_cache_carry_keeps_equal_bytes_and_renews_changed),
-		cmocka_unit_test(test_cache_carry_never_reuses_the_old_version),
+		cmocka_unit_test_setup(test_cache_renders_once_with_the_generation_version,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_carry_keeps_equal_bytes_and_renews_changed,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_carry_never_reuses_the_old_version,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_increases_when_the_inventory_mtime_does_not,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_increases_across_reloads_within_one_second,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_increases_when_the_clock_goes_back,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_mtime_of_a_file_removed_and_added_again,
+		                       inventory_mtimes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
