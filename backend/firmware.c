@@ -286,20 +286,6 @@ static const char *escaped(const char *s, char *out, size_t len)
 	return out;
 }
 
-/* What an entry that is neither a regular file nor a directory is, for the message. */
-static const char *entry_type(mode_t mode)
-{
-	if (S_ISLNK(mode))
-		return "a symbolic link";
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	if (S_ISCHR(mode) || S_ISBLK(mode))
-		return "a device node";
-	return "not a regular file";
-}
-
 /* The names in directory fd, hidden ones left out, sorted. Returns 0 or -errno. */
 static int list_names(int fd, char ***out, size_t *count)
 {
@@ -397,7 +383,7 @@ static int scan_version(struct tree *t, const struct inventory *inv, const struc
 			    "firmware %s: '%s' in %s is %s: only regular files in the version "
 			    "directory are served",
 			    fw->version.s, escaped(names[i], esc, sizeof(esc)), dir,
-			    entry_type(st.st_mode));
+			    diag_file_type(st.st_mode));
 			continue;
 		}
 		if (!name_in_alphabet(names[i], strlen(names[i])) ||

@@ -469,20 +469,6 @@ int ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
 	return r;
 }
 
-/* What a file that is not regular is, for the message. */
-static const char *file_type(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	if (S_ISCHR(mode) || S_ISBLK(mode))
-		return "a device";
-	return "not a file";
-}
-
 int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 {
 	struct stat st;
@@ -499,7 +485,7 @@ int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 	 * over the file between the two is caught by the fstat below.
 	 */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		diag_add(d, path, 0, 0, "%s, not a regular file", file_type(st.st_mode));
+		diag_add(d, path, 0, 0, "%s, not a regular file", diag_file_type(st.st_mode));
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -515,7 +501,7 @@ int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 		return -err;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag_add(d, path, 0, 0, "%s, not a regular file", file_type(st.st_mode));
+		diag_add(d, path, 0, 0, "%s, not a regular file", diag_file_type(st.st_mode));
 		close(fd);
 		return -EINVAL;
 	}

@@ -212,61 +212,47 @@ static struct tree *load_clean(struct file_ref *ref)
 	return t;
 }
 
-static void expect_refused(const struct file_ref *ref)
+/* After loading the clean tree, cmd changes gs_a.bin's real file: opening it is refused. */
+static void refused_after(const char *cmd)
 {
+	struct file_ref ref;
+	struct tree *t = load_clean(&ref);
 	int fd;
 
+	sh("%s", cmd);
 	alarm(NO_HANG_SECONDS);
-	fd = file_open_source(ref);
+	fd = file_open_source(&ref);
 	alarm(0);
 	if (fd >= 0)
 		close(fd);
+	tree_free(t);
 	assert_int_equal(fd, -ESTALE);
 }
 
 static void test_firmware_source_replaced_by_fifo(void **state)
 {
-	struct file_ref ref;
-	struct tree *t = load_clean(&ref);
-
 	(void)state;
-	sh("rm fw/grandstream/1.0/a.bin && mkfifo fw/grandstream/1.0/a.bin");
-	expect_refused(&ref);
-	tree_free(t);
+	refused_after("rm fw/grandstream/1.0/a.bin && mkfifo fw/grandstream/1.0/a.bin");
 }
 
 /* A symlink to the very same inode (moved out of the directory) is refused all the same. */
 static void test_firmware_source_replaced_by_symlink(void **state)
 {
-	struct file_ref ref;
-	struct tree *t = load_clean(&ref);
-
 	(void)state;
-	sh("mv fw/grandstream/1.0/a.bin moved && ln -s ../../../moved fw/grandstream/1.0/a.bin");
-	expect_refused(&ref);
-	tree_free(t);
+	refused_after("mv fw/grandstream/1.0/a.bin moved && "
+	              "ln -s ../../../moved fw/grandstream/1.0/a.bin");
 }
 
 static void test_firmware_source_truncated(void **state)
 {
-	struct file_ref ref;
-	struct tree *t = load_clean(&ref);
-
 	(void)state;
-	sh("truncate -s 1 fw/grandstream/1.0/a.bin");
-	expect_refused(&ref);
-	tree_free(t);
+	refused_after("truncate -s 1 fw/grandstream/1.0/a.bin");
 }
 
 static void test_firmware_source_replaced_by_device(void **state)
 {
-	struct file_ref ref;
-	struct tree *t = load_clean(&ref);
-
 	(void)state;
-	sh("rm fw/grandstream/1.0/a.bin && mknod fw/grandstream/1.0/a.bin c 1 3");
-	expect_refused(&ref);
-	tree_free(t);
+	refused_after("rm fw/grandstream/1.0/a.bin && mknod fw/grandstream/1.0/a.bin c 1 3");
 }
 
 /* An unchanged file still opens, also after its version directory was swapped for a link. */

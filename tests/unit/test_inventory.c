@@ -665,7 +665,7 @@ static void test_inventory_fifo_or_device_is_refused(void **state)
 	alarm(NO_HANG_SECONDS);
 	assert_int_not_equal(inventory_load("/dev/null", &inv, &d), 0);
 	alarm(0);
-	assert_true(diag_has(&d, "/dev/null:0:0: a device, not a regular file"));
+	assert_true(diag_has(&d, "/dev/null:0:0: a device node, not a regular file"));
 	diag_free(&d);
 }
 
@@ -702,7 +702,7 @@ static void test_inventory_directory_entry_not_a_file(void **state)
 	assert_true(diag_has(&d, want));
 	snprintf(want, sizeof(want), "%s/c.yaml:0:0: a FIFO, not a regular file", dir);
 	assert_true(diag_has(&d, want));
-	snprintf(want, sizeof(want), "%s/d.yaml:0:0: a device, not a regular file", dir);
+	snprintf(want, sizeof(want), "%s/d.yaml:0:0: a device node, not a regular file", dir);
 	assert_true(diag_has(&d, want));
 	diag_free(&d);
 	snprintf(path, sizeof(path), "%s/b.yaml", dir);
