@@ -237,6 +237,13 @@ int file_render(const struct tree *t, const struct file_ref *ref, bool plain, st
 	return renderers[ref->kind](t, ref, plain, out);
 }
 
+/* Still the file the tree was built with: a regular file, same inode, size and mtime. */
+static bool same_file(const struct fw_file *fw, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_dev == fw->real_dev && st->st_ino == fw->real_ino &&
+	       (uint64_t)st->st_size == fw->size && st->st_mtime == fw->real_mtime;
+}
+
 int file_open_source(const struct file_ref *ref)
 {
 	const struct fw_file *fw = ref->fw;
@@ -245,9 +252,19 @@ int file_open_source(const struct file_ref *ref)
 
 	if (!file_is_passthrough(ref))
 		return -EINVAL;
-	fd = open(fw->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	/*
+	 * Beneath the version directory the tree holds, never through a symlink. The entry is
+	 * looked at before it is opened (a device node may act on open), and the open cannot
+	 * block (a FIFO swapped in meanwhile opens at once with O_NONBLOCK; no worker waits for
+	 * a writer); the fstat then checks what was really opened.
+	 */
+	if (fstatat(fw->dirfd, fw->file, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	if (!same_file(fw, &st))
+		return -ESTALE;
+	fd = openat(fw->dirfd, fw->file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -ESTALE : -errno; /* ELOOP: a symlink swapped in */
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 
@@ -255,8 +272,7 @@ int file_open_source(const struct file_ref *ref)
 		return -e;
 	}
 	/* a replaced or rewritten file would not match the size the phone was told */
-	if (!S_ISREG(st.st_mode) || st.st_dev != fw->real_dev || st.st_ino != fw->real_ino ||
-	    (uint64_t)st.st_size != fw->size || st.st_mtime != fw->real_mtime) {
+	if (!same_file(fw, &st)) {
 		close(fd);
 		return -ESTALE;
 	}

@@ -86,8 +86,10 @@ bool file_is_passthrough(const struct file_ref *ref);
 int file_render(const struct tree *t, const struct file_ref *ref, bool plain, struct buf *out);
 
 /*
- * Opens a passthrough file's real file. Returns the fd, or -ESTALE when the file is no
- * longer the one the tree was built with (size, inode or mtime changed), or -errno.
+ * Opens a passthrough file's real file, beneath its version directory and never through a
+ * symlink; never blocks (the fd has O_NONBLOCK, which changes nothing for a regular file).
+ * Returns the fd, or -ESTALE when the file is no longer the one the tree was built with (not
+ * a regular file any more, a symlink, or size, inode or mtime changed), or -errno.
  */
 int file_open_source(const struct file_ref *ref);
 

@@ -378,6 +378,7 @@ static int load(const char *path, const char *yaml, size_t len, const struct key
 	arena_init(&t->arena);
 	r = inventory_load_checked(path, yaml, len, tree_check, t, &inv, d);
 	if (r < 0) {
+		firmware_close(t);
 		arena_free(&t->arena);
 		free(t);
 		return r;
@@ -408,6 +409,7 @@ void tree_free(struct tree *t)
 {
 	if (t == NULL || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	firmware_close(t);
 	inventory_free(t->inv);
 	arena_free(&t->arena);
 	free(t);

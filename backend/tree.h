@@ -5,7 +5,8 @@
  * reports all problems of a run together; a tree that loads is fit to serve. It also builds
  * what later lookups need: the firmware files each used version exposes, the inode numbers
  * of per-model files, and the config prefix/postfix pairs devices use (to list the names
- * they ask for). Immutable once loaded; freed as a whole.
+ * they ask for). Immutable once loaded; freed as a whole, which also closes the firmware
+ * version directories it holds open (firmware.c).
  */
 #ifndef PROVFS_TREE_H
 #define PROVFS_TREE_H
@@ -19,10 +20,16 @@
 #include "inventory/diag.h"
 #include "inventory/model.h"
 
-/* A firmware file served as <prefix><file><postfix>, read straight from its real path. */
+/*
+ * A firmware file served as <prefix><file><postfix>, read straight from its real file: `file`
+ * opened beneath `dirfd` (its version directory, held open by the tree) without following a
+ * symlink, so what is served never leaves the directory that was checked.
+ */
 struct fw_file {
 	const char *name; /* exposed name */
-	const char *path; /* real file */
+	const char *path; /* real file, for messages and comparisons */
+	const char *file; /* its name in the version directory */
+	int dirfd;        /* the version directory (t->fw_dirs) */
 	uint64_t size;
 	uint64_t ino;
 	dev_t real_dev; /* identity when scanned: a replaced file is detected at open */
@@ -45,7 +52,9 @@ struct tree {
 	struct arena arena;            /* names and paths below */
 	struct fw_file *fw;            /* sorted by name */
 	uint32_t nfw;
-	uint32_t *fw_by_ino;  /* indexes into fw, sorted by ino */
+	uint32_t *fw_by_ino; /* indexes into fw, sorted by ino */
+	int *fw_dirs;        /* version directories the firmware files lie in; closed on free */
+	uint32_t nfw_dirs;
 	uint64_t *model_hash; /* parallel to inv->models: low 48 bits of per-model inodes */
 	struct wrap *wraps;   /* sorted, unique, never both empty */
 	uint32_t nwraps;

@@ -52,9 +52,10 @@ struct handle {
 	struct audit_progress progress; /* what this reader got */
 	bool audited;                   /* a device file: */
 	uint64_t mac;                   /* its MAC */
-	char name[FILE_NAME_MAX + 1];   /* its canonical name */
+	char name[FILE_NAME_MAX + 1];   /* its canonical name (firmware too: messages) */
 	bool key_file;                  /* a plain file that carries the device's key: */
 	atomic_bool served;             /* ... read to its end by this reader */
+	atomic_bool short_logged;       /* firmware: a short read was logged for this handle */
 };
 
 /* A directory listing, snapshotted at opendir. */
@@ -263,6 +264,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	g = gen_acquire();
 	r = file_of_node(g, ino, &ref, &cf);
 	if (r == 0 && file_is_passthrough(&ref)) {
+		(void)file_name(&ref, h->name, sizeof(h->name)); /* for read errors */
 		h->fd = file_open_source(&ref);
 		if (h->fd < 0) {
 			r = h->fd == -ESTALE ? -EIO : h->fd;
@@ -283,6 +285,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->mtime = cf->mtime;
 	audit_progress_init(&h->progress);
 	atomic_init(&h->served, false);
+	atomic_init(&h->short_logged, false);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
@@ -313,6 +316,47 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 }
 
+/*
+ * n bytes at off of a firmware file, straight from the real file. Read into a buffer, not
+ * spliced: a splice cannot tell that the file ended early, and the kernel would hand the
+ * reader a shorter file as a success. Fewer bytes than the size announced at lookup (the
+ * file was truncated or replaced under an open handle) fail with EIO, logged once per handle.
+ */
+static void read_source(fuse_req_t req, struct handle *h, size_t n, off_t off)
+{
+	char *buf = malloc(n);
+	size_t got = 0;
+	int err = 0;
+
+	if (buf == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	while (got < n) {
+		ssize_t r = pread(h->fd, buf + got, n - got, off + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? errno : 0;
+			break;
+		}
+		got += (size_t)r;
+	}
+	if (got == n) {
+		fuse_reply_buf(req, buf, n);
+	} else {
+		if (!atomic_exchange(&h->short_logged, true))
+			log_msg(LOG_ERR,
+			        "read: firmware %s: %zu of %zu bytes at offset %lld (%s): the file "
+			        "changed on disk under a reader; failing the read (send SIGHUP)",
+			        h->name, got, n, (long long)off,
+			        err != 0 ? strerror(err) : "end of file");
+		fuse_reply_err(req, EIO);
+	}
+	free(buf);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
@@ -331,13 +375,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (h->content != NULL) {
 		fuse_reply_buf(req, (const char *)h->content->data + off, n);
 	} else {
-		/* straight from the real file: libfuse splices it when it can */
-		struct fuse_bufvec buf = FUSE_BUFVEC_INIT(n);
-
-		buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-		buf.buf[0].fd = h->fd;
-		buf.buf[0].pos = off;
-		fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+		read_source(req, h, n, off);
 	}
 }
 

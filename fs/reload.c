@@ -23,10 +23,12 @@
 
 #include "backend/files.h"
 #include "backend/tree.h"
+#include "fs/audit.h"
 #include "fs/cache.h"
 #include "fs/gen.h"
 #include "fs/keys.h"
 #include "fs/log.h"
+#include "fs/state.h"
 #include "fs/watch.h"
 #include "inventory/inventory.h"
 
@@ -40,6 +42,9 @@ enum {
 
 #define DEBOUNCE_QUIET_MS 150
 #define DEBOUNCE_MAX_MS   500
+
+/* How long an unmount waits for the reloader (a 100,000-device load takes about a second). */
+#define RELOAD_STOP_WAIT_S 3
 
 /* The write end for the signal handler: a handler can reach nothing else. */
 static volatile sig_atomic_t wake_fd = -1;
@@ -351,9 +356,30 @@ int reload_start(struct provfs *fs)
 	return 0;
 }
 
+/*
+ * The reloader did not stop in time: it is blocked or busy in a load (an inventory or firmware
+ * directory on a hung network or FUSE file system). It owns the session's notifications, the
+ * generations and the keys, so nothing it may still touch is torn down under it: what must
+ * survive is written (the audit's last fetch records, the pid file removed), the mount is
+ * undone if a signal rather than an unmount ended the loop, and the process ends at once.
+ */
+static _Noreturn void abandon_reloader(struct provfs *fs)
+{
+	log_msg(LOG_ERR,
+	        "reloader still busy %d s after the unmount (a reload is blocked reading the "
+	        "inventory or firmware): exiting without it",
+	        RELOAD_STOP_WAIT_S);
+	unlinkat(fs->state.dirfd, PID_FILE, 0);
+	if (fs->se != NULL)
+		fuse_session_unmount(fs->se);
+	audit_free(fs->audit);
+	_exit(0);
+}
+
 void reload_stop(struct provfs *fs)
 {
 	unsigned char rec[RECORD];
+	struct timespec until;
 
 	if (!fs->reloader_running)
 		return;
@@ -361,10 +387,14 @@ void reload_stop(struct provfs *fs)
 	wake_fd = -1;
 	record(rec, WAKE_QUIT, 0);
 	if (write(fs->wake[1], rec, RECORD) < 0) {
-		/* cannot happen with an empty pipe; the join would hang, so say why */
+		/* cannot happen with an empty pipe; the join would time out, so say why */
 		log_msg(LOG_ERR, "reloader: cannot wake: %s", strerror(errno));
 	}
-	pthread_join(fs->reloader, NULL);
+	/* an unmount must end the daemon within seconds, whatever the reloader is doing */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RELOAD_STOP_WAIT_S;
+	if (pthread_timedjoin_np(fs->reloader, NULL, &until) != 0)
+		abandon_reloader(fs);
 	fs->reloader_running = 0;
 	close(fs->wake[0]);
 	close(fs->wake[1]);

@@ -17,7 +17,12 @@
 /* Installs the SIGHUP handler and starts the thread. Returns 0 or -errno. */
 int reload_start(struct provfs *fs);
 
-/* Stops and joins the thread. */
+/*
+ * Stops and joins the thread. If it has not ended after a few seconds (a reload blocked on a
+ * hung file system), logs it and ends the process (status 0, as after a clean unmount): the
+ * pid file is removed, the audit written and the mount undone first; nothing the reloader
+ * may still use is freed under it.
+ */
 void reload_stop(struct provfs *fs);
 
 /*

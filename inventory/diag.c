@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void diag_init(struct diag *d)
 {
@@ -157,4 +158,21 @@ void diag_print(const struct diag *d, FILE *out)
 		fprintf(out, "%s\n", d->msgs[i]);
 	if (d->oom)
 		fprintf(out, "provfs: out of memory while recording errors\n");
+}
+
+const char *diag_file_type(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device node";
+	if (S_ISREG(mode))
+		return "a regular file";
+	return "of an unknown type";
 }

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define DIAG_MAX 200
 
@@ -71,5 +72,11 @@ size_t diag_count(const struct diag *d);
 
 /* Prints one message a line. */
 void diag_print(const struct diag *d, FILE *out);
+
+/*
+ * What a file that is not a regular one is ("a FIFO", "a symbolic link", "a device node", ...),
+ * for messages about inventory and firmware files.
+ */
+const char *diag_file_type(mode_t mode);
 
 #endif

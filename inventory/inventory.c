@@ -142,13 +142,13 @@ static int read_directory(struct builder *b, const char *path, uint32_t *cap)
 		diag_add(b->d, path, 0, 0, "directory holds no *.yaml file");
 	if (n > 0)
 		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		struct stat st;
-
-		if (stat(names[i], &st) == 0 && !S_ISREG(st.st_mode))
-			continue; /* a directory named x.yaml: not an inventory file */
+	/*
+	 * Every *.yaml entry is an inventory file: a directory, FIFO or device named so is an
+	 * error (ytree_read_file finds it without blocking), not skipped: the administrator
+	 * meant something by the name, and skipping would serve devices without that file.
+	 */
+	for (size_t i = 0; i < n && r == 0; i++)
 		r = read_one_file(b, names[i], cap);
-	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

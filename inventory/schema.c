@@ -191,7 +191,7 @@ bool name_in_alphabet(const char *s, size_t len)
 	return true;
 }
 
-/* Names that end up in file names: models, prefixes, postfixes, firmware versions. */
+/* Names that end up in file names: models, groups, prefixes, postfixes. */
 static bool get_name(struct builder *b, const struct ynode *n, const char *what, size_t min,
                      struct value *out)
 {
@@ -205,6 +205,28 @@ static bool get_name(struct builder *b, const struct ynode *n, const char *what,
 	}
 	return true;
 }
+
+/*
+ * A firmware version names one directory below FIRMWARE_DIR/grandstream/: a single path
+ * component from the name alphabet, never "." or ".." nor hidden (no leading '.'), so it
+ * can never climb out of that directory or reach an editor's or rsync's temporary one.
+ */
+static bool get_version(struct builder *b, const struct ynode *n, struct value *out)
+{
+	if (!get_value(b, n, "version", out))
+		return false;
+	if (out->len < 1 || out->len > MAX_NAME_LEN || !name_in_alphabet(out->s, out->len) ||
+	    out->s[0] == '.') {
+		err(b, n,
+		    "'version' names one directory: 1 to %d characters from %s, not starting "
+		    "with '.'",
+		    MAX_NAME_LEN, NAME_ALPHABET);
+		out->s = NULL;
+		return false;
+	}
+	return true;
+}
+
 
 /* The key is quoted as an excerpt: a typo like `password:Secr3t` makes one of the secret. */
 static void unknown_key(struct builder *b, const struct ynode *k, const char *section,
@@ -484,7 +506,7 @@ static void read_firmware(struct builder *b, const struct ynode *m, struct firmw
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
 
 		if (strcmp(k->u.str, "version") == 0)
-			get_name(b, v, "version", 1, &fw->version);
+			get_version(b, v, &fw->version);
 		else if (strcmp(k->u.str, "prefix") == 0)
 			get_name(b, v, "prefix", 0, &fw->prefix);
 		else if (strcmp(k->u.str, "postfix") == 0)

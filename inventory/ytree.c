@@ -481,17 +481,32 @@ int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/*
+	 * Only a regular file is an inventory file. Its type is known before it is opened (a
+	 * FIFO would block the open until a writer comes, a device may act on open), and the
+	 * open does not wait either (O_NONBLOCK does nothing to a regular file): a FIFO renamed
+	 * over the file between the two is caught by the fstat below.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		diag_add(d, path, 0, 0, "%s, not a regular file", diag_file_type(st.st_mode));
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = errno;
 		diag_add(d, path, 0, 0, "cannot open: %s", strerror(err));
 		return -err;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err = S_ISREG(st.st_mode) ? errno : EINVAL;
-		diag_add(d, path, 0, 0, "not a regular file");
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		diag_add(d, path, 0, 0, "cannot stat: %s", strerror(err));
 		close(fd);
 		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_add(d, path, 0, 0, "%s, not a regular file", diag_file_type(st.st_mode));
+		close(fd);
+		return -EINVAL;
 	}
 	if ((unsigned long long)st.st_size > YT_MAX_FILE) {
 		diag_add(d, path, 1, 1, "file larger than %zu MiB", YT_MAX_FILE >> 20);

@@ -54,6 +54,7 @@ int ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
 
 /*
  * Reads a regular file of at most YT_MAX_FILE bytes into *data (malloc'd; caller frees).
+ * Anything else (a FIFO, a device, a socket, a directory) is refused without blocking.
  * Returns 0 or -errno, with a located message in d for every failure.
  */
 int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d);

@@ -202,6 +202,12 @@ static int emit(const struct tree *t, const char *name, bool plain, int fd, int 
 			return src;
 		r = dirfd >= 0 ? replace_file_copy(dirfd, name, src, 0444, false)
 		               : copy_fd(src, fd);
+		/* truncated or grown while copied: not the file a phone is told about */
+		if (r == 0 && lseek(src, 0, SEEK_CUR) != (off_t)file_source_size(&ref)) {
+			r = -ESTALE;
+			if (dirfd >= 0)
+				unlinkat(dirfd, name, 0);
+		}
 		close(src);
 		return r;
 	}

@@ -182,6 +182,28 @@ static const struct bad_case bad_cases[] = {
 	  "inv.yaml:8:25: ",
 	  "firmware 1.0: cannot open grandstream/1.0 under firmware_dir: No such file or "
 	  "directory" },
+	{ "firmware version '..'",
+	  H "    firmware: {version: \"..\"}\nfirmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ",
+	  "'version' names one directory: 1 to 64 characters from A-Z a-z 0-9 . _ -, "
+	  "not starting with '.'" },
+	{ "firmware version '.'",
+	  H "    firmware: {version: \".\"}\nfirmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ", "'version' names one directory: " },
+	{ "firmware version '.hidden'",
+	  H "    firmware: {version: .hidden}\nfirmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ", "'version' names one directory: " },
+	{ "firmware version 'a/b'",
+	  H "    firmware: {version: a/b}\nfirmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ", "'version' names one directory: " },
+	{ "firmware version '../../etc'",
+	  H "    firmware: {version: ../../etc}\nfirmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ", "'version' names one directory: " },
+	{ "firmware version of 65 characters",
+	  H "    firmware: {version: "
+	    "v1234567890123456789012345678901234567890123456789012345678901234}\n"
+	    "firmware_dir: /nonexistent-provfs\n",
+	  "inv.yaml:8:25: ", "'version' names one directory: " },
 	{ "two firmware versions under one prefix/postfix",
 	  "version: 1\n"
 	  "server: {url: http://h/p}\n"
@@ -800,6 +822,89 @@ static void test_messages_hostile_table(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* Fails the test (SIGALRM) instead of hanging when a load blocks on what it opens. */
+#define NO_HANG_SECONDS 10
+
+/*
+ * An inventory path that is a FIFO, a device or a socket is an error naming the file, found
+ * without opening it for a read that would wait for a writer.
+ */
+static void test_inventory_fifo_or_device_is_refused(void **state)
+{
+	char dir[] = "/tmp/provfs-inv-XXXXXX", path[256], want[400];
+	struct inventory *inv;
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/inv.yaml", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	diag_init(&d);
+	alarm(NO_HANG_SECONDS);
+	assert_int_not_equal(inventory_load(path, &inv, &d), 0);
+	alarm(0);
+	assert_null(inv);
+	snprintf(want, sizeof(want), "%s:0:0: a FIFO, not a regular file", path);
+	if (!diag_has(&d, want))
+		diag_print(&d, stderr);
+	assert_true(diag_has(&d, want));
+	diag_free(&d);
+	unlink(path);
+	rmdir(dir);
+
+	diag_init(&d);
+	alarm(NO_HANG_SECONDS);
+	assert_int_not_equal(inventory_load("/dev/null", &inv, &d), 0);
+	alarm(0);
+	assert_true(diag_has(&d, "/dev/null:0:0: a device node, not a regular file"));
+	diag_free(&d);
+}
+
+/*
+ * In a directory inventory, every *.yaml entry is an inventory file: a directory, a FIFO or a
+ * symlink to a device named so is an error (not skipped: the administrator meant something).
+ */
+static void test_inventory_directory_entry_not_a_file(void **state)
+{
+	char dir[] = "/tmp/provfs-inv-XXXXXX", path[256], want[400];
+	struct inventory *inv;
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "a.yaml",
+	           "version: 1\nserver: {url: http://h/p}\n"
+	           "models: {GXP2170: {vendor: grandstream, max_lines: 6}}\n"
+	           "devices: {000b82000001: {model: GXP2170}}\n");
+	snprintf(path, sizeof(path), "%s/b.yaml", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/c.yaml", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/d.yaml", dir);
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	diag_init(&d);
+	alarm(NO_HANG_SECONDS);
+	assert_int_not_equal(inventory_load(dir, &inv, &d), 0);
+	alarm(0);
+	assert_null(inv);
+	snprintf(want, sizeof(want), "%s/b.yaml:0:0: a directory, not a regular file", dir);
+	if (!diag_has(&d, want))
+		diag_print(&d, stderr);
+	assert_true(diag_has(&d, want));
+	snprintf(want, sizeof(want), "%s/c.yaml:0:0: a FIFO, not a regular file", dir);
+	assert_true(diag_has(&d, want));
+	snprintf(want, sizeof(want), "%s/d.yaml:0:0: a device node, not a regular file", dir);
+	assert_true(diag_has(&d, want));
+	diag_free(&d);
+	snprintf(path, sizeof(path), "%s/b.yaml", dir);
+	rmdir(path);
+	{
+		const char *const names[] = { "a.yaml", "c.yaml", "d.yaml" };
+
+		remove_dir(dir, names, 3);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -824,6 +929,8 @@ int main(void)
 		cmocka_unit_test(test_messages_long_key_is_bounded),
 		cmocka_unit_test(test_messages_values_are_not_quoted),
 		cmocka_unit_test(test_messages_hostile_table),
+		cmocka_unit_test(test_inventory_fifo_or_device_is_refused),
+		cmocka_unit_test(test_inventory_directory_entry_not_a_file),
 	};
 
 	return cmocka_run_group_tests_name("inventory", tests, NULL, NULL);
