@@ -150,8 +150,12 @@ durable_order() {
 					fail("the fsync of " tmp " failed")
 				phase = "rename"
 			} else if (e == "rename" && get(line[i], "from") == tmp) {
-				if (phase == "fsync")
-					fail("rename of " tmp " (sequence " line[i] + 0 ") before any fsync of it")
+				if (phase == "fsync") {
+					for (j = i + 1; j <= n; j++)
+						if (tid[j] == t && ev[j] ~ /^f(data)?sync$/ && get(line[j], "name") == tmp)
+							fail("rename of " tmp " (sequence " line[i] + 0 ") before its fsync (sequence " line[j] + 0 ")")
+					fail("rename of " tmp " (sequence " line[i] + 0 ") without an fsync of it before")
+				}
 				if (get(line[i], "to") != "key-" mac || get(line[i], "fromdir") != "DIR" ||
 				    get(line[i], "todir") != "DIR" || get(line[i], "r") != "0")
 					fail("not a rename to key-" mac " within the state directory: " line[i])
