@@ -76,7 +76,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
 
-test-programs: all $(UNIT_BIN)
+# The LD_PRELOAD shim of tests/integration/t_durable.sh (it records fsync, rename and the libfuse
+# replies of the daemon). Always without sanitizers, whatever CFLAGS say (make asan): a shim
+# preloaded into a sanitized daemon comes after the ASan runtime (t_durable.sh sees to that) and
+# must not bring a second one.
+SHIM     = $(BUILD)/tests/libtrace_sync.so
+SHIM_SRC = tests/integration/shim/trace_sync.c
+
+$(SHIM): $(SHIM_SRC) fs/fuse_api.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O1 -g -I. $(FUSE_CFLAGS) -shared -fPIC -o $@ $(SHIM_SRC) \
+		$(FUSE_LIBS) -ldl
+
+test-programs: all $(UNIT_BIN) $(SHIM)
 
 # --- sanitizers and fuzzing (issue 5) ---------------------------------------------------------
 # build-asan/: the programs and unit tests with AddressSanitizer (LeakSanitizer included) and
@@ -140,11 +152,12 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 # Static checks the tree obeys: formatting, cppcheck, clang-tidy (.clang-tidy), shellcheck.
-LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC)
+# The test shim is C that runs inside the daemon: it gets the same checks.
+LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC) $(SHIM_SRC)
 lint: format-check
 	cppcheck --quiet --std=c11 --enable=warning,performance,portability,style --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(FUSE_CFLAGS) \
-		inventory backend fs provctl tests/unit tests/fuzz
+		inventory backend fs provctl tests/unit tests/fuzz tests/integration/shim
 	clang-tidy --quiet $(LINT_C) $(FUZZ_SRC) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
 	shellcheck $$(git ls-files '*.sh') .ci/run
 

@@ -19,7 +19,8 @@
 #   processes     lib_spawn (-> SPAWN_PID), lib_stop_pid, lib_poll
 #   guards        lib_require_root, lib_require_bin
 #   paths         REPO_ROOT, BUILD (absolute), BUILD_ABS, PROVFS, PROVCTL, WORK, LIB_ADDR
-#   knobs (env)   BUILD, KEEP_WORK=1, PROVFS_STATE (per provfs_mount call), VSFTPD_USER
+#   knobs (env)   BUILD, KEEP_WORK=1, PROVFS_STATE and PROVFS_PRELOAD (per provfs_mount call),
+#                 VSFTPD_USER
 #
 # Everything a script starts is stopped by PID (never by name: other tests may run at the same
 # time), mounts are undone and WORK is removed by a trap on EXIT, INT and TERM. Set KEEP_WORK=1 to
@@ -646,17 +647,19 @@ lib_mount_opts() {
 # provfs_mount INVENTORY MNT [EXTRA_OPTS] — start
 #     $PROVFS INVENTORY MNT -f -o allow_other,state=$PROVFS_STATE[,EXTRA_OPTS]
 # in the background (PROVFS_STATE defaults to $WORK/state; give a second mount its own), output
-# appended to $WORK/provfs.log. Waits until MNT is a fuse.provfs mount (10 s at most). Sets
+# appended to $WORK/provfs.log. PROVFS_PRELOAD, if set, is the daemon's LD_PRELOAD (t_durable.sh). Waits until MNT is a fuse.provfs mount (10 s at most). Sets
 # PROVFS_PID. On failure prints the log, stops the daemon and returns 1.
 provfs_mount() {
-	local inv=$1 mnt=$2 extra=${3:-} state=${PROVFS_STATE:-$WORK/state} opts pid
+	local inv=$1 mnt=$2 extra=${3:-} state=${PROVFS_STATE:-$WORK/state} opts pid pre=()
 	mnt=$(realpath -m -- "$mnt") # /proc/mounts shows the canonical path
 	mkdir -p "$mnt"
 	mkdir -p "$state" && chmod 0700 "$state"
 	opts=allow_other,state=$state${extra:+,$extra}
 	printf '# provfs_mount: %s %s %s -f -o %s\n' "$PROVFS" "$inv" "$mnt" "$opts" >>"$WORK/provfs.log"
+	# PROVFS_PRELOAD: through env, so that only the daemon gets it (env execs: same PID).
+	[ -z "${PROVFS_PRELOAD:-}" ] || pre=(env "LD_PRELOAD=$PROVFS_PRELOAD")
 	# setsid: a terminal Ctrl-C must not reach the daemon; our trap unmounts it in order.
-	setsid "$PROVFS" "$inv" "$mnt" -f -o "$opts" </dev/null >>"$WORK/provfs.log" 2>&1 \
+	setsid "${pre[@]}" "$PROVFS" "$inv" "$mnt" -f -o "$opts" </dev/null >>"$WORK/provfs.log" 2>&1 \
 		{_LIB_OUT}>&- {_LIB_ERR}>&- &
 	pid=$!
 	# shellcheck disable=SC2034 # PROVFS_PID: for the scripts that source this file
