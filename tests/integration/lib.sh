@@ -449,8 +449,9 @@ _lib_http_ready() {
 
 # srv_lighttpd_start ROOTDIR — lighttpd in the foreground (-D) as nobody, with its own config and
 # pid in WORK/lighttpd and its logs in WORK/lighttpd/log; serves ROOTDIR with the network backend
-# as shipped (sendfile on Linux) and no directory listing (modules: mod_accesslog and the built-in
-# static file module only). Sets LIGHTTPD_PORT, LIGHTTPD_PID.
+# as shipped (sendfile on Linux), the stat cache off (see the config) and no directory listing
+# (modules: mod_accesslog and the built-in static file module only).
+# Sets LIGHTTPD_PORT, LIGHTTPD_PID.
 srv_lighttpd_start() {
 	# lighttpd opens its logs after dropping to nobody: they live in a directory of nobody's.
 	mkdir -p "$WORK/lighttpd/log"
@@ -469,6 +470,11 @@ server.modules = ( "mod_accesslog" )
 server.document-root = "$root"
 server.bind = "$LIB_ADDR"
 server.port = $port
+# Not as shipped: lighttpd's stat cache (default "simple") keeps a small file's descriptor open
+# and serves it from there for about a second after the name is gone. Through it a plain key
+# file, key included, is still served after the phone's .enc request delivered the key (seen with
+# lighttpd 1.4.69). A provfs mount needs it off.
+server.stat-cache-engine = "disable"
 server.username = "nobody"
 server.groupname = "nogroup"
 server.pid-file = "$d/lighttpd.pid"
@@ -980,7 +986,8 @@ trap '_lib_on_signal TERM' TERM
 
 # --- file checks shared by the test scripts ---------------------------------------------------
 # Each one is a command for t_check: it succeeds or fails and says why on its output.
-# no_secret_in reads the array SECRETS and decrypt the variable PASSWORD of the calling script.
+# no_secret_in reads the array SECRETS, decrypt the variable PASSWORD and exists/stays the mount
+# point MNT of the calling script.
 
 to_file() { # to_file FILE CMD... — CMD's stdout into FILE
 	local f=$1
@@ -989,6 +996,23 @@ to_file() { # to_file FILE CMD... — CMD's stdout into FILE
 }
 
 contains() { grep -qF -- "$2" "$1"; }
+
+no_string_in() { # no_string_in FILE STRING... — FILE (must exist) holds none of the (non-empty) strings
+	local f=$1 s rc=0
+	shift
+	[ -f "$f" ] || {
+		echo "$f is missing"
+		return 1
+	}
+	for s in "$@"; do
+		[ -n "$s" ] || continue
+		if grep -qF -- "$s" "$f"; then
+			echo "found '$s' in $f"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
 
 no_secret_in() { # no_secret_in FILE — a non-empty FILE; names the secret it finds
 	local s rc=0
@@ -1027,6 +1051,17 @@ enoent() { # enoent PATH — stat says ENOENT (and nothing else: no other error)
 		echo "$err"
 		return 1
 	}
+}
+
+exists() { [ -e "$MNT/$1" ]; } # exists NAME — NAME is on the calling script's mount MNT
+
+# stays NAME SECONDS — NAME is still on MNT after SECONDS (releases are asynchronous).
+stays() {
+	if lib_poll "$2" enoent "$MNT/$1" >/dev/null; then
+		echo "$1 vanished"
+		return 1
+	fi
+	exists "$1"
 }
 
 stat_field() { # stat_field FORMAT PATH — one stat field, or stat's error (shown in the FAIL line)
