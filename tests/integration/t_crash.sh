@@ -285,6 +285,7 @@ crash_round() {
 	readers+=("$SPAWN_PID")
 	lib_spawn "$r/half.log" dd if="$MNT/$PLAIN" of="$r/half" bs=20 count=1 status=none
 	readers+=("$SPAWN_PID")
+	# shellcheck disable=SC2016 # $1..$3 are the inner sh's arguments
 	lib_spawn "$r/dd.log" sh -c 'dd if="$1" of="$2" bs=4096 status=none && cat -- "$3" >"$2.enc"' \
 		phone "$MNT/$PLAIN" "$r/dd" "$MNT/${ENC_FILES[1]}"
 	readers+=("$SPAWN_PID")

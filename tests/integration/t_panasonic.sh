@@ -409,41 +409,12 @@ key_in_state() { # the key stored for ENC_MAC (fs/keys.c format), or nothing
 	awk '$1 == "key" { print $2 }' "$KEY_FILE" 2>/dev/null
 }
 
-
-exists() { [ -e "$MNT/$1" ]; }
-
-# stays NAME SECONDS — NAME is still there after SECONDS (releases are asynchronous).
-stays() {
-	if lib_poll "$2" enoent "$MNT/$1" >/dev/null; then
-		echo "$1 vanished"
-		return 1
-	fi
-	exists "$1"
-}
-
 status_says() { # status_says REGEX — provctl status of ENC_MAC matches (output kept for leaks)
 	local out
 	out=$("$PROVCTL" status "$INV" "$ENC_MAC" -s "$STATE" 2>&1)
 	printf '%s\n' "$out" >>"$STATUS_LOG"
 	echo "$out"
 	[[ $out =~ $1 ]]
-}
-
-no_string_in() { # no_string_in FILE STRING... — FILE (must exist) contains none of the strings
-	local f=$1 s rc=0
-	shift
-	[ -f "$f" ] || {
-		echo "$f is missing"
-		return 1
-	}
-	for s in "$@"; do
-		[ -n "$s" ] || continue
-		if grep -qF -- "$s" "$f"; then
-			echo "found '$s' in $f"
-			rc=1
-		fi
-	done
-	return "$rc"
 }
 
 validate_ok() { # validate_ok FILE — validate_cfg.py: exit 0, and no warning either
