@@ -359,8 +359,9 @@ static int scan_version(struct tree *t, const struct inventory *inv, const struc
 		return 0;
 	}
 	if (vfd < 0) {
-		inv_error(inv, d, fw->version.pos, "firmware %s: cannot open %s under firmware_dir: %s",
-		          fw->version.s, rel, strerror(-vfd));
+		inv_error(inv, d, fw->version.pos,
+		          "firmware %s: cannot open %s under firmware_dir: %s", fw->version.s, rel,
+		          strerror(-vfd));
 		return 0;
 	}
 	r = hold_dir(t, vfd);

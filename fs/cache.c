@@ -238,7 +238,8 @@ static int carry_one(struct cache *next, const struct tree *nt, const struct ent
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return 1; /* cannot be made now (its key file is unreadable): not carried, forgotten */
+		return 1; /* cannot be made now (its key file is unreadable): not carried, forgotten
+		           */
 	if (file_is_passthrough(&ref))
 		same = file_from_ino(pt, e->ino, &old) == 0 && file_same_source(&old, &ref);
 	else

@@ -196,7 +196,7 @@ static bool parse(const char *text, struct pa_key *key)
 	     parse_tail(p, key);
 	if (ok &&
 	    (strcmp(bits, "128") == 0 || strcmp(bits, "192") == 0 || strcmp(bits, "256") == 0))
-		key->bits = (unsigned)atoi(bits);
+		key->bits = (unsigned)strtoul(bits, NULL, 10);
 	else
 		ok = false;
 	if (ok)
@@ -456,7 +456,7 @@ int keystore_reload(struct keystore *ks, bool *changed)
 			ks->ev.unreadable(ks->ev.ctx, now->mac, now->err);
 	}
 	*changed = fresh.n != ks->n;
-	for (size_t i = 0; i < fresh.n && !*changed; i++)
+	for (size_t i = 0; i < fresh.n && !*changed && ks->v != NULL; i++)
 		*changed = !same_entry(&fresh.v[i], &ks->v[i]);
 	if (ks->v != NULL)
 		OPENSSL_cleanse(ks->v, ks->cap * sizeof(*ks->v));
@@ -553,6 +553,8 @@ int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits)
 	struct pa_key key;
 	struct entry *e;
 	int fd = lock(ks), r;
+
+	memset(&key, 0, sizeof(key));
 
 	if (fd < 0)
 		return fd;

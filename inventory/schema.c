@@ -227,7 +227,6 @@ static bool get_version(struct builder *b, const struct ynode *n, struct value *
 	return true;
 }
 
-
 /* The key is quoted as an excerpt: a typo like `password:Secr3t` makes one of the secret. */
 static void unknown_key(struct builder *b, const struct ynode *k, const char *section,
                         const char *expected)

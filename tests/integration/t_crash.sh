@@ -280,8 +280,10 @@ crash_round() {
 	# Three readers at once: two phones read the plain key file whole and then ask for an .enc
 	# name (what delivers), one reader only its first 20 bytes. The slowest to start (tftp: a
 	# client, then tftpd forks) first, the quickest (dd) last.
-	lib_spawn "$r/tftp.log" timeout 20 tftp -m binary "$LIB_ADDR" "$TFTP_PORT" \
-		-c get "$PLAIN" "$r/tftp" -c get "${ENC_FILES[2]}" "$r/tftp.enc"
+	# shellcheck disable=SC2016 # $1..$5 are the inner sh's arguments
+	lib_spawn "$r/tftp.log" timeout 20 sh -c 'cd "$1" && tftp -m binary "$2" "$3" -c get "$4" tftp &&
+		tftp -m binary "$2" "$3" -c get "$5" tftp.enc' phone "$r" "$LIB_ADDR" "$TFTP_PORT" "$PLAIN" \
+		"${ENC_FILES[2]}"
 	readers+=("$SPAWN_PID")
 	lib_spawn "$r/half.log" dd if="$MNT/$PLAIN" of="$r/half" bs=20 count=1 status=none
 	readers+=("$SPAWN_PID")

@@ -76,6 +76,7 @@ test_one_key_per_device() {
 		# the phone and provctl start together, for every device at once
 		lib_spawn "$d/phone.log" bash -c "$(declare -f phone); phone $MNT $mac $d"
 		pids+=("$SPAWN_PID")
+		# shellcheck disable=SC2016 # $1..$5 are the inner sh's arguments
 		lib_spawn "$d/ctl.log" sh -c '"$1" cat "$2" "Config$3.cfg" -s "$4" >"$5"' \
 			ctl "$PROVCTL" "$INV" "$mac" "$STATE" "$d/ctl.cfg"
 		pids+=("$SPAWN_PID")

@@ -93,7 +93,7 @@ static void expect_error(const char *fmt)
 	int found = 0;
 
 	snprintf(where, sizeof(where), "%s/inv.yaml:5:68: ", dir);
-	snprintf(what, sizeof(what), fmt, dir);
+	snprintf(what, sizeof(what), "%s", fmt);
 	for (size_t i = 0; i < d.n; i++)
 		if (strncmp(d.msgs[i], where, strlen(where)) == 0 &&
 		    strstr(d.msgs[i], what) != NULL)
@@ -166,8 +166,7 @@ static void test_firmware_odd_name_is_escaped(void **state)
 {
 	(void)state;
 	sh("ln -s a.bin \"fw/grandstream/1.0/$(printf 'x\\001\\n\\377y')\"");
-	expect_error(
-	    "firmware 1.0: 'x\\x01\\x0a\\xffy' in grandstream/1.0 is a symbolic link");
+	expect_error("firmware 1.0: 'x\\x01\\x0a\\xffy' in grandstream/1.0 is a symbolic link");
 }
 
 static void test_firmware_symlinked_version_is_an_error(void **state)
