@@ -127,13 +127,13 @@ deps:
 run: deps all
 	@bash contrib/run-demo.sh
 
-check: deps all $(UNIT_BIN) lint asan fuzz-build
+check: deps test-programs lint asan fuzz-build
 	@bash tests/run-all.sh --asan $(ASAN_BUILD) --fuzz $(FUZZ_BUILD) $(CHECK_FUZZ_SECONDS) $(BUILD)
 
 unit: all $(UNIT_BIN)
 	@bash tests/run-all.sh $(BUILD) unit
 
-integration: all
+integration: all $(SHIM)
 	@bash tests/run-all.sh $(BUILD) integration
 
 install: all

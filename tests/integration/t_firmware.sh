@@ -61,7 +61,7 @@ test_symlink() {
 	local out=$WORK/check.out
 	ln -s "$SECRET" "$FW/evil.bin"
 	t_check_fails "provctl check: a symlink in the version directory is an error at $WHERE" \
-		"$WHERE firmware 1.0: 'evil.bin' in $FW is a symbolic link" \
+		"$WHERE firmware 1.0: 'evil.bin' in grandstream/1.0 is a symbolic link" \
 		timeout 10 "$PROVCTL" check "$INV"
 	timeout 10 "$PROVCTL" cat "$INV" gs_evil.bin >"$out" 2>&1
 	t_check "provctl cat does not print the secret" secret_not_in "$out"
@@ -85,7 +85,7 @@ test_reload_symlink() {
 	ln -s "$SECRET" "$FW/evil.bin"
 	t_check "SIGHUP with the symlink" kill -HUP "$PROVFS_PID"
 	t_check "the reload error names the symlink at $WHERE" \
-		lib_poll 3 log_has "$WHERE firmware 1.0: 'evil.bin' in $FW is a symbolic link"
+		lib_poll 3 log_has "$WHERE firmware 1.0: 'evil.bin' in grandstream/1.0 is a symbolic link"
 	t_check "the log says the last good generation stays" lib_poll 3 log_has "still serving generation 1"
 	expect_not_found tftp gs_evil.bin "gs_evil.bin (a symlink to a secret)"
 	fetch_tftp gs_evil.bin "$out" >/dev/null
