@@ -494,6 +494,23 @@ static int locked_entry(struct keystore *ks, uint64_t mac, struct entry **out)
 	return e == NULL ? -ENOMEM : sync_locked(ks, e, 0, false);
 }
 
+/* Under the lock: the entry's key moves on to `to` (with its proof), on disk, then in memory. */
+static int advance(struct keystore *ks, struct entry *e, enum key_state to, const char *proof)
+{
+	struct pa_key key = e->key;
+	int r;
+
+	key.state = to;
+	key.since = (int64_t)time(NULL);
+	if (proof != NULL)
+		snprintf(key.proof, sizeof(key.proof), "%s", proof);
+	r = store(ks, e->mac, &key);
+	if (r == 0)
+		e->key = key;
+	OPENSSL_cleanse(&key, sizeof(key));
+	return r;
+}
+
 int keystore_mark_served(struct keystore *ks, uint64_t mac, const char *served)
 {
 	struct entry *e;
@@ -504,16 +521,8 @@ int keystore_mark_served(struct keystore *ks, uint64_t mac, const char *served)
 	r = locked_entry(ks, mac, &e);
 	if (r == 0 && strcmp(e->key.pass, served) != 0)
 		r = -ESTALE; /* provctl rekey replaced it since this reader's file was made */
-	if (r == 0 && e->key.state == KEY_PENDING) {
-		struct pa_key key = e->key;
-
-		key.state = KEY_SERVED;
-		key.since = (int64_t)time(NULL);
-		r = store(ks, mac, &key);
-		if (r == 0)
-			e->key = key;
-		OPENSSL_cleanse(&key, sizeof(key));
-	}
+	if (r == 0 && e->key.state == KEY_PENDING)
+		r = advance(ks, e, KEY_SERVED, NULL);
 	unlock(ks, fd);
 	return r;
 }
@@ -533,17 +542,8 @@ int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof)
 		r = 1;
 	else if (r == 0 && e->key.state != KEY_SERVED)
 		r = -EAGAIN;
-	if (r == 0) {
-		struct pa_key key = e->key;
-
-		key.state = KEY_DELIVERED;
-		key.since = (int64_t)time(NULL);
-		memcpy(key.proof, proof, strlen(proof) + 1);
-		r = store(ks, mac, &key);
-		if (r == 0)
-			e->key = key;
-		OPENSSL_cleanse(&key, sizeof(key));
-	}
+	if (r == 0)
+		r = advance(ks, e, KEY_DELIVERED, proof);
 	unlock(ks, fd);
 	return r;
 }
@@ -555,7 +555,6 @@ int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits)
 	int fd = lock(ks), r;
 
 	memset(&key, 0, sizeof(key));
-
 	if (fd < 0)
 		return fd;
 	r = locked_entry(ks, mac, &e);
