@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/tree.h"
@@ -135,6 +136,8 @@ static void key_unreadable(void *ctx, uint64_t mac, int err)
 		    m, fs->state.path, m, err == -EBADMSG ? "damaged content" : strerror(-err));
 }
 
+#define LOCK_WAIT_MS 5000
+
 /*
  * One daemon per state directory: two would each think their keys and deliveries the only
  * ones. STATE/provfs.lock is held (flock) for the daemon's life; its fd survives the fork of
@@ -146,6 +149,17 @@ static int lock_state_dir(struct provfs *fs)
 	struct buf text;
 	int r = state_lock(&fs->state, MOUNT_LOCK_FILE, false, &fs->state_lock);
 
+	/*
+	 * A daemon killed a moment ago still holds the lock until its last thread is gone
+	 * (its main thread already shows as a zombie): a restart right after kill -9 waits for
+	 * that, up to LOCK_WAIT_MS, instead of being refused.
+	 */
+	for (int waited = 0; r == -EWOULDBLOCK && waited < LOCK_WAIT_MS; waited += 50) {
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&pause, NULL);
+		r = state_lock(&fs->state, MOUNT_LOCK_FILE, false, &fs->state_lock);
+	}
 	if (r == 0)
 		return 0;
 	if (r != -EWOULDBLOCK) {
