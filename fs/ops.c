@@ -212,6 +212,17 @@ static void key_served(fuse_req_t req, const struct handle *h)
 		        strerror(-r));
 }
 
+/* Whether the device's key was delivered: its plain file is gone, even for open readers. */
+static bool key_delivered(fuse_req_t req, const struct handle *h)
+{
+	struct provfs *fs = fuse_req_userdata(req);
+	struct pa_key k;
+	bool gone = keystore_lookup(fs->keys, h->mac, &k) == 0 && k.state == KEY_DELIVERED;
+
+	explicit_bzero(&k, sizeof(k));
+	return gone;
+}
+
 /*
  * The phone asked for one of its encrypted names, which only the plain file it read tells
  * it: its key is DELIVERED, on disk before this request is answered, and the plain file is
@@ -369,6 +380,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
+	if (h->key_file && key_delivered(req, h)) {
+		/* a server's cached descriptor must not hand the key out after its delivery */
+		fuse_reply_err(req, EIO);
+		return;
+	}
 	if (audit_progress_read(&h->progress, (uint64_t)off, n) >= h->size && h->key_file &&
 	    !atomic_exchange(&h->served, true))
 		key_served(req, h); /* on disk before the last bytes leave */

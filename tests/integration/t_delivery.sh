@@ -66,6 +66,20 @@ SECRETS=('d3f4ult' 'pw1001' 'pw1002' 'pw1003' 'pw&1004<x>' 'pw&amp;1004&lt;x&gt;
 KEYS=()
 RESULTS=() # "server: what a partial read left" lines for the end
 
+# key_file_gone PROTO — the plain key file through the server after delivery: not found, or (a
+# server that kept a descriptor from before the delivery: lighttpd's stat cache, as shipped) a
+# failed transfer that carried no byte, because provfs fails reads through such descriptors.
+key_file_gone() {
+	local out=$WORK/gone.$1
+	rm -f -- "$out"
+	"fetch_$1" "$PLAIN" "$out" >/dev/null
+	if _lib_is_not_found "$1"; then
+		return 0
+	fi
+	echo "code=$FETCH_CODE rc=$FETCH_RC ${FETCH_ERR:-}; $(stat -c %s -- "$out" 2>/dev/null || echo 0) bytes"
+	[ "$FETCH_RC" -ne 0 ] && [ ! -s "$out" ]
+}
+
 # --- helpers ---------------------------------------------------------------------------------
 
 url_of() { # url_of PROTO NAME
@@ -280,7 +294,7 @@ test_server() {
 		contains <(tail -n "+$((lines + 1))" -- "$LOG") \
 		"key of $MAC_LOWER delivered: the phone asked for $enc after reading its plain file to the end"
 	t_check "$srv: mount: $PLAIN is ENOENT" lib_poll 1 enoent "$MNT/$PLAIN"
-	expect_not_found "$proto" "$PLAIN" "$srv: $PLAIN after delivery"
+	t_check "$srv: $PLAIN after delivery: not found, never a byte of it" key_file_gone "$proto"
 	t_eq "$srv: the stored key is the one the phone got" "$key" "$(key_in_state)"
 	for n in "${ENC_FILES[@]}"; do
 		[ "$n" = "$enc" ] || t_check "$srv: phone fetches $n" get "$proto" "$n" "$d/$n" || continue

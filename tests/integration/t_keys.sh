@@ -12,6 +12,8 @@
 #   (never the key), reloads (SIGHUP) keep it so, provctl rekey refuses to replace it, and the
 #   file's bytes are untouched; other devices are served as before. Restored from a backup, the
 #   same key is served again.
+# - A descriptor of the plain key file held open across the delivery (a server's file cache)
+#   reads EIO afterwards: the key is never handed out again.
 # - One daemon per state directory, one provfs per mount point: a second is refused with a clear
 #   message, and the first keeps serving.
 #
@@ -235,6 +237,46 @@ test_unreadable_key_file() {
 	t_check "restored again: Config$BAD.enc opens with the original key" dec_mount "$BAD"
 }
 
+# --- a descriptor opened before the delivery --------------------------------------------------
+
+HELD=0080F0AB0005
+
+# A file server may keep a descriptor of the plain key file open (lighttpd's stat cache, nginx's
+# open_file_cache): once the key is delivered, reads through it fail instead of handing the key
+# out again.
+held_fd_after_delivery() {
+	python3 - "$MNT/Config$HELD.cfg" "$MNT/Config$HELD.enc" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+got = b""
+while True:
+    b = os.read(fd, 65536)
+    if not b:
+        break
+    got += b
+if b"CFG_FILE_KEY" not in got:
+    sys.exit("the plain file carried no key")
+with open(sys.argv[2], "rb") as enc:  # the phone's next request: the delivery
+    enc.read()
+try:
+    again = os.pread(fd, 65536, 0)
+except OSError as e:
+    print("a read through the held descriptor after the delivery: " + e.strerror)
+    sys.exit(0 if e.errno == 5 else 1)
+sys.exit("a read through the held descriptor after the delivery returned %d bytes" % len(again))
+PY
+}
+
+test_held_descriptor() {
+	t_check "provctl rekey $HELD" to_null timeout 10 "$PROVCTL" rekey "$INV" "$HELD" -s "$STATE"
+	t_check "the plain Config$HELD.cfg is served again" lib_poll 5 test -e "$MNT/Config$HELD.cfg"
+	t_check "a held descriptor of the plain key file reads EIO after the delivery" \
+		held_fd_after_delivery
+	t_check "$HELD is delivered" grep -q '^state delivered$' "$STATE/key-$HELD"
+}
+
+to_null() { "$@" >/dev/null; }
+
 # --- one daemon per state directory, one provfs per mount point --------------------------------
 
 refused() { # refused EXPECTED_TEXT ARGS... — provfs ARGS exits non-zero within 10 s saying it
@@ -264,6 +306,7 @@ if t_check "provfs mounts $N encrypted devices" provfs_mount "$INV" "$MNT"; then
 	t_check "one key per device: phones through the mount and provctl cat at once" \
 		test_one_key_per_device
 	test_unreadable_key_file
+	test_held_descriptor
 	test_second_mounts
 	t_check "fusermount3 -u; provfs exits" provfs_umount "$MNT"
 	t_eq "provfs exit status after unmount" 0 "${PROVFS_RC:-none}"
