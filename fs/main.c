@@ -155,7 +155,7 @@ static int lock_state_dir(struct provfs *fs)
 	 * that, up to LOCK_WAIT_MS, instead of being refused.
 	 */
 	for (int waited = 0; r == -EWOULDBLOCK && waited < LOCK_WAIT_MS; waited += 50) {
-		struct timespec pause = { 0, 50 * 1000 * 1000 };
+		struct timespec pause = { 0, 50000000L }; /* 50 ms */
 
 		nanosleep(&pause, NULL);
 		r = state_lock(&fs->state, MOUNT_LOCK_FILE, false, &fs->state_lock);
