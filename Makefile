@@ -7,6 +7,10 @@
 #                 servers), then both again under ASan+UBSan (build-asan/), then each libFuzzer
 #                 target for CHECK_FUZZ_SECONDS (build-fuzz/)
 #   make fuzz     run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (default 600)
+#   make bench    deps + build, then bench/storm.sh (reboot storm: provfs vs a static export on
+#                 tmpfs over nginx, tftpd-hpa and for firmware; one table) and bench/scale.sh if it
+#                 exists; not part of make check. BENCH_N=10000 devices; BENCH_WRITE=1 also writes
+#                 bench/results.md
 #   make install  install the two programs (PREFIX=/usr/local) and the mount helper link
 #
 # Data flows one way: inventory/ -> backend/ -> fs/. The first two form the static library that
@@ -18,7 +22,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev libcmocka-dev \
-	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 \
+	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 wrk \
 	       clang-format clang-tidy cppcheck shellcheck \
 	       clang libclang-rt-14-dev llvm
 
@@ -46,7 +50,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIB      = $(BUILD)/libprovfs.a
 
-.PHONY: all deps run check unit integration install uninstall clean format format-check lint \
+.PHONY: all deps run bench check unit integration install uninstall clean format format-check lint \
 	test-programs asan fuzz-build fuzz-programs fuzz
 
 all: $(BUILD)/provfs $(BUILD)/provctl
@@ -126,6 +130,12 @@ deps:
 
 run: deps all
 	@bash contrib/run-demo.sh
+
+# Not part of check: minutes of both CPUs, and the numbers are only meaningful on an idle machine.
+BENCH_N ?= 10000
+bench: deps all
+	@bash bench/storm.sh $(BENCH_N)
+	@if [ -f bench/scale.sh ]; then bash bench/scale.sh; fi
 
 check: deps test-programs lint asan fuzz-build
 	@bash tests/run-all.sh --asan $(ASAN_BUILD) --fuzz $(FUZZ_BUILD) $(CHECK_FUZZ_SECONDS) $(BUILD)
