@@ -62,6 +62,21 @@ bench_require_bin() {
 
 bench_now_ns() { date +%s%N; }
 
+# bench_client SECONDS CMD... — run a client under timeout(1) in the background and wait for it:
+# a signal to the script interrupts the wait (the trap runs at once) and the cleanup stops the
+# client by its PID. Returns the client's status.
+_BENCH_CLIENT=
+bench_client() {
+	local secs=$1 rc
+	shift
+	timeout "$secs" "$@" &
+	_BENCH_CLIENT=$!
+	wait "$_BENCH_CLIENT"
+	rc=$?
+	_BENCH_CLIENT=
+	return "$rc"
+}
+
 # bench_poll SECONDS CMD... — run CMD every 50 ms until it succeeds (0) or SECONDS pass (1).
 bench_poll() {
 	local tries=$(($1 * 20))
@@ -291,6 +306,10 @@ bench_machine() {
 bench_cleanup() {
 	local rc=$? e left
 	trap - EXIT INT TERM
+	if [ -n "$_BENCH_CLIENT" ]; then # timeout(1) passes TERM on to its command
+		kill -TERM "$_BENCH_CLIENT" 2>/dev/null
+		wait "$_BENCH_CLIENT" 2>/dev/null
+	fi
 	# Servers first: they hold chroots and open files inside the mounts.
 	while [ "${#_BENCH_PIDS[@]}" -gt 0 ]; do
 		bench_stop "${_BENCH_PIDS[0]}"
