@@ -60,6 +60,7 @@ CLIENT_TIMEOUT=300 # seconds: no client command may run longer
 bench_require_bin "$PROVFS" "$PROVCTL" python3 nginx in.tftpd wrk curl fusermount3 sha256sum timeout ss
 
 bench_init storm
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say() { printf '# storm: %s\n' "$*" >&2; }
 
 INV=$WORK/inv/inventory.yaml
@@ -350,7 +351,8 @@ r_fwf=$(bench_ratio "$fwf_a" "$fwf_b")
 TABLE=$WORK/table.md
 {
 	printf '### make bench: reboot storm (bench/storm.sh), N = %s devices, %s device files\n\n' "$N" "$NFILES"
-	printf '%s; %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_machine)"
+	printf '%s; %s; load average at start %s, at the end %s (anything else running skews the ratios)\n\n' \
+		"$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_machine)" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
 	# shellcheck disable=SC2016 # backquotes for markdown
 	printf 'A = provfs mount (-o allow_other,ro), B = `provctl export` of the same inventory on tmpfs (firmware: the real file on %s); same server, same configuration apart from the root; runs alternated A B A B, %s per side (firmware warm: %s), medians.\n\n' \
 		"$(df --output=fstype "$FW_REAL" | tail -n 1)" "$RUNS" "$FW_RUNS"
