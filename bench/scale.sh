@@ -42,6 +42,7 @@ PROVCTL=$BUILD/provctl
 GEN=$HERE/gen-inventory.py
 
 N=${1:-100000}
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 SAMPLE=${SCALE_SAMPLE:-5000}
 READERS=${SCALE_READERS:-4}
 RELOADS=${SCALE_RELOADS:-3}
@@ -218,13 +219,16 @@ group() { # 1234567 -> 1,234,567
 	printf '%s' "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'
 }
 
-# log_lines_since OFFSET — the daemon's log from byte OFFSET on
+# log_since OFFSET — the daemon's log from byte OFFSET on
 log_since() { tail -c "+$(($1 + 1))" "$LOG" 2>/dev/null; }
 log_size() { stat -c %s "$LOG"; }
 
-# reloaded_line OFFSET GEN — the "reloaded ... generation GEN," line logged after OFFSET
+# reloaded_line OFFSET GEN — the "reloaded ... generation GEN," line logged after OFFSET. grep
+# reads to the end: with -m 1 tail could die of SIGPIPE and pipefail would call a match a miss.
 reloaded_line() {
-	log_since "$1" | grep -m 1 -F "reloaded $INV: generation $2,"
+	local line
+	line=$(log_since "$1" | grep -F "reloaded $INV: generation $2,") || return 1
+	printf '%s\n' "${line%%$'\n'*}"
 }
 
 GENERATION=1
@@ -355,6 +359,12 @@ DEVICE_NAMES=$(wc -l <"$WORK/names.txt")
 # The readers' sample: every k-th device file a phone fetches, at most SAMPLE of them.
 awk -v n="$DEVICE_NAMES" -v s="$SAMPLE" 'BEGIN { k = int((n + s - 1) / s); if (k < 1) k = 1 }
 	(NR - 1) % k == 0' "$WORK/names.txt" >"$WORK/sample.txt"
+# ... and the first file of each kind, so that each kind is checked against provctl cat
+KINDS=('^cfg' '^Config[0-9A-F]*\.enc$' '^ConfigKX-.*\.enc$' '^ConfigCom-.*\.enc$'
+	'^Config[0-9A-F]*\.cfg$')
+for pat in "${KINDS[@]}"; do
+	grep -q -e "$pat" "$WORK/sample.txt" || grep -m 1 -e "$pat" "$WORK/names.txt" >>"$WORK/sample.txt"
+done
 SAMPLE_N=$(wc -l <"$WORK/sample.txt")
 
 # --- load + validate + index ------------------------------------------------------------------
@@ -376,7 +386,10 @@ FIRST=$(head -n 1 "$WORK/names.txt")
 first_answered() { stat -c %s "$MNT/$FIRST" >/dev/null 2>&1 && is_mounted; }
 say "mounting"
 t0=$(now_ns)
-setsid "$PROVFS" "$INV" "$MNT" -f -o "allow_other,nowatch,state=$STATE" </dev/null >>"$LOG" 2>&1 &
+# SCALE_ENV: VAR=VALUE words for the daemon's environment (GLIBC_TUNABLES=..., to compare)
+# shellcheck disable=SC2086 # one word per variable
+setsid env ${SCALE_ENV:-} "$PROVFS" "$INV" "$MNT" -f -o "allow_other,nowatch,state=$STATE" \
+	</dev/null >>"$LOG" 2>&1 &
 DAEMON_PID=$!
 until first_answered; do
 	alive "$DAEMON_PID" || {
@@ -419,7 +432,7 @@ CAT_CHECKED=0
 cat_check() {
 	local v=$1 name pat
 	cp "$WORK/inv-$v.yaml" "$WORK/cat-$v.yaml"
-	for pat in '^cfg' '^Config.*\.cfg$' '^ConfigCom-.*\.enc$'; do
+	for pat in "${KINDS[@]}"; do
 		name=$(grep -m 1 -e "$pat" "$WORK/sample.txt") || continue
 		"$PROVCTL" cat "$WORK/cat-$v.yaml" "$name" -s "$STATE" >"$WORK/cat.out" ||
 			die "provctl cat $name failed"
@@ -570,8 +583,9 @@ TABLE=$(
 	printf '| resident at the end | %s MiB (VmHWM since the reset %s MiB) | | |\n' \
 		"$(mib "$RSS_END")" "$(mib "$HWM_END")"
 	# shellcheck disable=SC2016 # backquotes are markdown here
-	printf '\nThe mount ran with -o nowatch (SIGHUP starts each reload); state directory on %s; %s names checked against `provctl cat`.\n' \
-		"$(df --output=fstype "$STATE" | tail -n 1)" "$CAT_CHECKED"
+	printf '\nThe mount ran with -o nowatch (SIGHUP starts each reload)%s; state directory on %s; %s names checked against `provctl cat`; load average before the run: %s.\n' \
+		"${SCALE_ENV:+ and the environment $SCALE_ENV}" "$(df --output=fstype "$STATE" | tail -n 1)" \
+		"$CAT_CHECKED" "$LOADAVG"
 )
 
 printf '\n%s\n' "$TABLE"
