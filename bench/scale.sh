@@ -27,6 +27,8 @@
 # Runs as root (allow_other, like the servers need). Loopback only: nothing listens. Everything
 # it starts is stopped by PID and the mount is undone by a trap on EXIT, INT and TERM. The mount
 # uses -o nowatch, so that SIGHUP alone starts each reload and its duration is SIGHUP -> log line.
+# Every step has a time limit (a reload 120 s, the lookups 900 s, the readers 600 s); N=100000
+# takes about 6 minutes on the project's 2-core machine.
 
 set -u -o pipefail
 
@@ -353,7 +355,7 @@ python3 "$GEN" "$N" "$WORK/inv-a.yaml" --tag a --names "$WORK/names.txt" || die 
 python3 "$GEN" "$N" "$WORK/inv-b.yaml" --tag b || die "gen-inventory.py failed"
 cp "$WORK/inv-a.yaml" "$INV"
 INV_BYTES=$(stat -c %s "$INV")
-"$PROVCTL" ls "$INV" >"$WORK/all-names.txt" || die "provctl ls failed"
+timeout 120 "$PROVCTL" ls "$INV" >"$WORK/all-names.txt" || die "provctl ls failed"
 NAMES=$(wc -l <"$WORK/all-names.txt")
 DEVICE_NAMES=$(wc -l <"$WORK/names.txt")
 # The readers' sample: every k-th device file a phone fetches, at most SAMPLE of them.
@@ -373,11 +375,11 @@ say "provctl check, 3 times"
 CHECK_MS=()
 for _ in 1 2 3; do
 	t0=$(now_ns)
-	"$PROVCTL" check "$INV" >/dev/null || die "provctl check failed on the generated inventory"
+	timeout 120 "$PROVCTL" check "$INV" >/dev/null || die "provctl check failed on the generated inventory"
 	CHECK_MS+=("$(ms_since "$t0")")
 done
 CHECK_MED=$(median3 "${CHECK_MS[@]}")
-CHECK_KB=$({ /usr/bin/time -f '%M' "$PROVCTL" check "$INV" >/dev/null; } 2>&1 | tail -n 1)
+CHECK_KB=$({ timeout 120 /usr/bin/time -f '%M' "$PROVCTL" check "$INV" >/dev/null; } 2>&1 | tail -n 1)
 case $CHECK_KB in '' | *[!0-9]*) CHECK_KB= ;; esac
 
 # --- mount ------------------------------------------------------------------------------------
@@ -411,7 +413,7 @@ smaps "$WORK/smaps-mount"
 say "looking up all $NAMES names (xargs -P2 stat)"
 t0=$(now_ns)
 sed -e "s|^|$MNT/|" "$WORK/all-names.txt" |
-	xargs -d '\n' -P 2 -n 500 stat -c '%s' -- >"$WORK/sizes.txt" 2>"$WORK/stat-errors.txt"
+	timeout 900 xargs -d '\n' -P 2 -n 500 stat -c '%s' -- >"$WORK/sizes.txt" 2>"$WORK/stat-errors.txt"
 RENDER_MS=$(ms_since "$t0")
 RENDERED=$(wc -l <"$WORK/sizes.txt")
 RENDER_ERR=$(wc -l <"$WORK/stat-errors.txt")
@@ -424,7 +426,7 @@ KEYS=$(find "$STATE" -maxdepth 1 -name 'key-*' | wc -l)
 # --- the sample at rest, generation a; checked against provctl cat ----------------------------
 
 mkdir -p "$WORK/snap-a" "$WORK/snap-b"
-python3 "$WORK/reader.py" snapshot "$MNT" "$WORK/sample.txt" "$WORK/snap-a" ||
+timeout 300 python3 "$WORK/reader.py" snapshot "$MNT" "$WORK/sample.txt" "$WORK/snap-a" ||
 	die "the sample read at rest was not whole or not well-formed"
 
 # cat_check VARIANT — a few names of the sample (each kind of file) are what provctl cat says
@@ -434,7 +436,7 @@ cat_check() {
 	cp "$WORK/inv-$v.yaml" "$WORK/cat-$v.yaml"
 	for pat in "${KINDS[@]}"; do
 		name=$(grep -m 1 -e "$pat" "$WORK/sample.txt") || continue
-		"$PROVCTL" cat "$WORK/cat-$v.yaml" "$name" -s "$STATE" >"$WORK/cat.out" ||
+		timeout 120 "$PROVCTL" cat "$WORK/cat-$v.yaml" "$name" -s "$STATE" >"$WORK/cat.out" ||
 			die "provctl cat $name failed"
 		cmp -s "$WORK/cat.out" "$WORK/snap-$v/$name" ||
 			die "$name through the mount differs from provctl cat (inventory $v)"
@@ -480,7 +482,7 @@ sleep 1
 RSS_AFTER=$(status_kb VmRSS)
 smaps "$WORK/smaps-after-reload"
 
-python3 "$WORK/reader.py" snapshot "$MNT" "$WORK/sample.txt" "$WORK/snap-b" ||
+timeout 300 python3 "$WORK/reader.py" snapshot "$MNT" "$WORK/sample.txt" "$WORK/snap-b" ||
 	die "the sample read at rest (inventory b) was not whole or not well-formed"
 cat_check b
 SAME=$(cd "$WORK/snap-a" && while read -r n; do cmp -s "$n" "../snap-b/$n" && echo "$n"; done <"$WORK/sample.txt" | wc -l)
