@@ -18,7 +18,8 @@
 #
 # and prints one markdown table with the targets (mount <= 1 s, resident <= 200 MB with every file
 # rendered, reload peak <= 1.5 x steady, no failed request) and the machine it ran on. With
-# BENCH_WRITE=1 the table is also appended to bench/results.md.
+# BENCH_WRITE=1 the table also goes into bench/results.md (its own block per N, replaced on a
+# rerun). Exit status 1 if a lookup or a read failed; missed targets are only reported.
 #
 # Knobs (environment): BUILD (default build, relative to the repository root), BENCH_WRITE=1,
 # SCALE_SAMPLE (device files the readers cycle through, default 5000), SCALE_READERS (4),
@@ -591,7 +592,25 @@ TABLE=$(
 )
 
 printf '\n%s\n' "$TABLE"
+# bench/results.md: between markers of this N (as storm.sh keeps its own block), so that a run
+# replaces its last table and the tables of other sizes and of storm.sh stay.
 if [ "${BENCH_WRITE:-0}" = 1 ]; then
-	printf '\n%s\n' "$TABLE" >>"$REPO_ROOT/bench/results.md"
-	say "appended to bench/results.md"
+	python3 - "$REPO_ROOT/bench/results.md" "$TABLE" "$N" <<'EOF' || die "writing bench/results.md"
+import os, sys
+path, table, n = sys.argv[1], sys.argv[2], sys.argv[3]
+begin, end = "<!-- scale.sh %s begin -->" % n, "<!-- scale.sh %s end -->" % n
+block = begin + "\n" + table.rstrip("\n") + "\n" + end + "\n"
+old = open(path).read() if os.path.exists(path) else "# make bench results\n\n"
+if begin in old and end in old:
+    new = old[:old.index(begin)] + block + old[old.index(end) + len(end):].lstrip("\n")
+else:
+    new = old.rstrip("\n") + "\n\n" + block
+open(path + ".tmp", "w").write(new)
+os.replace(path + ".tmp", path)
+EOF
+	say "wrote bench/results.md"
+fi
+# What must never happen fails the run; a missed speed or memory target is only reported.
+if [ "$RENDER_ERR" -ne 0 ] || [ "$READS_FAILED" -ne 0 ] || [ "$READS" -eq 0 ]; then
+	die "$RENDER_ERR lookups failed, $READS_FAILED of $READS reads under reloads failed"
 fi
