@@ -3,10 +3,11 @@
 # provisioning, §4 durable state; fs/keys.h).
 #
 # - One key per device, whoever asks: 40 encrypted devices, each read through the mount (its
-#   plain key file, then an .enc name: a phone) and by `provctl cat` of its plain file at the same
-#   instant, from a state directory without keys. Every device ends with exactly the key on disk:
-#   what the phone read, what provctl printed and what the .enc files open with; every device the
-#   daemon logged as delivered holds the key the phone got.
+#   plain key file, then an .enc name: a phone) and by `provctl cat` of its Config<MAC>.enc at the
+#   same instant (the plain file may be gone already when provctl comes: the phone's .enc request
+#   delivers the key), from a state directory without keys. Every device ends with exactly one
+#   key, the one on disk: the phone read it, and the .enc files the phone got and provctl printed
+#   open with it; every device the daemon logged as delivered holds the key the phone got.
 # - A key file that cannot be read is never taken for "no key": damaged, truncated, a directory,
 #   a FIFO. The device's encrypted files fail (EIO) through the mount, the log names the MAC once
 #   (never the key), reloads (SIGHUP) keep it so, provctl rekey refuses to replace it, and the
@@ -79,8 +80,8 @@ test_one_key_per_device() {
 		lib_spawn "$d/phone.log" bash -c "$(declare -f phone); phone $MNT $mac $d"
 		pids+=("$SPAWN_PID")
 		# shellcheck disable=SC2016 # $1..$5 are the inner sh's arguments
-		lib_spawn "$d/ctl.log" sh -c '"$1" cat "$2" "Config$3.cfg" -s "$4" >"$5"' \
-			ctl "$PROVCTL" "$INV" "$mac" "$STATE" "$d/ctl.cfg"
+		lib_spawn "$d/ctl.log" sh -c '"$1" cat "$2" "Config$3.enc" -s "$4" >"$5"' \
+			ctl "$PROVCTL" "$INV" "$mac" "$STATE" "$d/ctl.enc"
 		pids+=("$SPAWN_PID")
 	done
 	for p in "${pids[@]}"; do
@@ -88,17 +89,19 @@ test_one_key_per_device() {
 	done
 	for ((i = 0; i < N; i++)); do
 		mac=$(mac_of "$i") d=$WORK/race/$mac
-		local want got_phone got_ctl
+		local want
 		want=$(disk_key "$mac")
-		got_phone=$(key_in "$d/phone.cfg")
-		got_ctl=$(key_in "$d/ctl.cfg")
-		if [ -z "$want" ] || [ "$got_phone" != "$want" ] || [ "$got_ctl" != "$want" ]; then
-			echo "$mac: the phone and provctl were handed different keys, or not the one on disk"
+		if [ -z "$want" ] || [ "$(key_in "$d/phone.cfg")" != "$want" ]; then
+			echo "$mac: the phone was handed another key than the one on disk"
 			bad=$((bad + 1))
 			continue
 		fi
 		if ! dec "$d/phone.enc" "$want"; then
 			echo "$mac: the .enc file the phone got does not open with the key on disk"
+			bad=$((bad + 1))
+		fi
+		if ! dec "$d/ctl.enc" "$want"; then
+			echo "$mac: the .enc file provctl cat printed does not open with the key on disk"
 			bad=$((bad + 1))
 		fi
 		if grep -q "^state delivered$" "$STATE/key-$mac"; then
