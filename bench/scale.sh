@@ -595,19 +595,9 @@ printf '\n%s\n' "$TABLE"
 # bench/results.md: between markers of this N (as storm.sh keeps its own block), so that a run
 # replaces its last table and the tables of other sizes and of storm.sh stay.
 if [ "${BENCH_WRITE:-0}" = 1 ]; then
-	python3 - "$REPO_ROOT/bench/results.md" "$TABLE" "$N" <<'EOF' || die "writing bench/results.md"
-import os, sys
-path, table, n = sys.argv[1], sys.argv[2], sys.argv[3]
-begin, end = "<!-- scale.sh %s begin -->" % n, "<!-- scale.sh %s end -->" % n
-block = begin + "\n" + table.rstrip("\n") + "\n" + end + "\n"
-old = open(path).read() if os.path.exists(path) else "# make bench results\n\n"
-if begin in old and end in old:
-    new = old[:old.index(begin)] + block + old[old.index(end) + len(end):].lstrip("\n")
-else:
-    new = old.rstrip("\n") + "\n\n" + block
-open(path + ".tmp", "w").write(new)
-os.replace(path + ".tmp", path)
-EOF
+	printf '%s\n' "$TABLE" >"$WORK/table.md" || die "writing $WORK/table.md"
+	python3 "$HERE/write-results.py" "$REPO_ROOT/bench/results.md" "scale.sh $N" "$WORK/table.md" ||
+		die "writing bench/results.md"
 	say "wrote bench/results.md"
 fi
 # What must never happen fails the run; a missed speed or memory target is only reported.

@@ -377,19 +377,8 @@ cat "$TABLE"
 
 if [ "$WRITE" = 1 ]; then
 	RESULTS=$BENCH_DIR/results.md
-	python3 - "$RESULTS" "$TABLE" <<'EOF' || bench_die "writing bench/results.md"
-import os, sys
-path, table = sys.argv[1], open(sys.argv[2]).read()
-begin, end = "<!-- storm.sh begin -->", "<!-- storm.sh end -->"
-block = begin + "\n" + table.rstrip("\n") + "\n" + end + "\n"
-old = open(path).read() if os.path.exists(path) else "# make bench results\n\n"
-if begin in old and end in old:
-    new = old[:old.index(begin)] + block + old[old.index(end) + len(end):].lstrip("\n")
-else:
-    new = old.rstrip("\n") + "\n\n" + block
-open(path + ".tmp", "w").write(new)
-os.replace(path + ".tmp", path)
-EOF
+	python3 "$BENCH_DIR/write-results.py" "$RESULTS" storm.sh "$TABLE" ||
+		bench_die "writing bench/results.md"
 	say "wrote $RESULTS"
 fi
 
