@@ -380,7 +380,10 @@ void audit_fetch(struct audit *a, const struct audit_fetch *f)
 	mac_format(f->mac, false, mac);
 	log_msg(LOG_INFO, "fetch %s mac=%s generation=%llu bytes=%llu size=%llu %s", f->name, mac,
 	        (unsigned long long)f->generation, (unsigned long long)r.bytes,
-	        (unsigned long long)f->size, r.complete ? "complete" : "partial");
+	        (unsigned long long)f->size,
+	        r.complete ? "complete"
+	        : f->exact ? "partial"
+	                   : "cached");
 	pthread_mutex_lock(&a->lock);
 	was_empty = a->cur.n == 0;
 	err = pending_put(&a->cur, f->mac, &r);

@@ -2,12 +2,15 @@
  * audit.h - who fetched what (SPEC §4 "Audit").
  *
  * - Every release of a device file (a name that carries a MAC) logs one line:
- *       fetch NAME mac=MAC generation=N bytes=B size=S complete|partial
+ *       fetch NAME mac=MAC generation=N bytes=B size=S complete|partial|cached
  *   (syslog adds the time; the foreground log on stderr starts with an ISO-8601 UTC time).
  *   NAME is the file's canonical name (aliases and prefix/postfix wraps share one inode, and
  *   an open sees only the inode), MAC 12 lower-case hex digits, N the generation the file was
  *   opened on, B the bytes provfs delivered to this reader, S the file's size; complete when
- *   the reader covered bytes 0..S. Never a secret: names and numbers only.
+ *   the reader covered bytes 0..S from here. Otherwise partial with audit=exact (every byte
+ *   comes from here), and cached by default: the kernel's page cache served the rest, and
+ *   whether the reader got it all is in the file server's log. Never a secret: names and
+ *   numbers only.
  * - The same release becomes the device's last fetch of that file (fs/fetch.h), written to
  *   the state directory by a flusher thread, woken at most once a second, off the request
  *   path; the records of a device are replaced atomically, not durably.
@@ -56,6 +59,7 @@ struct audit_fetch {
 	uint64_t generation;
 	uint64_t size;
 	const struct audit_progress *progress; /* what the reader got */
+	bool exact; /* audit=exact: every byte the reader got came from here */
 };
 
 /* A new audit writing fetch records into st (which must outlive it). Returns 0 or -errno. */

@@ -34,6 +34,7 @@ struct options {
 	char *inventory;
 	char *state;
 	char *listing;
+	char *audit;
 	int nowatch;
 	int help;
 	int version;
@@ -47,6 +48,7 @@ enum {
 static const struct fuse_opt option_spec[] = {
 	{ "state=%s", offsetof(struct options, state), 0 },
 	{ "listing=%s", offsetof(struct options, listing), 0 },
+	{ "audit=%s", offsetof(struct options, audit), 0 },
 	{ "nowatch", offsetof(struct options, nowatch), 1 },
 	/* the mount is always read-only: a request for rw (mount(8) adds it) is dropped */
 	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
@@ -86,6 +88,9 @@ static void usage(const char *prog)
 	       "                           or every file\n"
 	       "    -o nowatch             reload on SIGHUP only, not when the inventory's\n"
 	       "                           files change (inotify)\n"
+	       "    -o audit=cached|exact  the kernel caches device files and serves repeat\n"
+	       "                           fetches (default; the server's log has each fetch),\n"
+	       "                           or every fetch is read and recorded here (slower)\n"
 	       "The mount is always read-only. Servers that drop privileges (tftpd-hpa, nginx,\n"
 	       "vsftpd) need -o allow_other.\n"
 	       "\n",
@@ -380,6 +385,10 @@ int main(int argc, char **argv)
 		        o.listing);
 		goto out;
 	}
+	if (o.audit != NULL && strcmp(o.audit, "cached") != 0 && strcmp(o.audit, "exact") != 0) {
+		fprintf(stderr, "provfs: audit must be 'cached' or 'exact', not '%s'\n", o.audit);
+		goto out;
+	}
 	/* the daemon changes to / when it detaches: keep an absolute path for reloads */
 	inventory_abs = absolute_path(o.inventory);
 	if (inventory_abs == NULL || access(inventory_abs, R_OK) < 0) {
@@ -388,6 +397,7 @@ int main(int argc, char **argv)
 	}
 	fs.inventory = inventory_abs;
 	fs.listing_all = o.listing != NULL && strcmp(o.listing, "all") == 0;
+	fs.audit_exact = o.audit != NULL && strcmp(o.audit, "exact") == 0;
 	fs.watch = !o.nowatch;
 	err = state_open(o.state ? o.state : STATE_DEFAULT_DIR, &fs.state);
 	if (err < 0) {
@@ -430,6 +440,7 @@ out:
 	free(inventory_abs);
 	free(o.state);
 	free(o.listing);
+	free(o.audit);
 	fuse_opt_free_args(&args);
 	return r;
 }

@@ -10,9 +10,16 @@
  * as negative entries; a reload invalidates the names that changed explicitly. The kernel's
  * node ids carry a version of the bytes (fs/cache.h): a node id of bytes the current
  * generation no longer serves gets ESTALE, on which the kernel looks the name up again, so
- * a cached name can never open other bytes than the size it reported. Device files (a MAC
- * in the name, read by one phone each) are opened without keep_cache: every open reads from
- * here, so the audit (fs/audit.h) sees what each reader got.
+ * a cached name can never open other bytes than the size it reported, and the kernel's pages
+ * of a node id are always the bytes of one version: keep_cache is safe for every file.
+ *
+ * Device files (a MAC in the name) are kept in the kernel's page cache too (audit=cached, the
+ * default): every open still comes here and is logged, the first read of each version of a
+ * file comes here, and repeats are served by the kernel at the speed of a static file. What
+ * each repeat delivered, and to which address, is in the file server's own log (README,
+ * "Audit"). With audit=exact they are opened without keep_cache, so every open reads its
+ * bytes from here and each fetch is recorded complete or partial, at the price measured by
+ * make bench. The plain Panasonic key file is direct I/O in both modes (the key flow).
  */
 #include "fs/ops.h"
 
@@ -304,7 +311,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		h->audited = true;
 		h->mac = ref.dev->mac;
 		(void)file_name(&ref, h->name, sizeof(h->name)); /* fits: names are bounded */
-		fi->keep_cache = 0;
+		if (ctx_of(req)->audit_exact)
+			fi->keep_cache = 0;
 	}
 	if (ref.kind == FK_PA_STD && pa_encrypted(ref.model)) {
 		/*
@@ -404,6 +412,7 @@ static void audit_release(fuse_req_t req, const struct handle *h)
 		.generation = h->gen->number,
 		.size = h->size,
 		.progress = &h->progress,
+		.exact = ctx_of(req)->audit_exact || h->key_file, /* direct I/O: no cache */
 	};
 
 	audit_fetch(ctx_of(req)->audit, &f);

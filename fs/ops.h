@@ -20,6 +20,7 @@
 struct provfs {
 	const char *inventory; /* absolute path */
 	bool listing_all;      /* listing=all: readdir shows device files too */
+	bool audit_exact;      /* audit=exact: device files bypass the kernel's page cache */
 	bool watch;            /* reload when the inventory's files change (not nowatch) */
 	struct state state;
 	int state_lock;        /* flock on STATE/provfs.lock: one daemon per state directory */
