@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -264,6 +265,7 @@ static struct gen *first_generation(const char *path, struct keystore *keys)
 		return NULL;
 	}
 	diag_free(&d);
+	malloc_trim(0); /* the parse trees are gone: their pages go back (as after a reload) */
 	g = gen_new(t, 1);
 	if (g == NULL) {
 		tree_free(t);
