@@ -233,6 +233,8 @@ daemon off;
 master_process on;
 user nobody nogroup;
 worker_processes 2;
+# contrib/nginx-provfs-limits.conf (systemd LimitNOFILE) outside systemd: open_file_cache's fds
+worker_rlimit_nofile 65536;
 pid $d/nginx.pid;
 error_log $d/error.log;
 
