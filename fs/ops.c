@@ -116,44 +116,6 @@ static int file_of_node(struct gen *g, uint64_t nodeid, struct file_ref *ref,
 	return *cf != NULL && (*cf)->nodeid == nodeid ? 0 : -ESTALE;
 }
 
-static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	const struct cached_file *cf = NULL;
-	struct fuse_entry_param e;
-	struct file_ref ref;
-	struct gen *g;
-	int r;
-
-	memset(&e, 0, sizeof(e));
-	if (parent != FILE_INO_ROOT) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	g = gen_acquire();
-	r = file_resolve(g->tree, name, &ref);
-	if (r == 0)
-		r = cache_get(g->cache, g->tree, &ref, &cf);
-	if (r == -ENOENT && file_unknown_device(g->tree, name))
-		audit_unknown(ctx_of(req)->audit, name);
-	if (r == 0 && cf != NULL) {
-		e.ino = cf->nodeid;
-		e.attr_timeout = TIMEOUT;
-		e.entry_timeout = TIMEOUT;
-		fill_file_attr(&e.attr, e.ino, cf->size, cf->mtime);
-		fuse_reply_entry(req, &e);
-	} else if (r == -ENOENT) {
-		e.ino = 0; /* cached negative entry */
-		e.entry_timeout = NEG_TIMEOUT;
-		fuse_reply_entry(req, &e);
-	} else {
-		r = r < 0 ? -r : EIO;
-		log_msg(LOG_ERR, "lookup: cannot render a file of generation %llu: %s",
-		        (unsigned long long)g->number, strerror(r));
-		fuse_reply_err(req, r);
-	}
-	gen_put(g);
-}
-
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct cached_file *cf;
@@ -220,11 +182,11 @@ static void key_served(fuse_req_t req, const struct handle *h)
 }
 
 /* Whether the device's key was delivered: its plain file is gone, even for open readers. */
-static bool key_delivered(fuse_req_t req, const struct handle *h)
+static bool mac_key_delivered(fuse_req_t req, uint64_t mac)
 {
 	struct provfs *fs = fuse_req_userdata(req);
 	struct pa_key k;
-	bool gone = keystore_lookup(fs->keys, h->mac, &k) == 0 && k.state == KEY_DELIVERED;
+	bool gone = keystore_lookup(fs->keys, mac, &k) == 0 && k.state == KEY_DELIVERED;
 
 	explicit_bzero(&k, sizeof(k));
 	return gone;
@@ -259,6 +221,75 @@ static void prove_delivery(fuse_req_t req, const struct file_ref *ref, const cha
 	} else if (r < 0 && r != -EAGAIN) {
 		log_msg(LOG_ERR, "key of %s: cannot record its delivery: %s", mac, strerror(-r));
 	}
+}
+
+/* Whether ref is one of an encrypted Panasonic device's .enc names. */
+static bool is_enc(const struct file_ref *ref)
+{
+	return ref->kind == FK_PA_STD_ENC || ref->kind == FK_PA_PRODUCT_ENC ||
+	       ref->kind == FK_PA_MASTER_ENC;
+}
+
+/*
+ * A lookup of a name of the key flow: an encrypted model's plain key file or one of its .enc
+ * names. A lookup of an .enc name is the phone asking for it, as an open is: it proves
+ * delivery. Until the key is delivered, the kernel must ask again on every path walk (timeouts
+ * 0): a server that keeps descriptors open and checks the name on each request (nginx's
+ * open_file_cache as contrib/ ships it) then still shows provfs every request for these names,
+ * so the proof comes with the phone's first request for an .enc name and the plain file is gone
+ * (404) from the request after it. Returns whether the entry must not be cached.
+ */
+static bool key_flow_lookup(fuse_req_t req, const struct file_ref *ref)
+{
+	char name[FILE_NAME_MAX + 1];
+
+	if (is_enc(ref)) {
+		(void)file_name(ref, name, sizeof(name)); /* fits: names are bounded */
+		prove_delivery(req, ref, name);
+	} else if (ref->kind != FK_PA_STD || !pa_encrypted(ref->model)) {
+		return false;
+	}
+	return !mac_key_delivered(req, ref->dev->mac);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	const struct cached_file *cf = NULL;
+	struct fuse_entry_param e;
+	struct file_ref ref;
+	struct gen *g;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if (parent != FILE_INO_ROOT) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	g = gen_acquire();
+	r = file_resolve(g->tree, name, &ref);
+	if (r == 0)
+		r = cache_get(g->cache, g->tree, &ref, &cf);
+	if (r == -ENOENT && file_unknown_device(g->tree, name))
+		audit_unknown(ctx_of(req)->audit, name);
+	if (r == 0 && cf != NULL) {
+		bool ask_again = key_flow_lookup(req, &ref);
+
+		e.ino = cf->nodeid;
+		e.attr_timeout = ask_again ? 0.0 : TIMEOUT;
+		e.entry_timeout = ask_again ? 0.0 : TIMEOUT;
+		fill_file_attr(&e.attr, e.ino, cf->size, cf->mtime);
+		fuse_reply_entry(req, &e);
+	} else if (r == -ENOENT) {
+		e.ino = 0; /* cached negative entry */
+		e.entry_timeout = NEG_TIMEOUT;
+		fuse_reply_entry(req, &e);
+	} else {
+		r = r < 0 ? -r : EIO;
+		log_msg(LOG_ERR, "lookup: cannot render a file of generation %llu: %s",
+		        (unsigned long long)g->number, strerror(r));
+		fuse_reply_err(req, r);
+	}
+	gen_put(g);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -323,8 +354,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
-	if (ref.kind == FK_PA_STD_ENC || ref.kind == FK_PA_PRODUCT_ENC ||
-	    ref.kind == FK_PA_MASTER_ENC)
+	if (is_enc(&ref))
 		prove_delivery(req, &ref, h->name); /* durable before the phone gets its answer */
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* the open was interrupted: release will not come */
@@ -388,7 +418,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
-	if (h->key_file && key_delivered(req, h)) {
+	if (h->key_file && mac_key_delivered(req, h->mac)) {
 		/* a server's cached descriptor must not hand the key out after its delivery */
 		fuse_reply_err(req, EIO);
 		return;
