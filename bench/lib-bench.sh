@@ -179,10 +179,10 @@ bench_tmpfs() {
 # bench_provfs_mount INV MNT STATE LOG — provfs -f -o allow_other,ro,state=STATE in the
 # background; waits (10 s) for the mount. Sets PROVFS_PID.
 bench_provfs_mount() {
-	local inv=$1 mnt=$2 state=$3 log=$4
+	local inv=$1 mnt=$2 state=$3 log=$4 extra=${5:-}
 	mkdir -p "$mnt" "$state"
 	chmod 0700 "$state"
-	setsid "$PROVFS" "$inv" "$mnt" -f -o "allow_other,ro,state=$state" </dev/null >>"$log" 2>&1 &
+	setsid "$PROVFS" "$inv" "$mnt" -f -o "allow_other,ro,state=$state${extra:+,$extra}" </dev/null >>"$log" 2>&1 &
 	PROVFS_PID=$!
 	_BENCH_FUSE+=("$mnt $PROVFS_PID")
 	bench_poll 10 bench_mounted "$mnt" fuse.provfs && return 0
@@ -208,19 +208,21 @@ bench_provfs_umount() {
 	return 0
 }
 
-# bench_nginx_start ROOT NAME — nginx with contrib/nginx-provfs.conf's server block as shipped;
-# only the listen address, the alias path, and pid/log/temp paths (in WORK/NAME) differ.
+# bench_nginx_start ROOT NAME [nofdcache] — nginx with contrib/nginx-provfs.conf's server block as
+# shipped; only the listen address, the alias path, and pid/log/temp paths (in WORK/NAME) differ.
+# nofdcache: without its open_file_cache lines (the price of audit=exact).
 # worker_processes 2; the http-level settings are Debian 12's /etc/nginx/nginx.conf ones.
 # Sets NGINX_PORT, NGINX_PID; the access log is WORK/NAME/access.log (combined format).
 bench_nginx_start() {
-	local root=$1 d=$WORK/$2 port
+	local root=$1 d=$WORK/$2 port drop=()
+	[ "${3:-}" != nofdcache ] || drop=(-e '/^[[:space:]]*open_file_cache/d')
 	mkdir -p "$d"
 	bench_free_port
 	port=$FREE_PORT
 	sed -e "s|^\([[:space:]]*\)listen 80;|\1listen $BENCH_ADDR:$port;|" \
 		-e '/^[[:space:]]*listen \[::\]:80;/d' \
 		-e "s|^\([[:space:]]*\)alias /srv/provfs/;|\1alias $root/;|" \
-		"$NGINX_CONTRIB" >"$d/provfs.conf"
+		"${drop[@]}" "$NGINX_CONTRIB" >"$d/provfs.conf"
 	if ! grep -q "listen $BENCH_ADDR:$port;" "$d/provfs.conf" || ! grep -q "alias $root/;" "$d/provfs.conf"; then
 		bench_die "$NGINX_CONTRIB no longer has 'listen 80;' and 'alias /srv/provfs/;' to substitute"
 	fi

@@ -20,6 +20,10 @@
 #   TFTP warm      tftpd-hpa (in.tftpd -L -s ROOT), curl -Z --parallel-max 32 tftp:// of every
 #                  device file: files/s; every file fetched is compared (sha256) with the static
 #                  copy: any mismatch fails the run
+#   audit=exact    the price of the exact in-FUSE audit: a second mount with -o audit=exact,
+#                  served by nginx without contrib's open_file_cache lines and by tftpd-hpa, so
+#                  that every fetch is read and recorded by provfs: HTTP warm and TFTP warm as
+#                  above, against the same static copy (no target: it is the price)
 #   firmware       a 32 MiB random file under FIRMWARE_DIR/grandstream/<version>/, read (cat) through
 #                  the mount vs the real file: warm (BENCH_FW_RUNS, default 5, alternated) and first
 #                  read (echo 3 > /proc/sys/vm/drop_caches before each read): MB/s
@@ -282,6 +286,42 @@ for ((r = 1; r <= RUNS; r++)); do
 	tftp_run b
 done
 
+# --- the price of audit=exact ---------------------------------------------------------------
+#
+# X = a second mount of the same inventory with -o audit=exact (its own state directory: a copy,
+# keys delivered), served by nginx without the open_file_cache lines of contrib/ and by tftpd-hpa:
+# every fetch is opened and read through provfs and recorded complete or partial (nowatch: it
+# stays out of the reloads below). Against the
+# same static B, alternated X B X B.
+
+cp -a "$STATE" "$WORK/state-exact" || bench_die "copying the state directory"
+rm -f "$WORK/state-exact/provfs.pid"
+PROVFS_A_PID=$PROVFS_PID
+bench_provfs_mount "$INV" "$WORK/mnt-exact" "$WORK/state-exact" "$WORK/provfs-exact.log" audit=exact,nowatch
+PROVFS_X_PID=$PROVFS_PID
+PROVFS_PID=$PROVFS_A_PID
+bench_nginx_start "$WORK/mnt-exact" nginx-x nofdcache
+NGX_PORT=$NGINX_PORT
+bench_tftpd_start "$WORK/mnt-exact" tftpd-x
+curl_config "$WORK/http-x.curl" "http://$BENCH_ADDR:$NGX_PORT/prov" ""
+curl_config "$WORK/tftp-x.curl" "tftp://$BENCH_ADDR:$TFTP_PORT" "$TMPFS/got"
+parallel_fetch "$WORK/http-x.curl"
+[ "$PF_BAD" -eq 0 ] || bench_die "warm-up over HTTP (x): $PF_BAD failed fetches"
+# shellcheck disable=SC2034 # P99_x: filled by wrk_run, not shown
+RPS_x=() P99_x=() TFTP_x=()
+for ((r = 1; r <= RUNS; r++)); do
+	PROVFS_PID=$PROVFS_X_PID settle
+	wrk_run x "$NGX_PORT"
+	settle
+	wrk_run b "$NGB_PORT"
+done
+for ((r = 1; r <= RUNS; r++)); do
+	PROVFS_PID=$PROVFS_X_PID settle
+	tftp_run x
+	settle
+	tftp_run b
+done
+
 # --- HTTP first fetch after a reload that changes every file --------------------------------
 
 FIRST_a=() FIRST_b=() FIRSTMS_a=() FIRSTMS_b=()
@@ -386,6 +426,9 @@ r_ff=$(bench_ratio "$ff_a" "$ff_b")
 r_tf=$(bench_ratio "$tf_a" "$tf_b")
 r_fww=$(bench_ratio "$fww_a" "$fww_b")
 r_fwf=$(bench_ratio "$fwf_a" "$fwf_b")
+rps_x=$(m "${RPS_x[@]}") tf_x=$(m "${TFTP_x[@]}")
+r_rps_x=$(bench_ratio "$rps_x" "$rps_b")
+r_tf_x=$(bench_ratio "$tf_x" "$tf_b")
 
 TABLE=$WORK/table.md
 {
@@ -408,6 +451,10 @@ TABLE=$WORK/table.md
 		"$FW_MIB" "$(int "$fww_a")" "$(int "$fww_b")" "$r_fww" "$(ok "$r_fww" 0.9)"
 	printf '| firmware %s MiB, first read after drop_caches: MB/s | %s | %s | %s | ≥ 0.5 (%s) |\n' \
 		"$FW_MIB" "$(int "$fwf_a")" "$(int "$fwf_b")" "$r_fwf" "$(ok "$r_fwf" 0.5)"
+	printf '| price of audit=exact (every fetch read and recorded by provfs): HTTP warm, nginx without open_file_cache: req/s | %s | %s | %s | (no target) |\n' \
+		"$(int "$rps_x")" "$(int "$rps_b")" "$r_rps_x"
+	printf '| price of audit=exact: TFTP warm: files/s (every file verified) | %s | %s | %s | (no target) |\n' \
+		"$(int "$tf_x")" "$(int "$tf_b")" "$r_tf_x"
 	printf '\nFailed requests: %s; TFTP files differing from the static copy: %s. Before each timed run the bench waited for provfs to go idle (its fetch-record flusher works on after a run through the mount): %s ms at most, median %s ms.\n' \
 		"$FAILED" "$MISMATCH" "$(printf '%s\n' "${SETTLE_MS[@]}" | sort -n | tail -n 1)" "$(bench_median "${SETTLE_MS[@]}")"
 	printf 'HTTP first fetch: A waits for provfs to log "reloaded" (the reload re-renders every file already rendered before it goes live, so the fetch finds bytes ready but every kernel cache entry of a device file dropped, and nginx opens every file again); B fetches the same names from the tmpfs copy after nginx renewed its workers (SIGHUP: its descriptor cache is empty, every file is opened again; tmpfs has no page cache to drop: its pages are the files), i.e. as cold as a static tree gets.\n'
