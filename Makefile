@@ -7,10 +7,11 @@
 #                 servers), then both again under ASan+UBSan (build-asan/), then each libFuzzer
 #                 target for CHECK_FUZZ_SECONDS (build-fuzz/)
 #   make fuzz     run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (default 600)
-#   make bench    deps + build, then bench/storm.sh (reboot storm: provfs vs a static export on
-#                 tmpfs over nginx, tftpd-hpa and for firmware; one table) and bench/scale.sh if it
-#                 exists; not part of make check. BENCH_N=10000 devices; BENCH_WRITE=1 also writes
-#                 bench/results.md
+#   make bench    deps + build, then bench/run.sh: bench/storm.sh (reboot storm: provfs vs a
+#                 static export on tmpfs over nginx, tftpd-hpa and for firmware) for each of
+#                 BENCH_SIZES (default "1000 10000" devices), bench/scale.sh at BENCH_SCALE_N
+#                 (100000), and one summary table; not part of make check. BENCH_WRITE=1 also
+#                 writes bench/results.md
 #   make install  install the two programs (PREFIX=/usr/local) and the mount helper link
 #
 # Data flows one way: inventory/ -> backend/ -> fs/. The first two form the static library that
@@ -132,10 +133,8 @@ run: deps all
 	@bash contrib/run-demo.sh
 
 # Not part of check: minutes of both CPUs, and the numbers are only meaningful on an idle machine.
-BENCH_N ?= 10000
 bench: deps all
-	@bash bench/storm.sh $(BENCH_N)
-	@if [ -f bench/scale.sh ]; then bash bench/scale.sh; fi
+	@bash bench/run.sh
 
 check: deps test-programs lint asan fuzz-build
 	@bash tests/run-all.sh --asan $(ASAN_BUILD) --fuzz $(FUZZ_BUILD) $(CHECK_FUZZ_SECONDS) $(BUILD)

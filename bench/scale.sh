@@ -592,6 +592,23 @@ TABLE=$(
 )
 
 printf '\n%s\n' "$TABLE"
+# BENCH_SUMMARY (bench/run.sh): N <tab> what <tab> measured <tab> target <tab> verdict
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+	{
+		printf '%s\tload + validate + index (provctl check)\t%s s\t≤ 1 s\t%s\n' "$N" "$(secs "$CHECK_MED")" \
+			"$(verdict '<=' "$CHECK_MED" 1000)"
+		printf '%s\tmount: start → first device file answered\t%s s\t≤ 1 s\t%s\n' "$N" "$(secs "$MOUNT_MS")" \
+			"$(verdict '<=' "$MOUNT_MS" 1000)"
+		printf '%s\tresident with every file rendered\t%s MB\t≤ 200 MB\t%s\n' "$N" "$(mb "$RSS_RENDERED")" \
+			"$(verdict '<=' "$RSS_RENDERED" "$LIMIT_KB")"
+		printf '%s\treload peak, a reload that changes everything\t%s × steady (%s s)\t≤ 1.5 ×\t%s\n' "$N" \
+			"$RATIO" "$(secs "$PEAK_RELOAD_MS")" "$(verdict '<=' "$RATIO" 1.5)"
+		printf '%s\treads during %s reloads under load\t%s failed of %s (reloads %s)\t0 failed\t%s\n' "$N" \
+			"$RELOADS" "$READS_FAILED" "$READS" "$(joined "${LOAD_MS[@]}")" "$(
+				if [ "$READS" -gt 0 ] && [ "$READS_FAILED" -eq 0 ]; then echo PASS; else echo FAIL; fi
+			)"
+	} >>"$BENCH_SUMMARY"
+fi
 # bench/results.md: between markers of this N (as storm.sh keeps its own block), so that a run
 # replaces its last table and the tables of other sizes and of storm.sh stay.
 if [ "${BENCH_WRITE:-0}" = 1 ]; then

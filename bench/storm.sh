@@ -461,6 +461,25 @@ TABLE=$WORK/table.md
 } >"$TABLE"
 cat "$TABLE"
 
+# BENCH_SUMMARY (bench/run.sh): one line per result, N <tab> what <tab> measured <tab> target
+# <tab> verdict, for the summary table of make bench.
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+	{
+		printf '%s\tHTTP warm (nginx as contrib/ ships it), provfs / static\t%s (%s / %s req/s)\t≥ 0.9\t%s\n' \
+			"$N" "$r_rps" "$(int "$rps_a")" "$(int "$rps_b")" "$(ok "$r_rps" 0.9)"
+		printf '%s\tHTTP first fetch after a reload that changed every file\t%s (%s / %s ms)\t≥ 0.25\t%s\n' \
+			"$N" "$r_ff" "$(int "$fm_a")" "$(int "$fm_b")" "$(ok "$r_ff" 0.25)"
+		printf '%s\tTFTP warm (tftpd-hpa)\t%s (%s / %s files/s)\t≥ 0.9\t%s\n' \
+			"$N" "$r_tf" "$(int "$tf_a")" "$(int "$tf_b")" "$(ok "$r_tf" 0.9)"
+		printf '%s\tfirmware 32 MiB warm\t%s\t≥ 0.9\t%s\n' "$N" "$r_fww" "$(ok "$r_fww" 0.9)"
+		printf '%s\tfirmware 32 MiB first read\t%s\t≥ 0.5\t%s\n' "$N" "$r_fwf" "$(ok "$r_fwf" 0.5)"
+		printf '%s\tprice of audit=exact: HTTP warm without open_file_cache, TFTP warm\t%s, %s\t(the price)\t\n' \
+			"$N" "$r_rps_x" "$r_tf_x"
+		printf '%s\tfailed requests, TFTP files differing\t%s, %s\t0\t%s\n' "$N" "$FAILED" "$MISMATCH" \
+			"$([ "$FAILED" -eq 0 ] && [ "$MISMATCH" -eq 0 ] && echo yes || echo '**no**')"
+	} >>"$BENCH_SUMMARY"
+fi
+
 if [ "$WRITE" = 1 ]; then
 	RESULTS=$BENCH_DIR/results.md
 	python3 "$BENCH_DIR/write-results.py" "$RESULTS" storm.sh "$TABLE" ||
