@@ -19,7 +19,7 @@ lib_require_bin "python3 is installed" "$(command -v python3)"
 INV=$WORK/inventory.yaml
 MNT=$WORK/mnt
 GENERIC=cfg.xml             # a generic file: the kernel keeps its pages across opens
-DEVICE=cfg000b82123456.xml  # a device file: opened without keep_cache
+DEVICE=cfg000b82123456.xml  # a device file (kept in the page cache, or not with audit=exact)
 UNTOUCHED=cfg000b82abcdef.xml # a device whose own settings never change
 MODEL=cfggxp2170.xml
 
@@ -175,4 +175,12 @@ t_check "the log counts the removed file" lib_poll 2 log_has "generation 8, 2 de
 t_check "the removed device is gone" test ! -e "$MNT/cfg000b82000001.xml"
 
 t_check "still mounted" lib_is_mounted "$MNT"
+
+# --- the same with audit=exact (device files bypass the kernel's page cache) -----------------
+t_check "unmounted" provfs_umount "$MNT"
+t_check "the first inventory again" write_inventory 40 1001
+if t_check "provfs mounts it with audit=exact" provfs_mount "$INV" "$MNT" nowatch,audit=exact; then
+	straddle "$DEVICE" 20 1001 2 # smaller
+	straddle "$DEVICE" 50 1001 3 # larger
+fi
 t_summary
