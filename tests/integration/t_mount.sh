@@ -280,6 +280,20 @@ test_content
 test_export
 t_check "a bad inventory does not mount (exit 1, FILE:LINE:COL)" bad_inventory_refused
 
+# A bad option value never mounts: provfs exits 1 and names the option and what it takes.
+bad_option_refused() { # bad_option_refused OPT=VALUE EXPECTED_MESSAGE
+	local mnt=$WORK/mnt-badopt rc
+	mkdir -p "$mnt"
+	"$PROVFS" "$INV" "$mnt" -f -o "state=$WORK/state-badopt,$1" >"$WORK/badopt.out" 2>&1 </dev/null
+	rc=$?
+	cat -- "$WORK/badopt.out"
+	[ "$rc" -eq 1 ] && grep -qF -- "$2" "$WORK/badopt.out" && ! lib_is_mounted "$mnt"
+}
+t_check "-o audit=every is refused: audit must be 'cached' or 'exact'" \
+	bad_option_refused audit=every "provfs: audit must be 'cached' or 'exact', not 'every'"
+t_check "-o listing=some is refused" \
+	bad_option_refused listing=some "provfs: listing must be 'generic' or 'all', not 'some'"
+
 if t_check "provfs mounts basic.yaml (listing=generic)" provfs_mount "$INV" "$MNT"; then
 	test_mount_reads
 	test_read_only
