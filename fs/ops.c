@@ -241,9 +241,9 @@ static bool is_enc(const struct file_ref *ref)
  */
 static bool key_flow_lookup(fuse_req_t req, const struct file_ref *ref)
 {
-	char name[FILE_NAME_MAX + 1];
-
 	if (is_enc(ref)) {
+		char name[FILE_NAME_MAX + 1];
+
 		(void)file_name(ref, name, sizeof(name)); /* fits: names are bounded */
 		prove_delivery(req, ref, name);
 	} else if (ref->kind != FK_PA_STD || !pa_encrypted(ref->model)) {
