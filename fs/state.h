@@ -59,6 +59,23 @@ int write_full(int fd, const void *data, size_t n);
 int state_sweep_temps(const struct state *st, time_t min_age);
 
 /*
+ * Opens dirfd/name (any path, relative to dirfd) with flags | O_CLOEXEC | O_NONBLOCK |
+ * O_NOCTTY, and refuses anything but a regular file (-EISDIR, -EINVAL): a FIFO or a device
+ * planted in its place is never read or written, and never blocks the open. Add O_NOFOLLOW to
+ * flags to refuse a symlink (-ELOOP). Returns the fd or -errno.
+ */
+int open_regular(int dirfd, const char *name, int flags, mode_t mode);
+
+/*
+ * Reads fd to its end and calls fn for each line (without its '\n') of at most max bytes,
+ * holding at most one chunk and one line in memory. A longer line, and a last line without
+ * '\n' (a writer that died, or one still writing), are not passed on: each adds one to
+ * *skipped. Stops at fn's first nonzero return and returns it; otherwise 0 or -errno.
+ */
+typedef int (*line_fn)(void *ctx, const char *line, size_t len);
+int read_lines(int fd, size_t max, line_fn fn, void *ctx, size_t *skipped);
+
+/*
  * Appends the content of `name` to out. Never blocks and never follows a symlink: a name
  * that is not a regular file is refused (-EISDIR, -EINVAL, -ELOOP). Returns 0, -ENOENT or
  * -errno.

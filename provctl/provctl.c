@@ -408,50 +408,150 @@ static void status_line(const struct keys *keys, const struct device *dev)
 	explicit_bzero(&k, sizeof(k));
 }
 
-/* The device's last fetch of each file, one line each, as the mount recorded them. */
-static void fetch_lines(const struct keys *keys, const struct device *dev)
+/*
+ * What status knows of fetches: provfs's own records (the latest per device and file), for
+ * the devices asked about only, so memory follows the inventory, not the length of the logs.
+ */
+struct fetches {
+	const struct tree *t;
+	const struct device *only; /* status MAC: that device alone */
+	struct fetch_table last;   /* provfs records, the latest per (MAC, name) */
+	size_t *order;             /* indices of last, sorted by (MAC, name) */
+	size_t damaged;            /* lines of fetch.log(.1) skipped */
+	int err;                   /* the first error reading them, or 0 */
+};
+
+static bool wanted(const struct fetches *f, uint64_t mac)
 {
-	struct fetch_set set;
-	int r;
+	return f->only != NULL ? f->only->mac == mac : inventory_find(f->t->inv, mac) != NULL;
+}
+
+/* A record read: the latest of its file so far (on a tie, the one read last). */
+static void take_record(void *ctx, const struct fetch_rec *r)
+{
+	struct fetches *f = ctx;
+	long at;
+
+	if (!wanted(f, r->mac))
+		return;
+	at = fetch_table_at(&f->last, r->mac, r->name);
+	if (at < 0)
+		f->err = f->err ? f->err : (int)at;
+	else if (r->time >= f->last.v[at].time)
+		f->last.v[at] = *r;
+}
+
+static int by_mac_name(const void *a, const void *b, void *ctx)
+{
+	const struct fetch_rec *v = ctx, *x = &v[*(const size_t *)a], *y = &v[*(const size_t *)b];
+
+	if (x->mac != y->mac)
+		return x->mac < y->mac ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Reads provfs's records: each wanted device's fetch-<MAC> of an older version (its oldest
+ * records), then fetch.log.1, then fetch.log.
+ */
+static void read_fetches(const struct keys *keys, struct fetches *f)
+{
+	static const char *const logs[] = { FETCH_LOG_OLD, FETCH_LOG };
 
 	if (keys->st.dirfd < 0)
 		return;
-	r = fetch_load(&keys->st, dev->mac, &set);
-	if (r < 0 && r != -ENOENT)
-		printf("    fetch records unreadable (%s): ignored\n",
-		       r == -EINVAL ? "damaged" : strerror(-r));
-	for (size_t i = 0; r == 0 && i < set.n; i++) {
-		const struct fetch_rec *f = &set.rec[i];
+	for (uint32_t i = 0; i < f->t->inv->ndevices; i++) {
+		const struct device *d = f->only != NULL ? f->only : &f->t->inv->devices[i];
+		struct fetch_set set;
+
+		if (fetch_legacy_load(&keys->st, d->mac, &set) == 0)
+			for (size_t j = 0; j < set.n; j++)
+				take_record(f, &set.rec[j]);
+		if (f->only != NULL)
+			break;
+	}
+	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		int r = fetch_read(&keys->st, logs[i], take_record, f, &f->damaged);
+
+		if (r < 0 && r != -ENOENT) {
+			fprintf(stderr, "provctl: %s/%s: %s\n", keys->st.path, logs[i],
+			        r == -ELOOP    ? "a symlink: not read"
+			        : r == -EINVAL ? "not a regular file: not read"
+			                       : strerror(-r));
+		}
+	}
+	if (f->last.n == 0)
+		return;
+	f->order = malloc(f->last.n * sizeof(*f->order));
+	if (f->order == NULL) {
+		f->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < f->last.n; i++)
+		f->order[i] = i;
+	qsort_r(f->order, f->last.n, sizeof(*f->order), by_mac_name, f->last.v);
+}
+
+/* The device's last fetch of each file, one line each, as the mount recorded them. */
+static void fetch_lines(const struct fetches *f, const struct device *dev)
+{
+	size_t lo = 0, hi = f->last.n;
+
+	while (lo < hi) { /* the first record of dev */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->last.v[f->order[mid]].mac < dev->mac)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < f->last.n && f->last.v[f->order[lo]].mac == dev->mac; lo++) {
+		const struct fetch_rec *r = &f->last.v[f->order[lo]];
 		char when[32];
 
-		utc(f->time, when);
-		printf("    %-28s %s  %llu/%llu bytes  %s\n", f->name, when,
-		       (unsigned long long)f->bytes, (unsigned long long)f->size,
-		       f->complete ? "complete" : "partial");
+		utc(r->time, when);
+		printf("    %-28s %s  %llu/%llu bytes  %s", r->name, when,
+		       (unsigned long long)r->bytes, (unsigned long long)r->size,
+		       fetch_status_word(r->status));
+		if (r->generation > 0)
+			printf("  (provfs, generation %llu)\n", (unsigned long long)r->generation);
+		else
+			printf("  (provfs)\n"); /* a record of an older version */
 	}
 }
 
 static int cmd_status(const struct keys *keys, const char *path, const char *mac_arg)
 {
 	struct tree *t = load(keys, path);
-	const struct device *dev = NULL;
+	struct fetches f;
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
-	if (mac_arg != NULL && (dev = device_arg(t, mac_arg)) == NULL) {
+	memset(&f, 0, sizeof(f));
+	f.t = t;
+	if (mac_arg != NULL && (f.only = device_arg(t, mac_arg)) == NULL) {
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
+	read_fetches(keys, &f);
 	for (uint32_t i = 0; i < t->inv->ndevices; i++) {
-		const struct device *d = dev != NULL ? dev : &t->inv->devices[i];
+		const struct device *d = f.only != NULL ? f.only : &t->inv->devices[i];
 
 		status_line(keys, d);
-		fetch_lines(keys, d);
-		if (dev != NULL)
+		if (f.order != NULL)
+			fetch_lines(&f, d);
+		if (f.only != NULL)
 			break;
 	}
+	if (f.damaged > 0)
+		printf("%zu damaged line%s of %s/" FETCH_LOG "(.1) skipped\n", f.damaged,
+		       f.damaged == 1 ? "" : "s", keys->st.path);
+	if (f.err < 0)
+		fprintf(stderr, "provctl: fetch records: %s\n", strerror(-f.err));
+	free(f.order);
+	fetch_table_free(&f.last);
 	tree_free(t);
-	return 0;
+	return f.err < 0 ? EXIT_PROBLEM : 0;
 }
 
 /* Splits the arguments after the command into positionals and the shared flags. */
