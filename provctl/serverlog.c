@@ -280,7 +280,8 @@ static bool iso(struct cur *c, int64_t *t)
 		if (!fixed(c, 2, &om) || oh > 23 || om > 59)
 			return false;
 	}
-	*t = days(y, m, d) * DAY + h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);
+	*t = days(y, m, d) * DAY + (int64_t)h * 3600 + (int64_t)mi * 60 + s -
+	     (int64_t)sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
 	return true;
 }
 
@@ -334,9 +335,8 @@ static enum claim nginx(struct cur *c, int64_t now, struct srv_fetch *f, enum sr
 		return CLAIMED;
 	f->has_bytes = true;
 	f->status = (unsigned)status;
-	if (status == 200 && u64(cl, ncl, &f->size))
-		f->has_size = true;
-	else if (status == 206 && content_range_size(cr, ncr, &f->size))
+	if ((status == 200 && u64(cl, ncl, &f->size)) ||
+	    (status == 206 && content_range_size(cr, ncr, &f->size)))
 		f->has_size = true;
 	else if ((ncl != 1 || cl[0] != '-') && status == 200)
 		return CLAIMED; /* a Content-Length that is no number */
@@ -518,6 +518,8 @@ enum srv_line srv_parse_line(const char *line, size_t len, int64_t now, struct s
 		return SRV_LINE_BAD;
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		enum srv_line kind = SRV_LINE_BAD;
+		/* line + len is the end of the caller's line, whatever its length */
+		// cppcheck-suppress pointerOutOfBoundsCond
 		struct cur c = { line, line + len };
 
 		memset(out, 0, sizeof(*out));

@@ -251,7 +251,7 @@ static void append_text(const char *text)
 
 static void test_append_read(void **state)
 {
-	struct collected c;
+	struct collected c = { .n = 0 };
 	size_t damaged;
 	struct stat sb;
 	char text[1024];
@@ -294,7 +294,7 @@ static void test_append_read(void **state)
 static void test_read_huge_line(void **state)
 {
 	static char big[3 * 65536];
-	struct collected c;
+	struct collected c = { .n = 0 };
 	size_t damaged, n;
 	FILE *f;
 
@@ -320,7 +320,7 @@ static void test_rotation(void **state)
 {
 	const char *line = "1700000000 000B82123456 cfg000b82123456 3 0 731 partial\n";
 	size_t len = strlen(line), damaged;
-	struct collected c;
+	struct collected c = { .n = 0 };
 	struct stat sb;
 
 	(void)state;
@@ -356,7 +356,7 @@ static void test_append_refuses(void **state)
 {
 	char path[128], target[128];
 	const char *line = "1 000B82123456 a 1 1 1 complete\n";
-	struct collected c;
+	struct collected c = { .n = 0 };
 	size_t damaged = 0;
 	struct stat sb;
 
@@ -504,7 +504,7 @@ static void test_audit_complete_is_coverage(void **state)
 /* One line per fetch; on flush the pending records go to fetch.log, after what it held. */
 static void test_audit_flush(void **state)
 {
-	struct collected c;
+	struct collected c = { .n = 0 };
 	struct audit *a;
 	size_t damaged;
 	time_t before = time(NULL);
@@ -573,7 +573,7 @@ static void test_audit_many(void **state)
 /* The flusher writes within about a second, without being asked. */
 static void test_flusher_thread(void **state)
 {
-	struct collected c;
+	struct collected c = { .n = 0 };
 	struct audit *a;
 	size_t damaged = 0;
 	int tries = 0;
