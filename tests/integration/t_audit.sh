@@ -42,23 +42,6 @@ fetch_line() {
 		"$STAMP" "$name" "$2" "$3" "$4" "$5" "$6"
 }
 
-# lines_are N ERE — exactly N lines of the log match; shows the fetch lines otherwise.
-lines_are() {
-	local n
-	n=$(grep -cE -- "$2" "$LOG")
-	[ "$n" -eq "$1" ] && return 0
-	echo "$n lines match, expected $1: $2"
-	grep -E 'provfs: (fetch|unknown MACs)' "$LOG" | tail -n 8
-	return 1
-}
-
-# logged N ERE — wait (5 s at most) until exactly N lines match: a release comes after the
-# client is done.
-logged() {
-	lib_poll 5 lines_are "$1" "$2" >/dev/null
-	lines_are "$1" "$2"
-}
-
 # status_has INV STATE MAC NAME BYTES SIZE WORD — provctl status MAC shows that fetch as provfs
 # recorded it, at a UTC time within the last 10 minutes.
 status_has() {
@@ -237,12 +220,13 @@ contains_cmd() { # contains_cmd STRING CMD... — CMD succeeds and its output ha
 }
 
 no_device_files() {
-	local found
-	found=$(ls -- "$GS_STATE" "$PA_STATE" | grep '^fetch-' | grep -v '^fetch-0080F0C8C382$')
-	[ -z "$found" ] || {
-		echo "$found"
-		return 1
-	}
+	local f rc=0
+	for f in "$GS_STATE"/fetch-* "$PA_STATE"/fetch-*; do
+		if [ ! -e "$f" ] || [ "$f" = "$PA_STATE/fetch-0080F0C8C382" ]; then continue; fi
+		echo "$f"
+		rc=1
+	done
+	return "$rc"
 }
 
 cat_and_umount() {
