@@ -212,7 +212,8 @@ bench_provfs_umount() {
 # shipped; only the listen address, the alias path, and pid/log/temp paths (in WORK/NAME) differ.
 # nofdcache: without its open_file_cache lines (the price of audit=exact).
 # worker_processes 2; the http-level settings are Debian 12's /etc/nginx/nginx.conf ones.
-# Sets NGINX_PORT, NGINX_PID; the access log is WORK/NAME/access.log (combined format).
+# Sets NGINX_PORT, NGINX_PID; the access log is WORK/NAME/provfs.access.log (contrib's provfs
+# format: the status is field 6).
 bench_nginx_start() {
 	local root=$1 d=$WORK/$2 port drop=()
 	[ "${3:-}" != nofdcache ] || drop=(-e '/^[[:space:]]*open_file_cache/d')
@@ -222,9 +223,11 @@ bench_nginx_start() {
 	sed -e "s|^\([[:space:]]*\)listen 80;|\1listen $BENCH_ADDR:$port;|" \
 		-e '/^[[:space:]]*listen \[::\]:80;/d' \
 		-e "s|^\([[:space:]]*\)alias /srv/provfs/;|\1alias $root/;|" \
+		-e "s|^\([[:space:]]*\)access_log /var/log/nginx/provfs.access.log provfs;|\1access_log $d/provfs.access.log provfs;|" \
 		"${drop[@]}" "$NGINX_CONTRIB" >"$d/provfs.conf"
-	if ! grep -q "listen $BENCH_ADDR:$port;" "$d/provfs.conf" || ! grep -q "alias $root/;" "$d/provfs.conf"; then
-		bench_die "$NGINX_CONTRIB no longer has 'listen 80;' and 'alias /srv/provfs/;' to substitute"
+	if ! grep -q "listen $BENCH_ADDR:$port;" "$d/provfs.conf" || ! grep -q "alias $root/;" "$d/provfs.conf" ||
+		! grep -q "access_log $d/provfs.access.log provfs;" "$d/provfs.conf"; then
+		bench_die "$NGINX_CONTRIB no longer has 'listen 80;', 'alias /srv/provfs/;' and its access_log line to substitute"
 	fi
 	if grep -v "listen $BENCH_ADDR:$port;" "$d/provfs.conf" | grep -v '^[[:space:]]*#' | grep -q 'listen'; then
 		bench_die "$NGINX_CONTRIB listens on something else too"

@@ -212,9 +212,10 @@ parallel_fetch() {
 	[ "$rc" -eq 0 ] || [ "$PF_BAD" -gt 0 ] || PF_BAD=1
 }
 
-# access_non200 LOG FROM_LINE — responses in nginx's access log after FROM_LINE that were not 200.
+# access_non200 LOG FROM_LINE — responses in nginx's access log (contrib's provfs format: the status
+# is field 6) after FROM_LINE that were not 200; a line of another format counts as one.
 access_non200() {
-	tail -n "+$(($2 + 1))" "$1" | awk '$9 != 200 { b++ } END { print b + 0 }'
+	tail -n "+$(($2 + 1))" "$1" | awk '$1 != "provfs1" || $6 != 200 { b++ } END { print b + 0 }'
 }
 
 # to_ms VALUE_WITH_UNIT — wrk's "1.23ms" / "850.00us" / "1.01s" in ms.
@@ -227,7 +228,7 @@ to_ms() {
 # wrk_run SIDE PORT — one wrk run; appends to RPS_<SIDE>, P99_<SIDE>; counts failures.
 RPS_a=() RPS_b=() P99_a=() P99_b=()
 wrk_run() {
-	local side=$1 port=$2 log=$WORK/nginx-$1/access.log out=$WORK/wrk-$1.out before rps p99 non2xx sock bad
+	local side=$1 port=$2 log=$WORK/nginx-$1/provfs.access.log out=$WORK/wrk-$1.out before rps p99 non2xx sock bad
 	before=$(wc -l <"$log")
 	BENCH_NAMES=$NAMES bench_client $((WRK_SECONDS + 60)) wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency \
 		-s "$WORK/walk.lua" "http://$BENCH_ADDR:$port/" >"$out" 2>&1 || {

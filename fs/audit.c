@@ -1,12 +1,12 @@
 /*
  * audit.c - the fetch log line, pending fetch records and their flusher, the sweep warning.
  *
- * Pending records live in a hash table keyed by (MAC, name) under one mutex, which a release
- * holds for one insert. The flusher swaps that table for an empty one, so a release never
- * waits for the disk, and merges each device's pending records into its file (fs/fetch.h).
- * Only pending records stay in memory, at most one per file of the inventory: the files hold
- * the rest. In a reboot storm one flush writes every device that fetched in the last second,
- * with a rename each and no fsync.
+ * Pending records live in a table keyed by (MAC, name) (fs/fetch.h) under one mutex, which a
+ * release holds for one insert. The flusher swaps that table for an empty one, so a release
+ * never waits for the disk, and appends the pending records to STATE/fetch.log with one
+ * write(2) per round, at most once a second: in a reboot storm that is one open, one write and
+ * one close a second, whatever the number of devices. Only pending records stay in memory, at
+ * most one per file of the inventory: the log holds the rest.
  */
 #include "fs/audit.h"
 
@@ -24,20 +24,6 @@
 
 #define FLUSH_INTERVAL 1  /* seconds: the flusher works at most once per interval */
 #define WARN_INTERVAL  60 /* seconds: at least this long between two sweep warnings */
-#define INDEX_MIN      64
-
-struct entry {
-	uint64_t mac;
-	struct fetch_rec rec;
-};
-
-/* Pending records: entries in order of arrival and an open-addressing index over them. */
-struct pending {
-	struct entry *v;
-	size_t n, cap;
-	uint32_t *slot; /* entry index + 1; 0: empty */
-	size_t nslot;   /* a power of two, at least twice n */
-};
 
 /* The sweep warning's clock, in monotonic seconds (the flusher's own). */
 struct sweep {
@@ -52,8 +38,10 @@ struct audit {
 	const struct state *st;
 	pthread_mutex_t lock;            /* cur, example, stop */
 	pthread_cond_t wake;             /* monotonic clock */
-	struct pending cur;              /* filled by releases */
-	struct pending spare;            /* written out by the flusher */
+	struct fetch_table cur;          /* filled by releases */
+	struct fetch_table spare;        /* written out by the flusher */
+	struct buf text;                 /* the flusher's: the lines of one round */
+	int write_err;                   /* the last round's error, logged once (flusher's) */
 	atomic_uint_fast64_t unknown;    /* unknown-MAC lookups since the last warning */
 	char example[FILE_NAME_MAX + 1]; /* the first of them */
 	struct sweep sweep;
@@ -62,126 +50,50 @@ struct audit {
 	pthread_t thread;
 };
 
-/* ---- pending records ------------------------------------------------------------------- */
+/* ---- writing the records --------------------------------------------------------------- */
 
-static uint64_t hash(uint64_t mac, const char *name)
+/* Why fetch_append failed, in an administrator's words. */
+static const char *append_error(int err)
 {
-	uint64_t h = mac * UINT64_C(0x9e3779b97f4a7c15);
-
-	for (; *name != '\0'; name++)
-		h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
-	return h ^ (h >> 29);
-}
-
-/* The slot of (mac, name): the one holding it, or the empty one where it belongs. */
-static size_t find_slot(const struct pending *p, uint64_t mac, const char *name)
-{
-	size_t mask = p->nslot - 1, i = (size_t)hash(mac, name) & mask;
-
-	while (p->slot[i] != 0) {
-		const struct entry *e = &p->v[p->slot[i] - 1];
-
-		if (e->mac == mac && strcmp(e->rec.name, name) == 0)
-			break;
-		i = (i + 1) & mask;
+	switch (err) {
+	case -ELOOP:
+		return "it is a symlink: refused, remove it";
+	case -EISDIR:
+		return "it is a directory: refused, remove it";
+	case -EINVAL:
+		return "it is not a regular file (a FIFO, a socket or a device?): refused, remove "
+		       "it";
+	default:
+		return strerror(-err);
 	}
-	return i;
 }
 
-static int grow_index(struct pending *p)
+/*
+ * Appends the records of p to fetch.log, in order of arrival, with one write, and empties p.
+ * A failure is logged once, and again only after a round that worked: a full disk or a FIFO
+ * in fetch.log's place must not fill the log with a line a second.
+ */
+static void flush(struct audit *a, struct fetch_table *p)
 {
-	size_t nslot = p->nslot ? p->nslot * 2 : INDEX_MIN;
-	uint32_t *old = p->slot;
-
-	p->slot = calloc(nslot, sizeof(*p->slot));
-	if (p->slot == NULL) {
-		p->slot = old;
-		return -ENOMEM;
-	}
-	free(old);
-	p->nslot = nslot;
-	for (size_t i = 0; i < p->n; i++)
-		p->slot[find_slot(p, p->v[i].mac, p->v[i].rec.name)] = (uint32_t)(i + 1);
-	return 0;
-}
-
-static int pending_put(struct pending *p, uint64_t mac, const struct fetch_rec *r)
-{
-	size_t i;
-
-	if (p->n >= UINT32_MAX - 1)
-		return -ENOMEM;
-	if (2 * (p->n + 1) > p->nslot && grow_index(p) < 0)
-		return -ENOMEM;
-	i = find_slot(p, mac, r->name);
-	if (p->slot[i] != 0) {
-		p->v[p->slot[i] - 1].rec = *r;
-		return 0;
-	}
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : INDEX_MIN / 2;
-		struct entry *v = realloc(p->v, ncap * sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = ncap;
-	}
-	p->v[p->n].mac = mac;
-	p->v[p->n].rec = *r;
-	p->slot[i] = (uint32_t)++p->n;
-	return 0;
-}
-
-static void pending_clear(struct pending *p)
-{
-	p->n = 0;
-	if (p->slot != NULL)
-		memset(p->slot, 0, p->nslot * sizeof(*p->slot));
-}
-
-static void pending_free(struct pending *p)
-{
-	free(p->v);
-	free(p->slot);
-	memset(p, 0, sizeof(*p));
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct entry *)a)->mac, y = ((const struct entry *)b)->mac;
-
-	return (x > y) - (x < y);
-}
-
-/* Merges the records of p into their devices' files and empties p. */
-static void flush(struct audit *a, struct pending *p)
-{
-	struct fetch_set set;
-	size_t failed = 0;
-	int err = 0;
+	int r = 0;
 
 	if (p->n == 0)
 		return;
-	qsort(p->v, p->n, sizeof(*p->v), entry_cmp); /* the index is cleared below */
-	for (size_t i = 0; i < p->n;) {
-		uint64_t mac = p->v[i].mac;
-		int r;
-
-		if (fetch_load(a->st, mac, &set) < 0)
-			set.n = 0; /* none yet, or damaged: start afresh */
-		for (; i < p->n && p->v[i].mac == mac; i++)
-			fetch_merge(&set, &p->v[i].rec);
-		r = fetch_store(a->st, mac, &set);
-		if (r < 0) {
-			failed++;
-			err = r;
-		}
-	}
-	if (failed > 0)
-		log_msg(LOG_WARNING, "cannot write the fetch records of %zu device%s to %s: %s",
-		        failed, failed == 1 ? "" : "s", a->st->path, strerror(-err));
-	pending_clear(p);
+	buf_reset(&a->text);
+	for (size_t i = 0; i < p->n && r == 0; i++)
+		r = fetch_format(&p->v[i], &a->text);
+	if (r == 0)
+		r = fetch_append(a->st, a->text.data, a->text.len, FETCH_LOG_CAP);
+	if (r < 0 && r != a->write_err)
+		log_msg(LOG_WARNING,
+		        "cannot append %zu fetch record%s to %s/" FETCH_LOG
+		        " (provctl status will miss them until this is fixed): %s",
+		        p->n, p->n == 1 ? "" : "s", a->st->path, append_error(r));
+	else if (r == 0 && a->write_err != 0)
+		log_msg(LOG_NOTICE, "fetch records are written to %s/" FETCH_LOG " again",
+		        a->st->path);
+	a->write_err = r;
+	fetch_table_clear(p);
 }
 
 /* ---- the sweep warning ----------------------------------------------------------------- */
@@ -245,7 +157,7 @@ static void *flusher(void *arg)
 
 	pthread_mutex_lock(&a->lock);
 	while (!a->stop) {
-		struct pending tmp;
+		struct fetch_table tmp;
 		struct timespec now;
 
 		if (a->cur.n == 0 && atomic_load(&a->unknown) == 0) {
@@ -296,6 +208,7 @@ int audit_new(const struct state *st, struct audit **out)
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	atomic_init(&a->unknown, 0);
+	buf_init(&a->text);
 	a->st = st;
 	*out = a;
 	return 0;
@@ -332,8 +245,9 @@ void audit_free(struct audit *a)
 	n = atomic_load(&a->unknown);
 	if (n > 0)
 		sweep_log(n, a->example);
-	pending_free(&a->cur);
-	pending_free(&a->spare);
+	fetch_table_free(&a->cur);
+	fetch_table_free(&a->spare);
+	buf_free(&a->text);
 	pthread_cond_destroy(&a->wake);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -367,32 +281,35 @@ void audit_fetch(struct audit *a, const struct audit_fetch *f)
 	char mac[MAC_STRLEN + 1];
 	struct fetch_rec r;
 	bool was_empty;
-	int err;
+	long at;
 
 	if (a == NULL)
 		return;
 	memset(&r, 0, sizeof(r));
+	r.mac = f->mac;
 	snprintf(r.name, sizeof(r.name), "%s", f->name);
 	r.time = (int64_t)time(NULL);
+	r.generation = f->generation;
 	r.bytes = atomic_load(&f->progress->bytes);
 	r.size = f->size;
-	r.complete = audit_progress_complete(f->progress, f->size);
+	r.status = audit_progress_complete(f->progress, f->size) ? FETCH_COMPLETE
+	           : f->exact                                    ? FETCH_PARTIAL
+	                                                         : FETCH_CACHED;
 	mac_format(f->mac, false, mac);
 	log_msg(LOG_INFO, "fetch %s mac=%s generation=%llu bytes=%llu size=%llu %s", f->name, mac,
 	        (unsigned long long)f->generation, (unsigned long long)r.bytes,
-	        (unsigned long long)f->size,
-	        r.complete ? "complete"
-	        : f->exact ? "partial"
-	                   : "cached");
+	        (unsigned long long)f->size, fetch_status_word(r.status));
 	pthread_mutex_lock(&a->lock);
 	was_empty = a->cur.n == 0;
-	err = pending_put(&a->cur, f->mac, &r);
-	if (err == 0 && was_empty)
+	at = fetch_table_at(&a->cur, f->mac, r.name);
+	if (at >= 0)
+		a->cur.v[at] = r; /* a file fetched twice in a second: the last fetch is kept */
+	if (at >= 0 && was_empty)
 		pthread_cond_signal(&a->wake); /* once per round: the flusher is waiting */
 	pthread_mutex_unlock(&a->lock);
-	if (err < 0)
+	if (at < 0)
 		log_msg(LOG_WARNING, "fetch of %s not recorded for provctl status: %s", f->name,
-		        strerror(-err));
+		        strerror(ENOMEM));
 }
 
 void audit_unknown(struct audit *a, const char *name)

@@ -11,9 +11,9 @@
  *   comes from here), and cached by default: the kernel's page cache served the rest, and
  *   whether the reader got it all is in the file server's log. Never a secret: names and
  *   numbers only.
- * - The same release becomes the device's last fetch of that file (fs/fetch.h), written to
- *   the state directory by a flusher thread, woken at most once a second, off the request
- *   path; the records of a device are replaced atomically, not durably.
+ * - The same release becomes a record of STATE/fetch.log (fs/fetch.h), appended by a flusher
+ *   thread, woken at most once a second, off the request path, with one write(2) a round for
+ *   every record of that second; not durably (no fsync).
  * - Lookups of device names for MACs the inventory does not know are counted (one atomic
  *   add); a warning at most once a minute says how many came since the last one, with one
  *   example name, so an enumeration sweep is visible. The first warning of a sweep comes once

@@ -150,18 +150,12 @@ int state_write(const struct state *st, const char *name, const void *data, size
 	return replace_file(st->dirfd, name, data, len, 0600, true);
 }
 
-int state_read(const struct state *st, const char *name, struct buf *out)
+int open_regular(int dirfd, const char *name, int flags, mode_t mode)
 {
-	unsigned char chunk[4096];
-	size_t total = 0;
 	struct stat sb;
-	int fd;
+	int fd = openat(dirfd, name, flags | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, mode);
 
 	memset(&sb, 0, sizeof(sb));
-	if (strchr(name, '/') != NULL)
-		return -EINVAL;
-	/* never blocks: a FIFO or device planted in the state directory is refused, not read */
-	fd = openat(st->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -170,6 +164,70 @@ int state_read(const struct state *st, const char *name, struct buf *out)
 		close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+int read_lines(int fd, size_t max, line_fn fn, void *ctx, size_t *skipped)
+{
+	char chunk[65536];
+	struct buf line; /* the start of a line that began in an earlier chunk */
+	bool too_long = false;
+	int r = 0;
+
+	buf_init(&line);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		const char *p = chunk, *end;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		end = chunk + n;
+		while (p < end && r == 0) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t part = (size_t)((nl != NULL ? nl : end) - p);
+
+			if (!too_long && line.len + part > max) {
+				too_long = true;
+				buf_reset(&line);
+			}
+			if (!too_long)
+				buf_append(&line, p, part);
+			if (nl == NULL)
+				break;
+			if (too_long)
+				(*skipped)++;
+			else if (buf_status(&line) < 0)
+				r = -ENOMEM;
+			else
+				r = fn(ctx, (const char *)line.data, line.len);
+			buf_reset(&line);
+			too_long = false;
+			p = nl + 1;
+		}
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && (line.len > 0 || too_long))
+		(*skipped)++; /* a last line without its '\n' */
+	buf_free(&line);
+	return r;
+}
+
+int state_read(const struct state *st, const char *name, struct buf *out)
+{
+	unsigned char chunk[4096];
+	size_t total = 0;
+	int fd;
+
+	if (strchr(name, '/') != NULL)
+		return -EINVAL;
+	fd = open_regular(st->dirfd, name, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return fd;
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 

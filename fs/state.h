@@ -2,9 +2,10 @@
  * state.h - the state directory (`state=DIR`, default /var/lib/provfs).
  *
  * What provfs must remember across unmounts, crashes and reboots (Panasonic keys and their
- * delivery, fetch history) lives here as small files, each replaced atomically and durably:
- * write a temporary file, fsync it, rename it over the old one, fsync the directory. A
- * `kill -9` at any instant leaves either the old or the new file, never a mix.
+ * delivery) lives here as small files, each replaced atomically and durably: write a temporary
+ * file, fsync it, rename it over the old one, fsync the directory. A `kill -9` at any instant
+ * leaves either the old or the new file, never a mix. The fetch history is the exception: one
+ * append-only log, not fsynced (fs/fetch.h), read with the bounded line reader below.
  *
  * No FUSE here: provctl links this too (rekey, status).
  */
@@ -57,6 +58,23 @@ int write_full(int fd, const void *data, size_t n);
  * many were removed, or -errno.
  */
 int state_sweep_temps(const struct state *st, time_t min_age);
+
+/*
+ * Opens dirfd/name (any path, relative to dirfd) with flags | O_CLOEXEC | O_NONBLOCK |
+ * O_NOCTTY, and refuses anything but a regular file (-EISDIR, -EINVAL): a FIFO or a device
+ * planted in its place is never read or written, and never blocks the open. Add O_NOFOLLOW to
+ * flags to refuse a symlink (-ELOOP). Returns the fd or -errno.
+ */
+int open_regular(int dirfd, const char *name, int flags, mode_t mode);
+
+/*
+ * Reads fd to its end and calls fn for each line (without its '\n') of at most max bytes,
+ * holding at most one chunk and one line in memory. A longer line, and a last line without
+ * '\n' (a writer that died, or one still writing), are not passed on: each adds one to
+ * *skipped. Stops at fn's first nonzero return and returns it; otherwise 0 or -errno.
+ */
+typedef int (*line_fn)(void *ctx, const char *line, size_t len);
+int read_lines(int fd, size_t max, line_fn fn, void *ctx, size_t *skipped);
 
 /*
  * Appends the content of `name` to out. Never blocks and never follows a symlink: a name

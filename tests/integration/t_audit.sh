@@ -3,8 +3,10 @@
 #     <ISO-8601 UTC> provfs: fetch NAME mac=MAC generation=N bytes=B size=S complete|partial
 # (fs/audit.h) for fetches over tftpd-hpa and nginx and for reads on the mount, never a secret;
 # files without a MAC are not audited; provctl status shows each device's last fetch of each
-# file once the flusher wrote it (and after a clean unmount, across a remount, past a damaged
-# record); an enumeration of 200 unknown MACs over TFTP gives exactly one warning with the count.
+# file once the flusher appended it to STATE/fetch.log (and after a clean unmount, across a
+# remount, past a damaged line, with the records of an older version's fetch-<MAC> file); an
+# enumeration of 200 unknown MACs over TFTP gives exactly one warning with the count.
+# (The default audit=cached mode and the servers' own logs: t_serverlog.sh.)
 #
 # Contract: SPEC.md §1 (provctl status: "per device: key state, last fetch of each file (time,
 # bytes, complete or not)"), §4 ("Audit", "No secret leaks", "Bounded").
@@ -40,30 +42,13 @@ fetch_line() {
 		"$STAMP" "$name" "$2" "$3" "$4" "$5" "$6"
 }
 
-# lines_are N ERE — exactly N lines of the log match; shows the fetch lines otherwise.
-lines_are() {
-	local n
-	n=$(grep -cE -- "$2" "$LOG")
-	[ "$n" -eq "$1" ] && return 0
-	echo "$n lines match, expected $1: $2"
-	grep -E 'provfs: (fetch|unknown MACs)' "$LOG" | tail -n 8
-	return 1
-}
-
-# logged N ERE — wait (5 s at most) until exactly N lines match: a release comes after the
-# client is done.
-logged() {
-	lib_poll 5 lines_are "$1" "$2" >/dev/null
-	lines_are "$1" "$2"
-}
-
-# status_has INV STATE MAC NAME BYTES SIZE WORD — provctl status MAC shows that fetch, at a UTC
-# time within the last 10 minutes.
+# status_has INV STATE MAC NAME BYTES SIZE WORD — provctl status MAC shows that fetch as provfs
+# recorded it, at a UTC time within the last 10 minutes.
 status_has() {
 	local out when now line
 	out=$("$PROVCTL" status "$1" "$3" -s "$2") || return 1
 	printf '%s\n' "$out" >>"$WORK/status.all"
-	line=$(grep -E -- "^    ${4//./\\.} +$STAMP  $5/$6 bytes  $7\$" <<<"$out") || {
+	line=$(grep -E -- "^    ${4//./\\.} +$STAMP  $5/$6 bytes  $7  \(provfs, generation [0-9]+\)\$" <<<"$out") || {
 		printf '%s\n' "$out"
 		return 1
 	}
@@ -195,14 +180,22 @@ panasonic() {
 	t_check "... logs bytes=$std size=$std complete" \
 		logged 1 "$(fetch_line Config0080F0C8C381.cfg 0080f0c8c381 1 "$std" "$std" complete)"
 
-	# a damaged record is ignored, then replaced by the next fetch
-	printf 'provfs-fetch 1\nnot a record\n' >"$PA_STATE/fetch-0080F0C8C382"
-	t_check "provctl status: a damaged record is reported as ignored" \
-		contains_cmd "fetch records unreadable (damaged): ignored" "$PROVCTL" status "$PA_INV" 0080F0C8C382 -s "$PA_STATE"
+	# an older version's record file is read as the device's oldest records; a damaged line
+	# of fetch.log costs that line only
+	printf 'provfs-fetch 1\nConfig0080F0C8C382.cfg 1600000000 7 9 partial\n' >"$PA_STATE/fetch-0080F0C8C382"
+	printf 'not a record\n' >>"$PA_STATE/fetch.log"
+	t_check "provctl status: the record of an older version's fetch-<MAC> file" \
+		contains_cmd "    Config0080F0C8C382.cfg       2020-09-13T12:26:40Z  7/9 bytes  partial  (provfs)" "$PROVCTL" status "$PA_INV" 0080F0C8C382 -s "$PA_STATE"
+	t_check "provctl status: a damaged line of fetch.log is counted, the others still read" \
+		contains_cmd "1 damaged line of $PA_STATE/fetch.log(.1) skipped" "$PROVCTL" status "$PA_INV" 0080F0C8C383 -s "$PA_STATE"
+	t_check "... (the partial fetch before it is still shown)" \
+		status_has "$PA_INV" "$PA_STATE" 0080F0C8C383 Config0080F0C8C383.cfg 20 "$key" partial
 	t_check "cat Config0080F0C8C382.cfg" to_file "$WORK/std2" cat "$PA_MNT/Config0080F0C8C382.cfg"
 	std=$(size_of "$WORK/std2")
-	t_check "... replaces it" \
+	t_check "... is newer than the old file's record, and shown instead" \
 		status_shows "$PA_INV" "$PA_STATE" 0080F0C8C382 Config0080F0C8C382.cfg "$std" "$std" complete
+	t_check "... which is never written again" \
+		contains "$PA_STATE/fetch-0080F0C8C382" 'Config0080F0C8C382.cfg 1600000000 7 9 partial'
 
 	# the last fetch before a clean unmount is written by the unmount at the latest
 	t_check "cat Config0080F0C8C384.cfg, then unmount at once" cat_and_umount
@@ -224,6 +217,16 @@ contains_cmd() { # contains_cmd STRING CMD... — CMD succeeds and its output ha
 	out=$("$@") || return 1
 	printf '%s\n' "$out" | tee -a "$WORK/status.all"
 	grep -qF -- "$s" <<<"$out"
+}
+
+no_device_files() {
+	local f rc=0
+	for f in "$GS_STATE"/fetch-* "$PA_STATE"/fetch-*; do
+		if [ ! -e "$f" ] || [ "$f" = "$PA_STATE/fetch-0080F0C8C382" ]; then continue; fi
+		echo "$f"
+		rc=1
+	done
+	return "$rc"
 }
 
 cat_and_umount() {
@@ -257,7 +260,8 @@ t_check "still one sweep warning after the unmount" lines_are 1 'provfs: unknown
 t_check "every fetch line has the full format" fetch_lines_well_formed
 t_check "no secret in the log" no_secret_in "$LOG"
 t_check "no secret in provctl status" no_secret_in "$WORK/status.all"
-cat -- "$GS_STATE"/fetch-* "$PA_STATE"/fetch-* >"$WORK/records" 2>/dev/null
+cat -- "$GS_STATE"/fetch.log "$PA_STATE"/fetch.log >"$WORK/records" 2>/dev/null
 t_check "no secret in the fetch records" no_secret_in "$WORK/records"
+t_check "no file per device in the state directories (but the one planted)" no_device_files
 
 t_summary

@@ -15,7 +15,7 @@
 #   pending|served|delivered", "bits N", "key <32 lower-case hex>", "since N", and for a delivery
 #   "proof NAME"), mode 0600, and provctl status says the same state. The key after the crash is
 #   the round's key: a crash never loses, truncates or replaces it.
-# - Nothing else is in STATE but the names the daemon writes (key-<MAC>, fetch-<MAC>, provfs.pid,
+# - Nothing else is in STATE but the names the daemon writes (key-<MAC>, fetch.log, provfs.pid,
 #   the lock files keys.lock and provfs.lock) and, from a writer that was killed, their
 #   temporaries ".NAME.<16 random hex>.tmp"
 #   (fs/state.c). keys.c loads only "key-" plus 12 hex digits, so a temporary is never read; the
@@ -122,7 +122,7 @@ mode_of() { stat -c %a -- "$1" 2>&1; }
 # a key's must be mode 0600 (it holds a key). The decoy is expected and not counted.
 declare -A LEFTOVER=()
 state_names_ok() {
-	local f rc=0 names='key-[0-9A-F]{12}|fetch-[0-9A-F]{12}|provfs\.pid|keys\.lock|provfs\.lock'
+	local f rc=0 names='key-[0-9A-F]{12}|fetch\.log(\.1)?|provfs\.pid|keys\.lock|provfs\.lock'
 	ROUND_LEFTOVERS=0
 	while IFS= read -r f; do
 		if [[ $f =~ ^($names)$ ]]; then

@@ -1,9 +1,11 @@
 /*
- * test_audit.c - the audit (SPEC §4 "Audit", §1 provctl status): the fetch-record file format
- * (fs/fetch.h) written and parsed strictly, merged and kept atomically in the state directory;
+ * test_audit.c - the audit (SPEC §4 "Audit", §1 provctl status): the fetch record's line
+ * (fs/fetch.h) written and parsed strictly; fetch.log appended, read past damaged and half
+ * lines, rotated, refused when a FIFO, symlink or directory takes its place; the table of
+ * records; the per-device files of older versions, read only;
  * the audit object (fs/audit.c, compiled in here with a log_msg that records the lines): one
  * line per fetch with name, MAC, generation, bytes and completeness, the pending records
- * merged into the files on flush and by the flusher thread, the sweep warning's clock; and the
+ * appended on flush and by the flusher thread, the sweep warning's clock; and the
  * resolver's test for a device name of an unknown MAC (backend, file_unknown_device).
  */
 #include "testutil.h"
@@ -65,6 +67,15 @@ static int teardown(void **state)
 	return remove_tree(dir);
 }
 
+/* STATE/fetch.log's path, for a test that writes or reads it by hand. */
+static const char *log_file(void)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/" FETCH_LOG, dir);
+	return path;
+}
+
 /* The state directory holds n files and no temporary file. */
 static void files_are(int n)
 {
@@ -72,82 +83,93 @@ static void files_are(int n)
 	assert_int_equal(count_entries(dir, true), 0);
 }
 
-static struct fetch_rec rec(const char *name, int64_t time, uint64_t bytes, uint64_t size,
-                            bool complete)
+static struct fetch_rec rec(uint64_t mac, const char *name, int64_t time, uint64_t bytes,
+                            uint64_t size, enum fetch_status status)
 {
 	struct fetch_rec r;
 
 	memset(&r, 0, sizeof(r));
+	r.mac = mac;
 	snprintf(r.name, sizeof(r.name), "%s", name);
 	r.time = time;
+	r.generation = 3;
 	r.bytes = bytes;
 	r.size = size;
-	r.complete = complete;
+	r.status = status;
 	return r;
 }
 
-/* ---- the file format --------------------------------------------------------------------- */
+static void rec_equal(const struct fetch_rec *a, const struct fetch_rec *b)
+{
+	assert_int_equal(a->mac, b->mac);
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->time, b->time);
+	assert_int_equal(a->generation, b->generation);
+	assert_int_equal(a->bytes, b->bytes);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->status, b->status);
+}
 
-static const char two_records[] = "provfs-fetch 1\n"
-                                  "cfg000b82123456 1700000000 0 731 partial\n"
-                                  "cfg000b82123456.xml 1700000123 4128 4128 complete\n";
+/* ---- the line format of fetch.log -------------------------------------------------------- */
 
-static const char largest[] = "provfs-fetch 1\n"
-                              "x 9223372036854775807 18446744073709551615 18446744073709551615 "
-                              "partial\n";
+static const char three_lines[] = "1700000000 000B82123456 cfg000b82123456 3 0 731 partial\n"
+                                  "1700000123 000B82123456 cfg000b82123456.xml 3 4128 4128 "
+                                  "complete\n"
+                                  "1700000124 0080F0C8C381 Config0080F0C8C381.cfg 3 0 528 "
+                                  "cached\n";
+
+static const char largest[] = "9223372036854775807 FFFFFFFFFFFF x 18446744073709551615 "
+                              "18446744073709551615 18446744073709551615 partial";
 
 static void test_format_and_parse(void **state)
 {
-	struct fetch_set s = { .n = 0 }, back;
+	const struct fetch_rec r[] = {
+		rec(MAC_A, "cfg000b82123456", 1700000000, 0, 731, FETCH_PARTIAL),
+		rec(MAC_A, "cfg000b82123456.xml", 1700000123, 4128, 4128, FETCH_COMPLETE),
+		rec(MAC_B, "Config0080F0C8C381.cfg", 1700000124, 0, 528, FETCH_CACHED),
+	};
+	const char *p = three_lines;
+	struct fetch_rec back;
 	struct buf b;
 
 	(void)state;
-	s.rec[s.n++] = rec("cfg000b82123456", 1700000000, 0, 731, false);
-	s.rec[s.n++] = rec("cfg000b82123456.xml", 1700000123, 4128, 4128, true);
 	buf_init(&b);
-	assert_int_equal(fetch_format(&s, &b), 0);
-	assert_int_equal(b.len, strlen(two_records));
-	assert_memory_equal(b.data, two_records, b.len);
-	assert_int_equal(fetch_parse((const char *)b.data, b.len, &back), 0);
-	assert_int_equal(back.n, 2);
-	for (size_t i = 0; i < 2; i++) {
-		assert_string_equal(back.rec[i].name, s.rec[i].name);
-		assert_int_equal(back.rec[i].time, s.rec[i].time);
-		assert_int_equal(back.rec[i].bytes, s.rec[i].bytes);
-		assert_int_equal(back.rec[i].size, s.rec[i].size);
-		assert_int_equal(back.rec[i].complete, s.rec[i].complete);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(fetch_format(&r[i], &b), 0);
+	assert_int_equal(b.len, strlen(three_lines));
+	assert_memory_equal(b.data, three_lines, b.len);
+	for (size_t i = 0; i < 3; i++) {
+		const char *nl = strchr(p, '\n');
+
+		assert_int_equal(fetch_parse(p, (size_t)(nl - p), &back), 0);
+		rec_equal(&back, &r[i]);
+		p = nl + 1;
 	}
-	/* no record: the header alone; the largest numbers */
-	buf_reset(&b);
-	s.n = 0;
-	assert_int_equal(fetch_format(&s, &b), 0);
-	assert_int_equal(fetch_parse((const char *)b.data, b.len, &back), 0);
-	assert_int_equal(back.n, 0);
 	assert_int_equal(fetch_parse(largest, strlen(largest), &back), 0);
-	assert_int_equal(back.rec[0].bytes, UINT64_MAX);
-	assert_int_equal(back.rec[0].time, INT64_MAX);
+	assert_int_equal(back.bytes, UINT64_MAX);
+	assert_int_equal(back.time, INT64_MAX);
+	assert_int_equal(back.mac, 0xffffffffffffULL);
+	assert_string_equal(fetch_status_word(FETCH_CACHED), "cached");
 	buf_free(&b);
 }
 
 /* What the format cannot carry is refused, before anything is written. */
 static void test_format_refuses(void **state)
 {
-	struct fetch_set s = { .n = 2 };
+	struct fetch_rec r[] = {
+		rec(MAC_A, "c d", 1, 1, 1, FETCH_COMPLETE), /* a space */
+		rec(MAC_A, "", 1, 1, 1, FETCH_COMPLETE),
+		rec(MAC_A, "c/d", 1, 1, 1, FETCH_COMPLETE),
+		rec(MAC_A, "c", -1, 1, 1, FETCH_COMPLETE),
+		rec(1ULL << 48, "c", 1, 1, 1, FETCH_COMPLETE), /* not a MAC */
+		rec(MAC_A, "c", 1, 1, 1, (enum fetch_status)7),
+	};
 	struct buf b;
 
 	(void)state;
 	buf_init(&b);
-	s.rec[0] = rec("b", 1, 1, 1, true);
-	s.rec[1] = rec("a", 1, 1, 1, true); /* not sorted */
-	assert_int_equal(fetch_format(&s, &b), -EINVAL);
-	s.rec[1] = rec("b", 1, 1, 1, true); /* twice */
-	assert_int_equal(fetch_format(&s, &b), -EINVAL);
-	s.rec[1] = rec("c d", 1, 1, 1, true); /* a space */
-	assert_int_equal(fetch_format(&s, &b), -EINVAL);
-	s.rec[1] = rec("", 1, 1, 1, true);
-	assert_int_equal(fetch_format(&s, &b), -EINVAL);
-	s.rec[1] = rec("c", -1, 1, 1, true);
-	assert_int_equal(fetch_format(&s, &b), -EINVAL);
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		assert_int_equal(fetch_format(&r[i], &b), -EINVAL);
 	assert_int_equal(b.len, 0);
 	buf_free(&b);
 }
@@ -156,118 +178,271 @@ static void test_parse_rejects(void **state)
 {
 	static const char *const bad[] = {
 		"",
+		"1 000B82123456 cfg 3 1 2",            /* a field missing */
+		"1 000B82123456 cfg 3 1 2 3 complete", /* one too many */
+		"1 000B82123456 cfg 3 1 2 complete ",  /* trailing space */
+		" 1 000B82123456 cfg 3 1 2 complete",  /* leading space */
+		"1  000B82123456 cfg 3 1 2 complete",  /* two spaces */
+		"1 000B82123456 cfg 3 1 2 complete\r", /* CRLF */
+		"1 000B82123456 cfg 3 1 2 done",       /* not a status word */
+		"1 000B82123456 cfg 3 1 2 Complete",
+		"1 000b82123456 cfg 3 1 2 complete", /* lower-case MAC */
+		"1 000B8212345 cfg 3 1 2 complete",  /* 11 digits */
+		"1 000B8212345G cfg 3 1 2 complete",
+		"1 00:0B:82:12:34:56 cfg 3 1 2 complete",
+		"01 000B82123456 cfg 3 1 2 complete", /* leading zero */
+		"+1 000B82123456 cfg 3 1 2 complete", /* sign */
+		"-1 000B82123456 cfg 3 1 2 complete",
+		"1 000B82123456 cfg 3 0x1 2 complete",
+		"1 000B82123456 cfg 3 1 18446744073709551616 complete", /* > UINT64_MAX */
+		"9223372036854775808 000B82123456 cfg 3 1 2 complete",  /* time > INT64_MAX */
+		"1 000B82123456 cf/g 3 1 2 complete",                   /* not the name alphabet */
+		"1 000B82123456 .. 3 1 2 complete",
+		"1 000B82123456 cf\tg 3 1 2 complete",
+	};
+	static const char with_nul[] = "1 000B82123456 cfg\0 3 1 2 complete";
+	char big[FETCH_LINE_MAX + 64], name[FILE_NAME_MAX + 2];
+	struct fetch_rec r;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r.size = 5;
+		if (fetch_parse(bad[i], strlen(bad[i]), &r) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		assert_int_equal(r.size, 0);
+	}
+	assert_int_equal(fetch_parse(with_nul, sizeof(with_nul) - 1, &r), -EINVAL);
+	/* a name one longer than FILE_NAME_MAX; then the longest one */
+	memset(name, 'a', FILE_NAME_MAX + 1);
+	name[FILE_NAME_MAX + 1] = '\0';
+	n = snprintf(big, sizeof(big), "1 000B82123456 %s 3 1 2 complete", name);
+	assert_int_equal(fetch_parse(big, (size_t)n, &r), -EINVAL);
+	n = snprintf(big, sizeof(big), "1 000B82123456 %s 3 1 2 complete", name + 1);
+	assert_int_equal(fetch_parse(big, (size_t)n, &r), 0);
+}
+
+/* ---- fetch.log on disk -------------------------------------------------------------------- */
+
+struct collected {
+	struct fetch_rec r[64];
+	size_t n;
+};
+
+static void collect(void *ctx, const struct fetch_rec *r)
+{
+	struct collected *c = ctx;
+
+	assert_true(c->n < 64);
+	c->r[c->n++] = *r;
+}
+
+static void read_log(const char *name, struct collected *c, size_t *damaged)
+{
+	c->n = 0;
+	*damaged = 0;
+	assert_int_equal(fetch_read(&st, name, collect, c, damaged), 0);
+}
+
+static void append_text(const char *text)
+{
+	assert_int_equal(fetch_append(&st, text, strlen(text), FETCH_LOG_CAP), 0);
+}
+
+static void test_append_read(void **state)
+{
+	struct collected c = { .n = 0 };
+	size_t damaged;
+	struct stat sb;
+	char text[1024];
+
+	(void)state;
+	assert_int_equal(fetch_read(&st, FETCH_LOG, collect, &c, &damaged), -ENOENT);
+	append_text(three_lines);
+	append_text("1700000200 000B82123456 cfg000b82123456 4 731 731 complete\n");
+	assert_int_equal(fstatat(st.dirfd, FETCH_LOG, &sb, 0), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(damaged, 0);
+	assert_string_equal(c.r[3].name, "cfg000b82123456");
+	assert_int_equal(c.r[3].generation, 4);
+	files_are(1);
+	/* damaged lines are skipped one by one; the rest is read */
+	write_file(dir, FETCH_LOG,
+	           "1700000000 000B82123456 cfg000b82123456 3 0 731 partial\n"
+	           "garbage\n"
+	           "\n"
+	           "1700000001 000B82123456 cfg000b82123456 3 0 731 parti\xff\n"
+	           "1700000002 0080F0C8C381 Config0080F0C8C381.cfg 3 0 528 cached\n"
+	           "1700000003 0080F0C8C381 Config0080F0C8C381.cfg 3 0 5"); /* a crash */
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(damaged, 4);
+	assert_int_equal(c.r[1].status, FETCH_CACHED);
+	/* the next append starts on a new line: nothing of it is lost to the half line */
+	append_text("1700000004 0080F0C8C381 Config0080F0C8C381.cfg 3 528 528 complete\n");
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(damaged, 4); /* the half line, now ended, is still damaged */
+	assert_int_equal(c.r[2].time, 1700000004);
+	read_text_file(dir, FETCH_LOG, text, sizeof(text));
+	assert_non_null(strstr(text, " 3 0 5\n1700000004 "));
+}
+
+/* A line longer than any record (a NUL, a huge line) costs that line only. */
+static void test_read_huge_line(void **state)
+{
+	static char big[3 * 65536];
+	struct collected c = { .n = 0 };
+	size_t damaged, n;
+	FILE *f;
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	f = fopen(log_file(), "w");
+	assert_non_null(f);
+	fputs("1700000000 000B82123456 cfg000b82123456 3 0 731 partial\n", f);
+	fwrite(big, 1, sizeof(big), f);
+	n = fwrite("1 000B82123456 c\0 3 1 2 complete\n", 1, 33, f);
+	assert_int_equal(n, 33);
+	fputs("1700000001 000B82123456 cfg000b82123456 3 731 731 complete\n", f);
+	fclose(f);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(damaged, 2);
+	assert_int_equal(c.r[1].status, FETCH_COMPLETE);
+}
+
+/* Past the cap, fetch.log becomes fetch.log.1 (replacing it) and a new one begins. */
+static void test_rotation(void **state)
+{
+	const char *line = "1700000000 000B82123456 cfg000b82123456 3 0 731 partial\n";
+	size_t len = strlen(line), damaged;
+	struct collected c = { .n = 0 };
+	struct stat sb;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fetch_append(&st, line, len, 3 * len), 0);
+	assert_int_equal(fstatat(st.dirfd, FETCH_LOG_OLD, &sb, 0), -1);
+	/* the fourth would pass 3 lines: rotate first */
+	assert_int_equal(fetch_append(&st, "1 0080F0C8C381 a 1 1 1 complete\n", 32, 3 * len), 0);
+	read_log(FETCH_LOG_OLD, &c, &damaged);
+	assert_int_equal(c.n, 3);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.r[0].mac, MAC_B);
+	assert_int_equal(fstatat(st.dirfd, FETCH_LOG_OLD, &sb, 0), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	/* the next rotation replaces fetch.log.1: two files at most */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fetch_append(&st, line, len, 3 * len), 0);
+	read_log(FETCH_LOG_OLD, &c, &damaged);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.r[0].mac, MAC_B);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 1);
+	files_are(2);
+	/* one append larger than the cap still goes in whole, into a fresh file */
+	assert_int_equal(fetch_append(&st, line, len, 1), 0);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 1);
+}
+
+/* A FIFO, a symlink or a directory in fetch.log's place: refused at once, never followed. */
+static void test_append_refuses(void **state)
+{
+	char path[128], target[128];
+	const char *line = "1 000B82123456 a 1 1 1 complete\n";
+	struct collected c = { .n = 0 };
+	size_t damaged = 0;
+	struct stat sb;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/" FETCH_LOG, dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(fetch_append(&st, line, strlen(line), FETCH_LOG_CAP), -EINVAL);
+	assert_int_equal(fetch_read(&st, FETCH_LOG, collect, &c, &damaged), -EINVAL);
+	unlink(path);
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	write_file(dir, "elsewhere", "");
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(fetch_append(&st, line, strlen(line), FETCH_LOG_CAP), -ELOOP);
+	assert_int_equal(stat(target, &sb), 0);
+	assert_int_equal(sb.st_size, 0); /* nothing written through the link */
+	assert_int_equal(fetch_read(&st, FETCH_LOG, collect, &c, &damaged), -ELOOP);
+	unlink(path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(fetch_append(&st, line, strlen(line), FETCH_LOG_CAP), -EISDIR);
+	rmdir(path);
+}
+
+static void test_table(void **state)
+{
+	struct fetch_table t = { 0 };
+	char name[32];
+	long at;
+
+	(void)state;
+	assert_int_equal(fetch_table_at(&t, MAC_A, "m"), 0);
+	assert_int_equal(fetch_table_at(&t, MAC_B, "m"), 1);
+	assert_int_equal(fetch_table_at(&t, MAC_A, "m"), 0);
+	assert_int_equal(t.v[1].mac, MAC_B);
+	assert_string_equal(t.v[1].name, "m");
+	for (int i = 0; i < 1000; i++) { /* the index grows on the way */
+		snprintf(name, sizeof(name), "n%d", i);
+		assert_int_equal(fetch_table_at(&t, MAC_A, name), i + 2);
+	}
+	at = fetch_table_at(&t, MAC_A, "n999");
+	assert_int_equal(at, 1001);
+	assert_int_equal(t.n, 1002);
+	fetch_table_clear(&t);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(fetch_table_at(&t, MAC_B, "m"), 0);
+	fetch_table_free(&t);
+}
+
+/* ---- fetch-<MAC> of older versions: read, never written ---------------------------------- */
+
+static void test_legacy(void **state)
+{
+	static const char *const bad[] = {
+		"",
 		"provfs-fetch 1",
 		"provfs-fetch 2\n",
-		"provfs-fetch 1 \n",
 		"Provfs-fetch 1\n",
 		"provfs-fetch 1\ncfg 1 2 3 complete",     /* no final newline */
 		"provfs-fetch 1\ncfg 1 2 3 complete\r\n", /* CRLF */
 		"provfs-fetch 1\ncfg 1 2 3 complete\n\n", /* an empty line */
 		"provfs-fetch 1\ncfg  1 2 3 complete\n",  /* two spaces */
-		"provfs-fetch 1\ncfg 1 2 3 complete \n",  /* trailing space */
-		"provfs-fetch 1\n cfg 1 2 3 complete\n",  /* leading space */
 		"provfs-fetch 1\ncfg 1 2 complete\n",     /* a field missing */
-		"provfs-fetch 1\ncfg 1 2 3 4 complete\n", /* one too many */
-		"provfs-fetch 1\ncfg 1 2 3 done\n",       /* not complete|partial */
-		"provfs-fetch 1\ncfg 1 2 3 Complete\n",
-		"provfs-fetch 1\ncfg 01 2 3 complete\n", /* leading zero */
-		"provfs-fetch 1\ncfg +1 2 3 complete\n", /* sign */
-		"provfs-fetch 1\ncfg -1 2 3 complete\n",
-		"provfs-fetch 1\ncfg 1 0x2 3 complete\n",
-		"provfs-fetch 1\ncfg 1 2 18446744073709551616 complete\n", /* > UINT64_MAX */
-		"provfs-fetch 1\ncfg 1 2 999999999999999999999 complete\n",
-		"provfs-fetch 1\ncfg 9223372036854775808 2 3 complete\n", /* time > INT64_MAX */
-		"provfs-fetch 1\ncf/g 1 2 3 complete\n", /* not the name alphabet */
-		"provfs-fetch 1\ncf\tg 1 2 3 complete\n",
+		"provfs-fetch 1\ncfg 1 2 3 cached\n",     /* not a word of that format */
+		"provfs-fetch 1\ncfg 01 2 3 complete\n",  /* leading zero */
+		"provfs-fetch 1\ncf/g 1 2 3 complete\n",
 		"provfs-fetch 1\nb 1 2 3 complete\na 1 2 3 complete\n", /* not sorted */
-		"provfs-fetch 1\na 1 2 3 complete\na 1 2 3 partial\n",  /* twice */
 	};
-	static const char with_nul[] = "provfs-fetch 1\na\0 1 2 3 complete\n";
+	static const char two[] = "provfs-fetch 1\n"
+	                          "cfg000b82123456 1700000000 0 731 partial\n"
+	                          "cfg000b82123456.xml 1700000123 4128 4128 complete\n";
 	struct fetch_set s;
-	char big[FETCH_FILE_MAX + 64], name[FILE_NAME_MAX + 2];
-	size_t n;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s.n = 5;
-		if (fetch_parse(bad[i], strlen(bad[i]), &s) != -EINVAL)
+		if (fetch_legacy_parse(bad[i], strlen(bad[i]), MAC_A, &s) != -EINVAL)
 			fail_msg("accepted: \"%s\"", bad[i]);
 		assert_int_equal(s.n, 0);
 	}
-	/* a NUL inside the file */
-	assert_int_equal(fetch_parse(with_nul, sizeof(with_nul) - 1, &s), -EINVAL);
-	/* a name one longer than FILE_NAME_MAX */
-	memset(name, 'a', FILE_NAME_MAX + 1);
-	name[FILE_NAME_MAX + 1] = '\0';
-	n = (size_t)snprintf(big, sizeof(big), "provfs-fetch 1\n%s 1 2 3 complete\n", name);
-	assert_int_equal(fetch_parse(big, n, &s), -EINVAL);
-	n = (size_t)snprintf(big, sizeof(big), "provfs-fetch 1\n%s 1 2 3 complete\n", name + 1);
-	assert_int_equal(fetch_parse(big, n, &s), 0);
-	/* FETCH_MAX_FILES lines at most */
-	n = (size_t)snprintf(big, sizeof(big), "provfs-fetch 1\n");
-	for (int i = 0; i <= FETCH_MAX_FILES; i++)
-		n += (size_t)snprintf(big + n, sizeof(big) - n, "f%02d 1 2 3 partial\n", i);
-	assert_int_equal(fetch_parse(big, n, &s), -EINVAL);
-	assert_int_equal(fetch_parse(big, n - strlen("f16 1 2 3 partial\n"), &s), 0);
-	assert_int_equal(s.n, FETCH_MAX_FILES);
-	/* never more than FETCH_FILE_MAX bytes */
-	memset(big, '\n', sizeof(big));
-	memcpy(big, "provfs-fetch 1\n", 15);
-	assert_int_equal(fetch_parse(big, FETCH_FILE_MAX + 1, &s), -EINVAL);
-}
-
-static void test_merge(void **state)
-{
-	struct fetch_set s = { .n = 0 };
-
-	(void)state;
-	fetch_merge(&s, &(struct fetch_rec){ .name = "m", .time = 5 });
-	fetch_merge(&s, &(struct fetch_rec){ .name = "b", .time = 6 });
-	fetch_merge(&s, &(struct fetch_rec){ .name = "z", .time = 7 });
-	fetch_merge(&s, &(struct fetch_rec){ .name = "m", .time = 8, .bytes = 9 });
-	assert_int_equal(s.n, 3);
-	assert_string_equal(s.rec[0].name, "b");
-	assert_string_equal(s.rec[1].name, "m");
-	assert_int_equal(s.rec[1].time, 8);
-	assert_int_equal(s.rec[1].bytes, 9);
-	assert_string_equal(s.rec[2].name, "z");
-	/* full: the oldest makes room; the order stays */
-	s.n = 0;
-	for (int i = 0; i < FETCH_MAX_FILES; i++) {
-		struct fetch_rec r = rec("", 100 + i, 0, 0, false);
-
-		snprintf(r.name, sizeof(r.name), "n%02d", i);
-		fetch_merge(&s, &r);
-	}
-	fetch_merge(&s, &(struct fetch_rec){ .name = "a", .time = 1000 });
-	assert_int_equal(s.n, FETCH_MAX_FILES);
-	assert_string_equal(s.rec[0].name, "a");
-	assert_string_equal(s.rec[1].name, "n01"); /* n00 (time 100) went */
-	for (size_t i = 1; i < s.n; i++)
-		assert_true(strcmp(s.rec[i - 1].name, s.rec[i].name) < 0);
-}
-
-static void test_store_load(void **state)
-{
-	struct fetch_set s = { .n = 0 }, back;
-	char text[512];
-	struct stat sb;
-
-	(void)state;
-	assert_int_equal(fetch_load(&st, MAC_A, &back), -ENOENT);
-	s.rec[s.n++] = rec("cfg000b82123456", 1700000000, 0, 731, false);
-	s.rec[s.n++] = rec("cfg000b82123456.xml", 1700000123, 4128, 4128, true);
-	assert_int_equal(fetch_store(&st, MAC_A, &s), 0);
-	read_text_file(dir, "fetch-000B82123456", text, sizeof(text));
-	assert_string_equal(text, two_records);
-	assert_int_equal(fetch_load(&st, MAC_A, &back), 0);
-	assert_int_equal(back.n, 2);
-	files_are(1);
-	assert_int_equal(fstatat(st.dirfd, "fetch-000B82123456", &sb, 0), 0);
-	assert_int_equal(sb.st_mode & 07777, 0600);
-	write_file(dir, "fetch-000B82123456", "provfs-fetch 1\ncfg 1 2 3 complete"); /* cut */
-	assert_int_equal(fetch_load(&st, MAC_A, &back), -EINVAL);
-	assert_int_equal(back.n, 0);
+	assert_int_equal(fetch_legacy_load(&st, MAC_A, &s), -ENOENT);
+	write_file(dir, "fetch-000B82123456", two);
+	assert_int_equal(fetch_legacy_load(&st, MAC_A, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.rec[1].mac, MAC_A);
+	assert_int_equal(s.rec[1].time, 1700000123);
+	assert_int_equal(s.rec[1].status, FETCH_COMPLETE);
+	assert_int_equal(s.rec[0].status, FETCH_PARTIAL);
 }
 
 /* ---- the audit object -------------------------------------------------------------------- */
@@ -276,7 +451,7 @@ static void test_store_load(void **state)
 static void fetch(struct audit *a, const char *name, uint64_t mac, uint64_t bytes, uint64_t size)
 {
 	struct audit_progress p;
-	const struct audit_fetch f = { name, mac, 7, size, &p };
+	const struct audit_fetch f = { name, mac, 7, size, &p, true };
 
 	audit_progress_init(&p);
 	audit_progress_read(&p, 0, bytes);
@@ -286,13 +461,14 @@ static void fetch(struct audit *a, const char *name, uint64_t mac, uint64_t byte
 /*
  * "complete" means bytes 0..size covered, not as many bytes read as the size: a reader that
  * read the first 512 bytes twice, or the end before the start, did not get the whole file;
- * one whose reads overlap or come in pieces did.
+ * one whose reads overlap or come in pieces did. Without audit=exact, what provfs did not see
+ * whole is "cached".
  */
 static void test_audit_complete_is_coverage(void **state)
 {
 	struct audit_progress p;
 	struct audit *a;
-	const struct audit_fetch f = { "cfg000b82123456.xml", MAC_A, 7, 1000, &p };
+	struct audit_fetch f = { "cfg000b82123456.xml", MAC_A, 7, 1000, &p, true };
 
 	(void)state;
 	audit_progress_init(&p);
@@ -305,6 +481,9 @@ static void test_audit_complete_is_coverage(void **state)
 	audit_fetch(a, &f);
 	assert_string_equal(logged, "fetch cfg000b82123456.xml mac=000b82123456 generation=7 "
 	                            "bytes=1024 size=1000 partial\n");
+	f.exact = false;
+	audit_fetch(a, &f);
+	assert_non_null(strstr(logged, "bytes=1024 size=1000 cached\n"));
 	/* a gap is not covered by what comes after it */
 	audit_progress_init(&p);
 	audit_progress_read(&p, 600, 400);
@@ -322,19 +501,16 @@ static void test_audit_complete_is_coverage(void **state)
 	audit_free(a);
 }
 
-/* One line per fetch; on flush each device's file gets its latest records, merged with the
- * file's own, and a damaged file starts afresh. */
+/* One line per fetch; on flush the pending records go to fetch.log, after what it held. */
 static void test_audit_flush(void **state)
 {
-	struct fetch_set s = { .n = 0 };
+	struct collected c = { .n = 0 };
 	struct audit *a;
-	char text[1024];
+	size_t damaged;
 	time_t before = time(NULL);
 
 	(void)state;
-	s.rec[s.n++] = rec("cfg000b82123456", 1600000000, 731, 731, true);
-	assert_int_equal(fetch_store(&st, MAC_A, &s), 0);
-	write_file(dir, "fetch-0080F0C8C381", "provfs-fetch 1\ngarbage\n");
+	append_text("1600000000 000B82123456 cfg000b82123456 1 731 731 complete\n");
 	assert_int_equal(audit_new(&st, &a), 0);
 	fetch(a, "cfg000b82123456.xml", MAC_A, 100, 4128);
 	fetch(a, "cfg000b82123456.xml", MAC_A, 4128, 4128);
@@ -348,29 +524,32 @@ static void test_audit_flush(void **state)
 	            "fetch Config0080F0C8C381.cfg mac=0080f0c8c381 generation=7 bytes=20 size=528 "
 	            "partial\n");
 	assert_int_equal(a->cur.n, 2); /* one per file: the second fetch replaced the first */
-	assert_int_equal(fetch_load(&st, MAC_B, &s), -EINVAL); /* nothing written yet */
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 1); /* nothing written yet */
 	audit_free(a);
 	assert_int_equal(nlogged, 3);
-	assert_int_equal(fetch_load(&st, MAC_A, &s), 0);
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.rec[0].name, "cfg000b82123456"); /* kept from the file */
-	assert_int_equal(s.rec[0].time, 1600000000);
-	assert_string_equal(s.rec[1].name, "cfg000b82123456.xml");
-	assert_true(s.rec[1].time >= before && s.rec[1].time <= time(NULL));
-	assert_int_equal(s.rec[1].bytes, 4128);
-	assert_true(s.rec[1].complete);
-	read_text_file(dir, "fetch-0080F0C8C381", text, sizeof(text));
-	assert_non_null(strstr(text, "provfs-fetch 1\nConfig0080F0C8C381.cfg "));
-	assert_non_null(strstr(text, " 20 528 partial\n"));
-	files_are(2);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(damaged, 0);
+	assert_int_equal(c.r[0].time, 1600000000); /* kept */
+	assert_string_equal(c.r[1].name, "cfg000b82123456.xml");
+	assert_int_equal(c.r[1].mac, MAC_A);
+	assert_true(c.r[1].time >= before && c.r[1].time <= time(NULL));
+	assert_int_equal(c.r[1].bytes, 4128);
+	assert_int_equal(c.r[1].generation, 7);
+	assert_int_equal(c.r[1].status, FETCH_COMPLETE);
+	assert_string_equal(c.r[2].name, "Config0080F0C8C381.cfg");
+	assert_int_equal(c.r[2].status, FETCH_PARTIAL);
+	files_are(1);
 }
 
-/* Many devices in one flush (a storm), each written once, the index growing on the way. */
+/* Many devices in one flush (a storm): one file, one line each, no file per device. */
 static void test_audit_many(void **state)
 {
-	struct fetch_set s;
 	struct audit *a;
-	char name[32];
+	char name[32], text[256];
+	size_t lines = 0;
+	FILE *f;
 
 	(void)state;
 	assert_int_equal(audit_new(&st, &a), 0);
@@ -381,32 +560,64 @@ static void test_audit_many(void **state)
 	}
 	assert_int_equal(a->cur.n, 1000);
 	audit_free(a);
-	files_are(1000);
-	assert_int_equal(fetch_load(&st, 0x000b820003e7ULL, &s), 0);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.rec[0].name, "cfg000b820003e7.xml");
+	files_are(1);
+	f = fopen(log_file(), "r");
+	assert_non_null(f);
+	while (fgets(text, sizeof(text), f) != NULL)
+		lines++;
+	fclose(f);
+	assert_int_equal(lines, 1000);
+	assert_non_null(strstr(text, " 000B820003E7 cfg000b820003e7.xml 7 10 10 complete\n"));
 }
 
 /* The flusher writes within about a second, without being asked. */
 static void test_flusher_thread(void **state)
 {
-	struct fetch_set s;
+	struct collected c = { .n = 0 };
 	struct audit *a;
+	size_t damaged = 0;
 	int tries = 0;
 
 	(void)state;
 	assert_int_equal(audit_new(&st, &a), 0);
 	assert_int_equal(audit_start(a), 0);
 	fetch(a, "Config0080F0C8C381.cfg", MAC_B, 528, 528);
-	while (fetch_load(&st, MAC_B, &s) != 0 && tries++ < 60)
+	c.n = 0;
+	while ((fetch_read(&st, FETCH_LOG, collect, &c, &damaged) != 0 || c.n == 0) &&
+	       tries++ < 60) {
+		c.n = 0;
 		usleep(50000);
-	assert_int_equal(fetch_load(&st, MAC_B, &s), 0);
-	assert_int_equal(s.n, 1);
+	}
+	assert_int_equal(c.n, 1);
 	fetch(a, "Config0080F0C8C381.enc", MAC_B, 1, 2);
 	audit_free(a); /* the last one goes out on stop */
-	assert_int_equal(fetch_load(&st, MAC_B, &s), 0);
-	assert_int_equal(s.n, 2);
+	read_log(FETCH_LOG, &c, &damaged);
+	assert_int_equal(c.n, 2);
 	assert_null(strstr(logged, "unknown MACs"));
+}
+
+/* A FIFO in fetch.log's place: the flusher never blocks on it and says so once. */
+static void test_audit_fifo(void **state)
+{
+	char path[128];
+	struct audit *a;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/" FETCH_LOG, dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(audit_new(&st, &a), 0);
+	for (int round = 0; round < 3; round++) {
+		fetch(a, "cfg000b82123456.xml", MAC_A, 10, 10);
+		flush(a, &a->cur);
+	}
+	assert_int_equal(nlogged, 4); /* 3 fetch lines, 1 warning */
+	assert_non_null(strstr(logged, "cannot append 1 fetch record to "));
+	assert_non_null(strstr(logged, "not a regular file (a FIFO, a socket or a device?)"));
+	unlink(path);
+	fetch(a, "cfg000b82123456.xml", MAC_A, 10, 10);
+	flush(a, &a->cur);
+	assert_non_null(strstr(logged, "fetch records are written to "));
+	audit_free(a);
 }
 
 /* The clock alone: looks come a second apart; a minute between warnings at least. */
@@ -569,12 +780,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_format_and_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_rejects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_huge_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_complete_is_coverage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flusher_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_audit, setup, teardown),
