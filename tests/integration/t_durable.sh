@@ -17,8 +17,9 @@
 #      directory -> fuse_reply_entry (a positive entry);
 #   2. cat of Config<MAC>.cfg (read to its end: the served mark): the same, "state served", ending
 #      before the fuse_reply_buf that carried the file's last bytes (the last reply with data);
-#   3. cat of Config<MAC>.enc (the OPEN proves the delivery): the same, "state delivered", then
-#      fuse_reply_open;
+#   3. stat of Config<MAC>.enc (the phone asking for the name proves the delivery, and the
+#      LOOKUP comes before any open: fs/ops.c key_flow_lookup): the same, "state delivered",
+#      then fuse_reply_entry;
 #
 # and no reply on that thread between the write and the fsync of the directory. Afterwards
 # key-<MAC> says "state delivered" with the .enc name as its proof. Each check says which link of
@@ -214,7 +215,9 @@ if t_check "provfs mounts panasonic.yaml with the trace shim preloaded" provfs_m
 	t_check "no key before the first lookup" test ! -e "$KEY_FILE"
 	durable_step "lookup creates the key" pending reply_entry stat -- "$MNT/$PLAIN"
 	durable_step "whole read of $PLAIN: served" served reply_buf cat_to_null "$MNT/$PLAIN"
-	durable_step "open of $ENC: delivered" delivered reply_open cat_to_null "$MNT/$ENC"
+	durable_step "lookup of $ENC: delivered" delivered reply_entry stat -- "$MNT/$ENC"
+	t_check "$ENC reads after the delivery" cat_to_null "$MNT/$ENC"
+	t_check "$PLAIN is gone" test ! -e "$MNT/$PLAIN"
 	t_check "key-$MAC says state delivered" key_state_is delivered
 	t_check "key-$MAC names $ENC as the proof" grep -qx -- "proof $ENC" "$KEY_FILE"
 	t_check "fusermount3 -u; provfs exits" provfs_umount "$MNT"
