@@ -388,15 +388,19 @@ static void read_source(fuse_req_t req, struct handle *h, size_t n, off_t off)
 /*
  * The handle's bytes: held since an earlier read, or taken now from its generation's cache
  * (retained there, or rendered again and checked against the size and digest the reader was
- * given). NULL, with the error replied and logged, if they cannot be had.
+ * given), with a reference for this read to put once it replied: the kernel may send RELEASE
+ * as soon as the reply reaches it, and its thread may free the handle before this one is
+ * back from the reply. NULL, with the error replied and logged, if they cannot be had.
  */
-static const struct content *handle_bytes(fuse_req_t req, struct handle *h)
+static struct content *handle_bytes(fuse_req_t req, struct handle *h)
 {
 	struct content *have = atomic_load(&h->bytes), *got;
 	int r;
 
-	if (have != NULL)
+	if (have != NULL) {
+		atomic_fetch_add_explicit(&have->refs, 1, memory_order_relaxed);
 		return have;
+	}
 	r = cache_content(h->gen->cache, h->gen->tree, &h->ref, h->cf, &got);
 	if (r < 0) {
 		log_msg(LOG_ERR, "read: %s of generation %llu: %s%s", h->name,
@@ -410,8 +414,10 @@ static const struct content *handle_bytes(fuse_req_t req, struct handle *h)
 	/* two reads of one handle may race here: one copy stays, both are the same bytes */
 	if (!atomic_compare_exchange_strong(&h->bytes, &have, got)) {
 		content_put(got);
+		atomic_fetch_add_explicit(&have->refs, 1, memory_order_relaxed);
 		return have;
 	}
+	atomic_fetch_add_explicit(&got->refs, 1, memory_order_relaxed); /* the handle's */
 	return got;
 }
 
@@ -419,7 +425,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
-	const struct content *bytes = NULL;
+	struct content *bytes = NULL;
 	size_t n;
 
 	(void)ino;
@@ -433,13 +439,16 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (h->key_file && key_delivered(req, h)) {
 		/* a server's cached descriptor must not hand the key out after its delivery */
 		fuse_reply_err(req, EIO);
+		content_put(bytes);
 		return;
 	}
 	if (audit_progress_read(&h->progress, (uint64_t)off, n) >= h->size && h->key_file &&
 	    !atomic_exchange(&h->served, true))
 		key_served(req, h); /* on disk before the last bytes leave */
 	if (bytes != NULL) {
+		/* h may be gone once this returns (see handle_bytes): only the local reference */
 		fuse_reply_buf(req, (const char *)bytes->data + off, n);
+		content_put(bytes);
 	} else {
 		read_source(req, h, n, off);
 	}
