@@ -15,13 +15,13 @@
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gen *current;
 
-struct gen *gen_new(struct tree *tree, uint64_t number)
+struct gen *gen_new(struct tree *tree, uint64_t number, size_t retain)
 {
 	struct gen *g = calloc(1, sizeof(*g));
 
 	if (g == NULL)
 		return NULL;
-	g->cache = cache_new(tree, number);
+	g->cache = cache_new(tree, number, retain);
 	if (g->cache == NULL) {
 		free(g);
 		return NULL;

@@ -11,6 +11,7 @@
 #define PROVFS_GEN_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -25,8 +26,11 @@ struct gen {
 	struct cache *cache;
 };
 
-/* A new generation owning the tree; one reference, held by the caller. NULL on ENOMEM. */
-struct gen *gen_new(struct tree *tree, uint64_t number);
+/*
+ * A new generation owning the tree, retaining at most `retain` bytes of rendered files (its
+ * cache); one reference, held by the caller. NULL on ENOMEM.
+ */
+struct gen *gen_new(struct tree *tree, uint64_t number, size_t retain);
 
 /* The current generation with a new reference, or NULL before the first swap. */
 struct gen *gen_acquire(void);

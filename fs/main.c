@@ -20,6 +20,7 @@
 #include "backend/tree.h"
 
 #include "fs/audit.h"
+#include "fs/cache.h"
 #include "fs/fuse_api.h"
 #include "fs/gen.h"
 #include "fs/log.h"
@@ -36,6 +37,7 @@ struct options {
 	char *state;
 	char *listing;
 	char *audit;
+	char *retain;
 	int nowatch;
 	int help;
 	int version;
@@ -50,6 +52,7 @@ static const struct fuse_opt option_spec[] = {
 	{ "state=%s", offsetof(struct options, state), 0 },
 	{ "listing=%s", offsetof(struct options, listing), 0 },
 	{ "audit=%s", offsetof(struct options, audit), 0 },
+	{ "retain=%s", offsetof(struct options, retain), 0 },
 	{ "nowatch", offsetof(struct options, nowatch), 1 },
 	/* the mount is always read-only: a request for rw (mount(8) adds it) is dropped */
 	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
@@ -92,12 +95,28 @@ static void usage(const char *prog)
 	       "    -o audit=cached|exact  the kernel caches device files and serves repeat\n"
 	       "                           fetches (default; the server's log has each fetch),\n"
 	       "                           or every fetch is read and recorded here (slower)\n"
+	       "    -o retain=MIB          rendered bytes kept per generation (default %zu);\n"
+	       "                           beyond, a file is rendered again when read\n"
 	       "The mount is always read-only. Servers that drop privileges (tftpd-hpa, nginx,\n"
 	       "vsftpd) need -o allow_other.\n"
 	       "\n",
-	       prog, STATE_DEFAULT_DIR);
+	       prog, STATE_DEFAULT_DIR, (size_t)(CACHE_RETAIN_DEFAULT >> 20));
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
+}
+
+/* "64": MiB as bytes. Returns 0 or -EINVAL. */
+static int parse_mib(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > (1ULL << 20))
+		return -EINVAL;
+	*out = (size_t)v << 20;
+	return 0;
 }
 
 /* The first non-option argument is the inventory; the second (the mount point) stays. */
@@ -251,7 +270,7 @@ static int check_mountpoint(const char *mountpoint)
 }
 
 /* Loads and validates the first generation; prints every problem. */
-static struct gen *first_generation(const char *path, struct keystore *keys)
+static struct gen *first_generation(const char *path, struct keystore *keys, size_t retain)
 {
 	struct tree *t;
 	struct diag d;
@@ -266,7 +285,7 @@ static struct gen *first_generation(const char *path, struct keystore *keys)
 	}
 	diag_free(&d);
 	malloc_trim(0); /* the parse trees are gone: their pages go back (as after a reload) */
-	g = gen_new(t, 1);
+	g = gen_new(t, 1, retain);
 	if (g == NULL) {
 		tree_free(t);
 		fprintf(stderr, "provfs: out of memory\n");
@@ -401,6 +420,12 @@ int main(int argc, char **argv)
 	fs.listing_all = o.listing != NULL && strcmp(o.listing, "all") == 0;
 	fs.audit_exact = o.audit != NULL && strcmp(o.audit, "exact") == 0;
 	fs.watch = !o.nowatch;
+	fs.retain = CACHE_RETAIN_DEFAULT;
+	if (o.retain != NULL && parse_mib(o.retain, &fs.retain) < 0) {
+		fprintf(stderr, "provfs: retain must be a number of MiB (0 to 1048576), not '%s'\n",
+		        o.retain);
+		goto out;
+	}
 	err = state_open(o.state ? o.state : STATE_DEFAULT_DIR, &fs.state);
 	if (err < 0) {
 		fprintf(stderr, "provfs: state directory %s: %s\n",
@@ -421,7 +446,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provfs: %s\n", strerror(-err));
 		goto out;
 	}
-	g = first_generation(fs.inventory, fs.keys);
+	g = first_generation(fs.inventory, fs.keys, fs.retain);
 	if (g == NULL)
 		goto out;
 	gen_put(gen_swap(g));
@@ -443,6 +468,7 @@ out:
 	free(o.state);
 	free(o.listing);
 	free(o.audit);
+	free(o.retain);
 	fuse_opt_free_args(&args);
 	return r;
 }

@@ -48,11 +48,17 @@
  */
 #define NEG_TIMEOUT 1.0
 
-/* One open file: the generation it was opened on, and its bytes or its real file. */
+/*
+ * One open file: the generation it was opened on, and its bytes or its real file. The bytes
+ * are taken at the first read that the kernel's page cache did not answer, and held (a
+ * reference) until release, whatever the cache does with its own.
+ */
 struct handle {
 	struct gen *gen;
-	const struct content *content; /* rendered files */
-	int fd;                        /* passthrough files (firmware), else -1 */
+	const struct cached_file *cf;    /* what it was opened on (lives as long as gen) */
+	struct file_ref ref;             /* rendered files: what to render (points into gen) */
+	_Atomic(struct content *) bytes; /* rendered files: NULL until the first read */
+	int fd;                          /* passthrough files (firmware), else -1 */
 	uint64_t size;
 	uint64_t nodeid;
 	time_t mtime;
@@ -161,8 +167,10 @@ static void key_served(fuse_req_t req, const struct handle *h)
 
 	mac_format(h->mac, false, mac);
 	/* the key this reader got is in the bytes it read: that one, if still current */
+	const struct content *bytes = atomic_load(&h->bytes);
+
 	r = keystore_lookup(fs->keys, h->mac, &k);
-	if (r == 0 && memmem(h->content->data, h->content->len, k.pass, strlen(k.pass)) == NULL)
+	if (r == 0 && memmem(bytes->data, bytes->len, k.pass, strlen(k.pass)) == NULL)
 		r = -ESTALE;
 	if (r == 0 && k.state == KEY_PENDING)
 		r = keystore_mark_served(fs->keys, h->mac, k.pass);
@@ -313,7 +321,6 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	g = gen_acquire();
 	r = file_of_node(g, ino, &ref, &cf);
 	if (r == 0 && file_is_passthrough(&ref)) {
-		(void)file_name(&ref, h->name, sizeof(h->name)); /* for read errors */
 		h->fd = file_open_source(&ref);
 		if (h->fd < 0) {
 			r = h->fd == -ESTALE ? -EIO : h->fd;
@@ -329,7 +336,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	h->gen = g; /* the handle keeps this reference until release */
 	h->nodeid = ino;
-	h->content = cf->content;
+	h->cf = cf;
+	h->ref = ref;
+	atomic_init(&h->bytes, NULL);
 	h->size = cf->size;
 	h->mtime = cf->mtime;
 	audit_progress_init(&h->progress);
@@ -338,10 +347,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
+	(void)file_name(&ref, h->name, sizeof(h->name)); /* fits: names are bounded */
 	if (file_names_device(ref.kind)) {
 		h->audited = true;
 		h->mac = ref.dev->mac;
-		(void)file_name(&ref, h->name, sizeof(h->name)); /* fits: names are bounded */
 		if (ctx_of(req)->audit_exact)
 			fi->keep_cache = 0;
 	}
@@ -406,10 +415,47 @@ static void read_source(fuse_req_t req, struct handle *h, size_t n, off_t off)
 	free(buf);
 }
 
+/*
+ * The handle's bytes: held since an earlier read, or taken now from its generation's cache
+ * (retained there, or rendered again and checked against the size and digest the reader was
+ * given), with a reference for this read to put once it replied: the kernel may send RELEASE
+ * as soon as the reply reaches it, and its thread may free the handle before this one is
+ * back from the reply. NULL, with the error replied and logged, if they cannot be had.
+ */
+static struct content *handle_bytes(fuse_req_t req, struct handle *h)
+{
+	struct content *have = atomic_load(&h->bytes), *got;
+	int r;
+
+	if (have != NULL) {
+		atomic_fetch_add_explicit(&have->refs, 1, memory_order_relaxed);
+		return have;
+	}
+	r = cache_content(h->gen->cache, h->gen->tree, &h->ref, h->cf, &got);
+	if (r < 0) {
+		log_msg(LOG_ERR, "read: %s of generation %llu: %s%s", h->name,
+		        (unsigned long long)h->gen->number, strerror(-r),
+		        r == -EIO ? " (its bytes cannot be made again as they were: a reload in "
+		                    "progress replaced its key?)"
+		                  : "");
+		fuse_reply_err(req, -r);
+		return NULL;
+	}
+	/* two reads of one handle may race here: one copy stays, both are the same bytes */
+	if (!atomic_compare_exchange_strong(&h->bytes, &have, got)) {
+		content_put(got);
+		atomic_fetch_add_explicit(&have->refs, 1, memory_order_relaxed);
+		return have;
+	}
+	atomic_fetch_add_explicit(&got->refs, 1, memory_order_relaxed); /* the handle's */
+	return got;
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct content *bytes = NULL;
 	size_t n;
 
 	(void)ino;
@@ -418,16 +464,21 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
+	if (h->fd < 0 && (bytes = handle_bytes(req, h)) == NULL)
+		return;
 	if (h->key_file && mac_key_delivered(req, h->mac)) {
 		/* a server's cached descriptor must not hand the key out after its delivery */
 		fuse_reply_err(req, EIO);
+		content_put(bytes);
 		return;
 	}
 	if (audit_progress_read(&h->progress, (uint64_t)off, n) >= h->size && h->key_file &&
 	    !atomic_exchange(&h->served, true))
 		key_served(req, h); /* on disk before the last bytes leave */
-	if (h->content != NULL) {
-		fuse_reply_buf(req, (const char *)h->content->data + off, n);
+	if (bytes != NULL) {
+		/* h may be gone once this returns (see handle_bytes): only the local reference */
+		fuse_reply_buf(req, (const char *)bytes->data + off, n);
+		content_put(bytes);
 	} else {
 		read_source(req, h, n, off);
 	}
@@ -457,6 +508,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		audit_release(req, h);
 	if (h->fd >= 0)
 		close(h->fd);
+	content_put(atomic_load(&h->bytes));
 	gen_put(h->gen);
 	free(h);
 	fuse_reply_err(req, 0);

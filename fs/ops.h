@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fs/audit.h"
@@ -22,6 +23,7 @@ struct provfs {
 	bool listing_all;      /* listing=all: readdir shows device files too */
 	bool audit_exact;      /* audit=exact: device files bypass the kernel's page cache */
 	bool watch;            /* reload when the inventory's files change (not nowatch) */
+	size_t retain;         /* bytes of rendered files a generation keeps (-o retain=MiB) */
 	struct state state;
 	int state_lock;        /* flock on STATE/provfs.lock: one daemon per state directory */
 	struct keystore *keys; /* Panasonic keys in the state directory */

@@ -142,13 +142,34 @@ static void invalidate(struct diff *d)
 }
 
 /*
+ * The current generation lets go of its retained bytes for the time of a reload (retain
+ * false), or retains again after a reload that failed (true): the old bytes are not held while
+ * the new inventory is parsed and its files rendered. Readers keep the bytes they hold; a reader of
+ * the old generation meanwhile gets its bytes rendered again (fs/cache.h, "Memory").
+ */
+static void current_retains(bool retain)
+{
+	struct gen *cur = gen_acquire();
+
+	if (cur == NULL)
+		return;
+	if (retain) {
+		cache_keep(cur->cache);
+	} else if (cache_drop(cur->cache) > 0) {
+		malloc_trim(0);
+	}
+	gen_put(cur);
+}
+
+/*
  * Makes tree t the next generation: the files the current one rendered are rendered again
- * (before the swap, so the first fetch after a reload is warm and versions are known), the
- * new generation goes live, and the kernel forgets the names that changed.
+ * (before the swap, so that versions are known, and the first fetch after a reload finds the
+ * bytes the budget retained), the new generation goes live, and the kernel forgets the names
+ * that changed.
  */
 static int install(struct provfs *fs, struct tree *t, const char *why)
 {
-	struct gen *g = gen_new(t, fs->generation + 1), *old;
+	struct gen *g = gen_new(t, fs->generation + 1, fs->retain), *old;
 	struct diff d = { fs->se, NULL, NULL, 0, 0 };
 	int changed;
 
@@ -156,6 +177,7 @@ static int install(struct provfs *fs, struct tree *t, const char *why)
 		tree_free(t);
 		log_msg(LOG_ERR, "reload: out of memory: still serving generation %llu",
 		        (unsigned long long)fs->generation);
+		current_retains(true);
 		return -ENOMEM;
 	}
 	old = gen_acquire(); /* only this thread swaps: it stays current until the swap */
@@ -166,6 +188,7 @@ static int install(struct provfs *fs, struct tree *t, const char *why)
 		        (unsigned long long)fs->generation);
 		gen_put(g);
 		gen_put(old);
+		current_retains(true);
 		return changed;
 	}
 	fs->generation++;
@@ -192,10 +215,12 @@ int reload_now(struct provfs *fs)
 	struct diag d;
 	int r;
 
+	current_retains(false);
 	if (fs->keys != NULL && keystore_reload(fs->keys, &keys_changed) < 0)
 		log_msg(LOG_ERR, "reload: cannot read the keys in %s", fs->state.path);
 	diag_init(&d);
 	r = tree_load(fs->inventory, fs->keys ? keystore_source(fs->keys) : NULL, &t, &d);
+	malloc_trim(0); /* the parse tree is gone: its pages must not add to the carry's */
 	if (r == 0) {
 		diag_free(&d);
 		return install(fs, t, "reloaded");
@@ -206,6 +231,7 @@ int reload_now(struct provfs *fs)
 	if (!keys_changed) {
 		log_msg(LOG_ERR, "reload of %s failed: still serving generation %llu",
 		        fs->inventory, (unsigned long long)fs->generation);
+		current_retains(true);
 		return r;
 	}
 	/* keys changed (provctl rekey): they must take effect even while the edit is broken */

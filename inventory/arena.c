@@ -38,11 +38,14 @@ void arena_free(struct arena *a)
 	a->bytes = 0;
 }
 
+static size_t align_to(size_t n, size_t al)
+{
+	return (n + al - 1) & ~(al - 1);
+}
+
 static size_t align_up(size_t n)
 {
-	const size_t al = alignof(max_align_t);
-
-	return (n + al - 1) & ~(al - 1);
+	return align_to(n, alignof(max_align_t));
 }
 
 static void *arena_take(struct arena *a, size_t need)
@@ -85,6 +88,23 @@ void *arena_alloc(struct arena *a, size_t size)
 	/* Keep the head aligned: a previous byte allocation may have left it unaligned. */
 	if (c != NULL)
 		c->used = align_up(c->used) < c->size ? align_up(c->used) : c->size;
+	p = arena_take(a, need);
+	if (p != NULL)
+		memset(p, 0, need);
+	return p;
+}
+
+void *arena_alloc_align(struct arena *a, size_t size, size_t align)
+{
+	struct arena_chunk *c = a->head;
+	size_t need = align_to(size ? size : 1, align);
+	void *p;
+
+	if (need < size || align == 0 || (align & (align - 1)) != 0 || align > alignof(max_align_t))
+		return NULL;
+	/* chunks start max_align_t-aligned: aligning the offset aligns the address */
+	if (c != NULL)
+		c->used = align_to(c->used, align) < c->size ? align_to(c->used, align) : c->size;
 	p = arena_take(a, need);
 	if (p != NULL)
 		memset(p, 0, need);

@@ -186,7 +186,7 @@ struct inventory {
 	uint32_t nmodels;
 	struct group *groups; /* sorted by name */
 	uint32_t ngroups;
-	struct device *devices; /* sorted by MAC */
+	struct device *devices; /* sorted by MAC; malloc'd, not in the arena (the builder's) */
 	uint32_t ndevices;
 	uint32_t *mac_slots; /* open addressing: device index + 1, 0 = empty */
 	uint32_t mac_mask;

@@ -580,6 +580,27 @@ static void *grow(void *vec, uint32_t *cap, uint32_t n, size_t elem)
 	return p;
 }
 
+/*
+ * Room for every device of a devices section at once: doubling would leave a quarter of the
+ * vector unused at 100,000 devices and hold two copies while it grows. Without memory, grow()
+ * still tries one device at a time.
+ */
+static void reserve_devices(struct builder *b, const struct ynode *m)
+{
+	uint64_t want = (uint64_t)b->ndevices + (m->kind == YN_MAP ? m->n : 0);
+	void *p;
+
+	if (want <= b->cap_devices || want > UINT32_MAX / 2)
+		return;
+	p = realloc(b->devices, (size_t)want * sizeof(*b->devices));
+	if (p == NULL)
+		return;
+	memset((struct device *)p + b->cap_devices, 0,
+	       (size_t)(want - b->cap_devices) * sizeof(*b->devices));
+	b->devices = p;
+	b->cap_devices = (uint32_t)want;
+}
+
 static void read_model(struct builder *b, const struct ynode *k, const struct ynode *m)
 {
 	static const char *const vendors[] = { "grandstream", "panasonic" };
@@ -851,6 +872,7 @@ void schema_read(struct builder *b, const struct ynode *root)
 		} else if (strcmp(key, "groups") == 0) {
 			read_records(b, v, "groups", read_group);
 		} else if (strcmp(key, "devices") == 0) {
+			reserve_devices(b, v);
 			read_records(b, v, "devices", read_device);
 		} else {
 			unknown_key(b, k, "the inventory",

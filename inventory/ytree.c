@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,6 +65,13 @@ static uint32_t sat_add(uint32_t a, uint32_t b)
 	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
 }
 
+static uint32_t weight_add(uint32_t a, uint32_t b)
+{
+	uint32_t s = sat_add(a, b);
+
+	return s > YNODE_WEIGHT_MAX ? YNODE_WEIGHT_MAX : s;
+}
+
 /* Line and column (1-based) of a byte offset, for reader errors that carry no mark. */
 static void offset_pos(const struct loader *l, size_t off, uint32_t *line, uint32_t *col)
 {
@@ -109,7 +117,7 @@ static void report_parser_error(struct loader *l, const yaml_parser_t *p)
 
 static struct ynode *new_node(struct loader *l, enum ynode_kind kind, const yaml_mark_t *m)
 {
-	struct ynode *n = arena_alloc(l->a, sizeof(*n));
+	struct ynode *n = arena_alloc_align(l->a, sizeof(*n), alignof(struct ynode));
 
 	if (n == NULL) {
 		fail(l, 0, 0, "out of memory");
@@ -187,7 +195,7 @@ static int attach(struct loader *l, struct ynode *child, uint32_t weight)
 	}
 	f->kids[f->n++] = child;
 	assert(f->node != NULL); /* every open frame was pushed with its node */
-	f->node->weight = sat_add(f->node->weight, weight);
+	f->node->weight = weight_add(f->node->weight, weight);
 	return 0;
 }
 
@@ -361,7 +369,8 @@ static int on_end(struct loader *l)
 		n->n = f->n;
 	}
 	if (f->n > 0) {
-		n->u.items = arena_alloc(l->a, f->n * sizeof(*n->u.items));
+		n->u.items =
+		    arena_alloc_align(l->a, f->n * sizeof(*n->u.items), alignof(struct ynode *));
 		if (n->u.items == NULL) {
 			fail(l, 0, 0, "out of memory");
 			r = -1;

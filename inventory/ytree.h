@@ -30,17 +30,24 @@ enum ynode_kind {
 	YN_SEQ,
 };
 
+/* Where a subtree's weight saturates (far above YT_MAX_ALIAS_NODES). */
+#define YNODE_WEIGHT_MAX ((UINT32_C(1) << 29) - 1)
+
+/*
+ * 24 bytes: a 100,000-device inventory has two million of them, all alive while the schema
+ * reads the tree (a reload's peak).
+ */
 struct ynode {
-	uint8_t kind;    /* enum ynode_kind */
-	uint8_t plain;   /* scalar written without quotes: "", "~" and "null" are null */
-	uint32_t line;   /* 1-based */
-	uint32_t col;    /* 1-based */
-	uint32_t n;      /* scalar: byte length; seq: items; map: pairs */
-	uint32_t weight; /* nodes in this subtree, aliases expanded (saturating) */
 	union {
 		const char *str;      /* scalar text, NUL-terminated, no inner NUL */
 		struct ynode **items; /* seq: n items; map: 2n entries, key then value */
 	} u;
+	uint32_t line;        /* 1-based */
+	uint32_t col;         /* 1-based */
+	uint32_t n;           /* scalar: byte length; seq: items; map: pairs */
+	uint32_t weight : 29; /* nodes in this subtree, aliases expanded (saturating) */
+	uint32_t kind : 2;    /* enum ynode_kind */
+	uint32_t plain : 1;   /* scalar written without quotes: "", "~" and "null" are null */
 };
 
 /*

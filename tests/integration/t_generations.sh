@@ -6,6 +6,8 @@
 #   - a reload invalidates only the names whose bytes changed: an unchanged file keeps its
 #     inode number and mtime, a changed one gets new ones (a later mtime, also when the
 #     inventory's mtime goes back: t_mtime.sh), and the log counts them.
+#   - the same readers with -o retain=0 (nothing retained: every read renders again, checked
+#     against the digest the size was given with), and a bad retain= value is refused.
 # Files are large (~120 KB) and read with POSIX_FADV_RANDOM so that a reader really goes back to
 # the kernel (and to provfs) for each page after the reload.
 
@@ -54,14 +56,14 @@ devices:
 EOF
 }
 
-# reader.py PATH OUT — opens PATH, reads its first page, says "ready", waits for a line on
-# stdin, reads the rest page by page and writes all it read to OUT. POSIX_FADV_RANDOM: no
-# readahead, so the rest is read after the reload.
+# reader.py PATH OUT [open-only] — opens PATH, reads its first page (not with open-only), says
+# "ready", waits for a line on stdin, reads the rest page by page and writes all it read to OUT.
+# POSIX_FADV_RANDOM: no readahead, so the rest is read after the reload.
 cat >"$WORK/reader.py" <<'EOF'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
-data = os.pread(fd, 4096, 0)
+data = b"" if sys.argv[3:] == ["open-only"] else os.pread(fd, 4096, 0)
 print("ready", flush=True)
 sys.stdin.readline()
 while True:
@@ -86,15 +88,15 @@ reload_to() {
 	kill -HUP "$PROVFS_PID" && lib_poll 3 log_has "generation $1,"
 }
 
-# straddle NAME LEN USER GEN — a reader opens NAME and reads a page; the inventory becomes
-# (LEN, USER) and is reloaded to generation GEN; a second reader reads the new file whole; then
-# the first reader reads on. Expects: first = the old bytes, second and a third (after the first
-# finished) = the new bytes.
+# straddle NAME LEN USER GEN [open-only] — a reader opens NAME and reads a page (or nothing);
+# the inventory becomes (LEN, USER) and is reloaded to generation GEN; a second reader reads the
+# new file whole; then the first reader reads on. Expects: first = the old bytes, second and a
+# third (after the first finished) = the new bytes.
 straddle() {
-	local name=$1 len=$2 user=$3 gen=$4 line
+	local name=$1 len=$2 user=$3 gen=$4 mode=${5:-} line
 	t_check "$name: the bytes before" want "$name"
 	cp -- "$WORK/want.$name" "$WORK/old.$name"
-	coproc READER { python3 "$WORK/reader.py" "$MNT/$name" "$WORK/first.$name"; }
+	coproc READER { python3 "$WORK/reader.py" "$MNT/$name" "$WORK/first.$name" "$mode"; }
 	read -r -t 10 -u "${READER[0]}" line
 	t_eq "$name: the first reader has read its first page" ready "$line"
 	t_check "$name: the inventory changes its size" write_inventory "$len" "$user"
@@ -176,8 +178,27 @@ t_check "the removed device is gone" test ! -e "$MNT/cfg000b82000001.xml"
 
 t_check "still mounted" lib_is_mounted "$MNT"
 
+# --- the same with no bytes retained (-o retain=0, fs/cache.h "Memory"): every read that reaches
+# provfs renders again and is checked against the digest; a reader that opened before a reload
+# gets its generation's bytes rendered again from its own inventory, whole.
+t_check "unmount" provfs_umount "$MNT"
+mv -- "$WORK/provfs.log" "$WORK/provfs-retained.log" # generation numbers start again
+t_check "write the first inventory again" write_inventory 40 1001
+if t_check "provfs mounts it with -o retain=0" provfs_mount "$INV" "$MNT" nowatch,retain=0; then
+	straddle "$GENERIC" 10 1001 2           # smaller
+	straddle "$DEVICE" 20 1001 3            # smaller
+	straddle "$DEVICE" 50 1001 4 open-only  # larger; its first read comes after the reload
+	straddle "$GENERIC" 60 1001 5 open-only # larger
+	t_check "still mounted (retain=0)" lib_is_mounted "$MNT"
+fi
+mkdir -p "$WORK/mnt-refused"
+# (timeout: were it accepted, provfs -f would serve until killed)
+t_check_fails "-o retain=lots is refused" "retain must be a number of MiB" \
+	timeout 10 "$PROVFS" "$INV" "$WORK/mnt-refused" -f -o "state=$WORK/state-refused,retain=lots"
+
 # --- the same with audit=exact (device files bypass the kernel's page cache) -----------------
 t_check "unmounted" provfs_umount "$MNT"
+mv -- "$WORK/provfs.log" "$WORK/provfs-retain0.log" # generation numbers start again
 t_check "the first inventory again" write_inventory 40 1001
 if t_check "provfs mounts it with audit=exact" provfs_mount "$INV" "$MNT" nowatch,audit=exact; then
 	straddle "$DEVICE" 20 1001 2 # smaller

@@ -8,6 +8,11 @@
  * the inventory's mtime stays or goes backwards, when the clock goes back, and across several
  * reloads within one second; a file removed and added again gets a later one; unchanged bytes
  * keep theirs.
+ * Memory (issue 11): the digest, not a second copy of the bytes, decides "same bytes" (a change
+ * that keeps the size still counts); retained bytes stay within the budget; a drop lets go of
+ * them, later reads render the same bytes again, checked against the digest (a mismatch is
+ * EIO, never other bytes); a reader's bytes outlive a drop and the whole generation; every
+ * reference is given back (ASan's leak check in the asan build).
  */
 #include "testutil.h"
 
@@ -19,6 +24,10 @@ static time_t fake_now;
 
 #include "fs/cache.c" /* the daemon's object */
 #include "inventory/mac.h"
+
+#include <openssl/sha.h>
+
+#define BUDGET ((size_t)1 << 20) /* retains every file of these small trees */
 
 #define OLD_YAML                                                                                   \
 	"version: 1\nserver: {url: http://127.0.0.1/prov}\n"                                       \
@@ -94,19 +103,61 @@ static uint64_t ino_of(const struct tree *t, const char *name)
 	return file_ino(t, &ref);
 }
 
-/* cf holds exactly what file_render gives for name in t */
-static void assert_rendered(const struct cached_file *cf, const struct tree *t, const char *name)
+/* content is exactly what file_render gives for name in t */
+static void assert_bytes(const struct content *content, const struct tree *t, const char *name)
 {
 	const struct file_ref ref = ref_of(t, name);
 	struct buf b;
 
 	buf_init(&b);
 	assert_int_equal(file_render(t, &ref, false, &b), 0);
-	assert_non_null(cf->content);
-	assert_int_equal(cf->size, b.len);
-	assert_int_equal(cf->content->len, b.len);
-	assert_memory_equal(cf->content->data, b.data, b.len);
+	assert_non_null(content);
+	assert_int_equal(content->len, b.len);
+	assert_memory_equal(content->data, b.data, b.len);
 	buf_free(&b);
+}
+
+/* The bytes of cf (of cache c, tree t), with a reference the caller puts. */
+static struct content *bytes_of(struct cache *c, const struct tree *t, const char *name,
+                                const struct cached_file *cf)
+{
+	const struct file_ref ref = ref_of(t, name);
+	struct content *content = NULL;
+
+	assert_int_equal(cache_content(c, t, &ref, cf, &content), 0);
+	assert_non_null(content);
+	return content;
+}
+
+/* cf's size and digest are those of what file_render gives, and so are its bytes */
+static void assert_rendered(struct cache *c, const struct cached_file *cf, const struct tree *t,
+                            const char *name)
+{
+	const struct file_ref ref = ref_of(t, name);
+	uint8_t md[SHA256_DIGEST_LENGTH];
+	struct content *content;
+	struct buf b;
+
+	buf_init(&b);
+	assert_int_equal(file_render(t, &ref, false, &b), 0);
+	assert_int_equal(cf->size, b.len);
+	SHA256(b.data, b.len, md);
+	assert_memory_equal(cf->digest, md, CACHE_DIGEST_LEN);
+	buf_free(&b);
+	content = bytes_of(c, t, name, cf);
+	assert_bytes(content, t, name);
+	content_put(content);
+}
+
+static unsigned refs_of(const struct content *content)
+{
+	return atomic_load(&content->refs);
+}
+
+/* The bytes c retains for cf, or NULL (no reference taken). */
+static const struct content *retained_of(const struct cached_file *cf)
+{
+	return entry_of(cf)->content;
 }
 
 static void test_cache_renders_once_with_the_generation_version(void **state)
@@ -117,7 +168,7 @@ static void test_cache_renders_once_with_the_generation_version(void **state)
 
 	(void)state;
 	fake_now = 1000;
-	c = cache_new(old_tree, 4096 + 7);
+	c = cache_new(old_tree, 4096 + 7, BUDGET);
 	assert_null(cache_peek(c, ino));
 	/* the node id a lookup will give, before it renders */
 	assert_true(cache_nodeid(c, ino) == (ino | UINT64_C(7) << FILE_INO_BITS));
@@ -125,7 +176,7 @@ static void test_cache_renders_once_with_the_generation_version(void **state)
 	assert_true(cf->nodeid == (ino | UINT64_C(7) << FILE_INO_BITS));
 	assert_true((cf->nodeid & CACHE_INO_MASK) == ino);
 	assert_int_equal(cf->mtime, 1000);
-	assert_rendered(cf, old_tree, "cfg000b82000001.xml");
+	assert_rendered(c, cf, old_tree, "cfg000b82000001.xml");
 	assert_ptr_equal(get(c, old_tree, "cfg000b82000001.xml"), cf); /* rendered once */
 	assert_ptr_equal(cache_peek(c, ino), cf);
 	assert_true(cache_nodeid(c, ino) == cf->nodeid);
@@ -139,9 +190,9 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 
 	(void)state;
 	fake_now = 1000;
-	prev = cache_new(old_tree, 5);
+	prev = cache_new(old_tree, 5, BUDGET);
 	fake_now = 2000;
-	next = cache_new(new_tree, 6);
+	next = cache_new(new_tree, 6, BUDGET);
 	p1 = get(prev, old_tree, "cfg000b82000001.xml");
 	p2 = get(prev, old_tree, "cfg000b82000002.xml");
 	pg = get(prev, old_tree, "cfg.xml");
@@ -151,7 +202,7 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 
 	n1 = cache_peek(next, ino_of(new_tree, "cfg000b82000001.xml"));
 	assert_non_null(n1);
-	assert_rendered(n1, new_tree, "cfg000b82000001.xml");
+	assert_rendered(next, n1, new_tree, "cfg000b82000001.xml");
 	assert_true((n1->nodeid & CACHE_INO_MASK) == (p1->nodeid & CACHE_INO_MASK));
 	assert_int_equal(VERSION(n1->nodeid), 6);
 	assert_int_equal(n1->mtime, 2000);
@@ -160,7 +211,7 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 	assert_non_null(n2);
 	assert_true(n2->nodeid == p2->nodeid);
 	assert_int_equal(n2->mtime, 1000);
-	assert_rendered(n2, new_tree, "cfg000b82000002.xml");
+	assert_rendered(next, n2, new_tree, "cfg000b82000002.xml");
 	ng = cache_peek(next, ino_of(new_tree, "cfg.xml"));
 	assert_non_null(ng);
 	assert_true(ng->nodeid == pg->nodeid);
@@ -172,7 +223,7 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 
 	/* and once more: nothing changes, everything keeps its node id and mtime */
 	{
-		struct cache *again = cache_new(new_tree, 7);
+		struct cache *again = cache_new(new_tree, 7, BUDGET);
 
 		assert_int_equal(cache_carry(again, new_tree, next, new_tree), 0);
 		assert_true(cache_nodeid(again, n1->nodeid & CACHE_INO_MASK) == n1->nodeid);
@@ -191,8 +242,8 @@ static void test_cache_carry_never_reuses_the_old_version(void **state)
 	const struct cached_file *p1, *n1;
 
 	(void)state;
-	prev = cache_new(old_tree, 5);
-	next = cache_new(new_tree, 4096 + 5);
+	prev = cache_new(old_tree, 5, BUDGET);
+	next = cache_new(new_tree, 4096 + 5, BUDGET);
 	p1 = get(prev, old_tree, "cfg000b82000001.xml");
 	assert_int_equal(cache_carry(next, new_tree, prev, old_tree), 1);
 	n1 = cache_peek(next, p1->nodeid & CACHE_INO_MASK);
@@ -210,7 +261,7 @@ static struct cache *reload(struct cache *prev, const struct tree *from, const s
 	struct cache *next;
 
 	fake_now = now;
-	next = cache_new(to, generation);
+	next = cache_new(to, generation, BUDGET);
 	assert_non_null(next);
 	assert_true(cache_carry(next, to, prev, from) >= 0);
 	return next;
@@ -233,7 +284,7 @@ static void three_generations(const time_t t[3], struct cache *g[3])
 		                            "cfg000b82000004.xml", "cfg.xml" };
 
 	fake_now = t[0];
-	g[0] = cache_new(old_tree, 1);
+	g[0] = cache_new(old_tree, 1, BUDGET);
 	for (size_t i = 0; i < sizeof(seen) / sizeof(*seen); i++)
 		(void)get(g[0], old_tree, seen[i]);
 	g[1] = reload(g[0], old_tree, new_tree, 2, t[1]);
@@ -269,7 +320,7 @@ static void test_cache_mtime_increases_when_the_inventory_mtime_does_not(void **
 	old_tree->inv->mtime = 1000;
 	new_tree->inv->mtime = 500; /* backwards */
 	fake_now = t[0];
-	g[0] = cache_new(old_tree, 1);
+	g[0] = cache_new(old_tree, 1, BUDGET);
 	d[0] = mtime_of(g[0], old_tree, "cfg000b82000001.xml");
 	u[0] = mtime_of(g[0], old_tree, "cfg000b82000002.xml");
 	g[1] = reload(g[0], old_tree, new_tree, 2, t[1]);
@@ -338,6 +389,192 @@ static void test_cache_mtime_of_a_file_removed_and_added_again(void **state)
 	free_generations(g);
 }
 
+/* ---- memory (issue 11): digests, retained bytes, drops, readers' references ---------------- */
+
+/*
+ * The old generation need not hold its bytes for a reload to tell equal from changed: prev
+ * retains nothing, yet device 2 keeps its node id and device 1 (other bytes of the same size:
+ * user 1001 became 1009) gets a new one. And the digest alone decides: with device 2's digest
+ * altered, it counts as changed.
+ */
+static void test_cache_carry_compares_digests_without_old_bytes(void **state)
+{
+	struct cache *prev, *next, *again;
+	const struct cached_file *p1, *p2, *n1, *n2;
+
+	(void)state;
+	fake_now = 1000;
+	prev = cache_new(old_tree, 5, 0);
+	p1 = get(prev, old_tree, "cfg000b82000001.xml");
+	p2 = get(prev, old_tree, "cfg000b82000002.xml");
+	assert_null(retained_of(p1));
+	assert_null(retained_of(p2));
+	assert_int_equal(cache_retained(prev), 0);
+	next = cache_new(new_tree, 6, BUDGET);
+	assert_int_equal(cache_carry(next, new_tree, prev, old_tree), 1);
+	n1 = cache_peek(next, p1->nodeid & CACHE_INO_MASK);
+	n2 = cache_peek(next, p2->nodeid & CACHE_INO_MASK);
+	assert_non_null(n1);
+	assert_non_null(n2);
+	assert_int_equal(n1->size, p1->size);  /* the same size ... */
+	assert_true(n1->nodeid != p1->nodeid); /* ... other bytes: a new version */
+	assert_memory_not_equal(n1->digest, p1->digest, CACHE_DIGEST_LEN);
+	assert_true(n2->nodeid == p2->nodeid);
+	assert_memory_equal(n2->digest, p2->digest, CACHE_DIGEST_LEN);
+	/* the carried bytes are retained in next, as the budget allows */
+	assert_non_null(retained_of(n1));
+	assert_bytes(retained_of(n1), new_tree, "cfg000b82000001.xml");
+
+	entry_of(p2)->file.digest[3] ^= 0x40;
+	again = cache_new(new_tree, 6, BUDGET);
+	assert_int_equal(cache_carry(again, new_tree, prev, old_tree), 2);
+	assert_true(cache_peek(again, p2->nodeid & CACHE_INO_MASK)->nodeid != p2->nodeid);
+	entry_of(p2)->file.digest[3] ^= 0x40;
+	cache_free(again);
+	cache_free(next);
+	cache_free(prev);
+}
+
+/*
+ * A drop lets go of the retained bytes (a reader keeps its own), nothing is retained until
+ * cache_keep, and the bytes rendered again meanwhile are the same.
+ */
+static void test_cache_drop_renders_the_same_bytes_again(void **state)
+{
+	const char *name = "cfg000b82000001.xml";
+	struct content *reader, *again, *third;
+	const struct cached_file *cf;
+	struct cache *c;
+
+	(void)state;
+	c = cache_new(old_tree, 1, BUDGET);
+	cf = get(c, old_tree, name);
+	assert_non_null(retained_of(cf));
+	assert_int_equal(refs_of(retained_of(cf)), 1); /* the cache's */
+	assert_int_equal(cache_retained(c), sizeof(struct content) + cf->size);
+
+	reader = bytes_of(c, old_tree, name, cf);
+	assert_ptr_equal(reader, retained_of(cf)); /* not rendered again */
+	assert_int_equal(refs_of(reader), 2);
+
+	assert_int_equal(cache_drop(c), sizeof(struct content) + cf->size);
+	assert_null(retained_of(cf));
+	assert_int_equal(cache_retained(c), 0);
+	assert_int_equal(refs_of(reader), 1); /* the reader's only */
+	assert_bytes(reader, old_tree, name);
+
+	again = bytes_of(c, old_tree, name, cf);
+	assert_ptr_not_equal(again, reader);
+	assert_bytes(again, old_tree, name);
+	assert_int_equal(refs_of(again), 1);
+	assert_null(retained_of(cf)); /* dropped caches retain nothing ... */
+	assert_int_equal(cache_retained(c), 0);
+	/* ... and a file first looked up after the drop is rendered, sized, not retained */
+	assert_null(retained_of(get(c, old_tree, "cfg000b82000002.xml")));
+
+	cache_keep(c);
+	third = bytes_of(c, old_tree, name, cf);
+	assert_ptr_equal(third, retained_of(cf));
+	assert_int_equal(refs_of(third), 2);
+	assert_bytes(third, old_tree, name);
+
+	content_put(reader);
+	content_put(again);
+	content_put(third);
+	assert_int_equal(refs_of(retained_of(cf)), 1);
+	cache_free(c); /* the last reference: ASan would report a leak or a double free */
+}
+
+/* A reader's bytes outlive a drop, a reload and the generation's cache itself. */
+static void test_cache_reader_bytes_outlive_drop_reload_and_cache(void **state)
+{
+	const char *name = "cfg000b82000001.xml";
+	const struct cached_file *cf;
+	struct content *reader;
+	struct cache *prev, *next;
+
+	(void)state;
+	fake_now = 1000;
+	prev = cache_new(old_tree, 1, BUDGET);
+	cf = get(prev, old_tree, name);
+	reader = bytes_of(prev, old_tree, name, cf);
+	(void)cache_drop(prev);
+	next = reload(prev, old_tree, new_tree, 2, 2000);
+	cache_free(prev);
+	assert_int_equal(refs_of(reader), 1);
+	assert_bytes(reader, old_tree, name); /* the old bytes, whole */
+	content_put(reader);
+	cache_free(next);
+}
+
+/* Retained bytes stay within the budget; beyond it, every read gets bytes of its own. */
+static void test_cache_retains_within_the_budget(void **state)
+{
+	const char *one = "cfg000b82000001.xml", *two = "cfg000b82000002.xml";
+	struct content *a, *b;
+	const struct cached_file *cf1, *cf2;
+	struct cache *c;
+	size_t first;
+
+	(void)state;
+	c = cache_new(old_tree, 1, BUDGET);
+	first = sizeof(struct content) + get(c, old_tree, one)->size;
+	cache_free(c);
+
+	c = cache_new(old_tree, 1, first); /* room for the first file only */
+	cf1 = get(c, old_tree, one);
+	cf2 = get(c, old_tree, two);
+	assert_non_null(retained_of(cf1));
+	assert_null(retained_of(cf2));
+	assert_int_equal(cache_retained(c), first);
+	a = bytes_of(c, old_tree, two, cf2);
+	b = bytes_of(c, old_tree, two, cf2);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(refs_of(a), 1);
+	assert_bytes(a, old_tree, two);
+	assert_bytes(b, old_tree, two);
+	assert_null(retained_of(cf2));
+	content_put(a);
+	content_put(b);
+	cache_free(c);
+
+	c = cache_new(old_tree, 1, 0); /* retains nothing, serves the same */
+	cf1 = get(c, old_tree, one);
+	assert_null(retained_of(cf1));
+	assert_rendered(c, cf1, old_tree, one);
+	assert_int_equal(cache_retained(c), 0);
+	cache_free(c);
+}
+
+/*
+ * Bytes rendered again that are not the ones the size and digest were given for (a key replaced
+ * by a reload in progress) are never served: EIO.
+ */
+static void test_cache_other_bytes_are_eio(void **state)
+{
+	const char *name = "cfg000b82000001.xml";
+	const struct file_ref ref = ref_of(old_tree, name);
+	struct content *content = (struct content *)1;
+	const struct cached_file *cf;
+	struct cache *c;
+
+	(void)state;
+	c = cache_new(old_tree, 1, BUDGET);
+	cf = get(c, old_tree, name);
+	(void)cache_drop(c);
+	entry_of(cf)->file.digest[0] ^= 1;
+	assert_int_equal(cache_content(c, old_tree, &ref, cf, &content), -EIO);
+	assert_null(content);
+	entry_of(cf)->file.digest[0] ^= 1;
+	entry_of(cf)->file.size++;
+	assert_int_equal(cache_content(c, old_tree, &ref, cf, &content), -EIO);
+	entry_of(cf)->file.size--;
+	assert_int_equal(cache_content(c, old_tree, &ref, cf, &content), 0);
+	assert_bytes(content, old_tree, name);
+	content_put(content);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +592,14 @@ int main(void)
 		                       inventory_mtimes),
 		cmocka_unit_test_setup(test_cache_mtime_of_a_file_removed_and_added_again,
 		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_carry_compares_digests_without_old_bytes,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_drop_renders_the_same_bytes_again,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_reader_bytes_outlive_drop_reload_and_cache,
+		                       inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_retains_within_the_budget, inventory_mtimes),
+		cmocka_unit_test_setup(test_cache_other_bytes_are_eio, inventory_mtimes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
