@@ -483,7 +483,7 @@ fi
 
 if [ "$WRITE" = 1 ]; then
 	RESULTS=$BENCH_DIR/results.md
-	python3 "$BENCH_DIR/write-results.py" "$RESULTS" storm.sh "$TABLE" ||
+	python3 "$BENCH_DIR/write-results.py" "$RESULTS" "storm.sh $N" "$TABLE" ||
 		bench_die "writing bench/results.md"
 	say "wrote $RESULTS"
 fi
