@@ -14,8 +14,8 @@
 #                 writes bench/results.md
 #   make install  install the two programs (PREFIX=/usr/local) and the mount helper link
 #
-# Data flows one way: inventory/ -> backend/ -> fs/. The first two form the static library that
-# both programs link; only fs/ sees FUSE headers.
+# Data flows one way: inventory/ -> backend/ -> state/ -> fs/ and provctl/. The first three form
+# the static library that both programs link; only fs/ sees FUSE headers.
 
 BUILD   ?= build
 CC      ?= gcc
@@ -38,9 +38,8 @@ FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null)
 LIB_LIBS    = -lyaml -lcrypto -lpthread
 LDFLAGS  ?=
 
-LIB_FS   = fs/state.c fs/keys.c fs/fetch.c fs/nodump.c
-LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) $(LIB_FS)
-FS_SRC   = $(filter-out $(LIB_FS),$(wildcard fs/*.c))
+LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) $(wildcard state/*.c)
+FS_SRC   = $(wildcard fs/*.c)
 CTL_SRC  = $(wildcard provctl/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
@@ -166,7 +165,7 @@ LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC) $(SHIM_SRC)
 lint: format-check
 	cppcheck --quiet --std=c11 --enable=warning,performance,portability,style --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(FUSE_CFLAGS) \
-		inventory backend fs provctl tests/unit tests/fuzz tests/integration/shim
+		inventory backend state fs provctl tests/unit tests/fuzz tests/integration/shim
 	clang-tidy --quiet $(LINT_C) $(FUZZ_SRC) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
 	shellcheck $$(git ls-files '*.sh') .ci/run
 

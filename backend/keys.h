@@ -1,7 +1,7 @@
 /*
  * keys.h - per-device keys as the backend sees them (SPEC §2, encrypted provisioning): a
  * 32-character passphrase, its AES size, and how far its delivery has come. Keys live in the
- * state directory (fs/keys.c); the backend reads them through this interface only, so data
+ * state directory (state/keys.c); the backend reads them through this interface only, so data
  * still flows inventory -> backend -> fs.
  *
  * Delivery (README "the key flow"): a key is made PENDING; once a reader has read the plain

@@ -1,7 +1,7 @@
 /*
  * audit.c - the fetch log line, pending fetch records and their flusher, the sweep warning.
  *
- * Pending records live in a table keyed by (MAC, name) (fs/fetch.h) under one mutex, which a
+ * Pending records live in a table keyed by (MAC, name) (state/fetch.h) under one mutex, which a
  * release holds for one insert. The flusher swaps that table for an empty one, so a release
  * never waits for the disk, and appends the pending records to STATE/fetch.log with one
  * write(2) per round, at most once a second: in a reboot storm that is one open, one write and
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs/fetch.h"
+#include "state/fetch.h"
 #include "fs/log.h"
 #include "inventory/mac.h"
 

@@ -11,7 +11,7 @@
  *   comes from here), and cached by default: the kernel's page cache served the rest, and
  *   whether the reader got it all is in the file server's log. Never a secret: names and
  *   numbers only.
- * - The same release becomes a record of STATE/fetch.log (fs/fetch.h), appended by a flusher
+ * - The same release becomes a record of STATE/fetch.log (state/fetch.h), appended by a flusher
  *   thread, woken at most once a second, off the request path, with one write(2) a round for
  *   every record of that second; not durably (no fsync).
  * - Lookups of device names for MACs the inventory does not know are counted (one atomic
@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fs/state.h"
+#include "state/state.h"
 
 struct audit;
 

@@ -11,8 +11,8 @@
 
 #include "fs/audit.h"
 #include "fs/fuse_api.h"
-#include "fs/keys.h"
-#include "fs/state.h"
+#include "state/keys.h"
+#include "state/state.h"
 
 /*
  * The daemon (fuse_req_userdata). Request handlers only read the fields up to audit; the

@@ -27,9 +27,9 @@
 #include "fs/audit.h"
 #include "fs/cache.h"
 #include "fs/gen.h"
-#include "fs/keys.h"
+#include "state/keys.h"
 #include "fs/log.h"
-#include "fs/state.h"
+#include "state/state.h"
 #include "fs/watch.h"
 #include "inventory/inventory.h"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_coredump.sh — no secret in a core dump (issue 10, point 8): a crash of provfs or provctl
 # started from a shell with `ulimit -c unlimited` writes no core, because both set RLIMIT_CORE
-# to 0 and make themselves non-dumpable (fs/nodump.h) before they read a secret.
+# to 0 and make themselves non-dumpable (state/nodump.h) before they read a secret.
 #
 # Each process runs in a subshell with `ulimit -c unlimited` whose working directory is an empty
 # directory of its own: with core_pattern "core" (relative) the kernel writes the core there, as

@@ -11,14 +11,14 @@
 # `fusermount3 -u -z`; then the state is judged on disk (before anything reads it), and again
 # through a remount on the same state directory:
 #
-# - STATE/key-<MAC> parses exactly as fs/keys.c parse() reads it ("provfs-key 1", "state
+# - STATE/key-<MAC> parses exactly as state/keys.c parse() reads it ("provfs-key 1", "state
 #   pending|served|delivered", "bits N", "key <32 lower-case hex>", "since N", and for a delivery
 #   "proof NAME"), mode 0600, and provctl status says the same state. The key after the crash is
 #   the round's key: a crash never loses, truncates or replaces it.
 # - Nothing else is in STATE but the names the daemon writes (key-<MAC>, fetch.log, provfs.pid,
 #   the lock files keys.lock and provfs.lock) and, from a writer that was killed, their
 #   temporaries ".NAME.<16 random hex>.tmp"
-#   (fs/state.c). keys.c loads only "key-" plus 12 hex digits, so a temporary is never read; the
+#   (state/state.c). keys.c loads only "key-" plus 12 hex digits, so a temporary is never read; the
 #   daemon removes those older than a minute when it mounts. To make that observable a decoy is
 #   planted before the first mount: a well-formed ".key-<MAC>.<nonce>.tmp" saying "delivered"
 #   with another key, dated a day ahead so that no sweep takes it. Every check below would fail
@@ -79,7 +79,7 @@ PLAIN=Config$MAC.cfg
 ENC_FILES=("Config$MAC.enc" "Config$MODEL-$MAC.enc" "ConfigCom-$MAC.enc")
 KEY_FILE=$STATE/key-$MAC
 
-# The decoy temporary file: a name no writer draws twice (fs/state.c draws 64 random bits).
+# The decoy temporary file: a name no writer draws twice (state/state.c draws 64 random bits).
 DECOY=$STATE/.key-$MAC.0123456789abcdef.tmp
 STALE=$STATE/.key-$MAC.fedcba9876543210.tmp # two minutes old: the first mount removes it
 DECOY_KEY=0123456789abcdef0123456789abcdef
@@ -98,7 +98,7 @@ PENDING_HELD=0     # pending rounds in which a reader already held the whole pla
 
 # --- small checks (commands for t_check: they say why they fail) ------------------------------
 
-# key_file_parses FILE — FILE is exactly what fs/keys.c accepts (parse(); load_one: under 256
+# key_file_parses FILE — FILE is exactly what state/keys.c accepts (parse(); load_one: under 256
 # bytes). Sets KF_STATE, KF_BITS, KF_KEY. Never prints the key.
 KEY_RE=$'^provfs-key 1\nstate (pending|served|delivered)\nbits (128|192|256)\nkey ([0-9a-f]{32})\nsince [0-9]+\n(proof [A-Za-z0-9._-]+\n)?$'
 key_file_parses() {
@@ -117,7 +117,7 @@ key_file_parses() {
 mode_of() { stat -c %a -- "$1" 2>&1; }
 
 # state_names_ok — every entry of STATE is a name the daemon writes or the temporary of one
-# (fs/state.c: ".NAME.<16 hex>.tmp"). Called while no daemon runs, so a temporary is a
+# (state/state.c: ".NAME.<16 hex>.tmp"). Called while no daemon runs, so a temporary is a
 # leftover of a killed writer: remembered in LEFTOVER (new ones counted in ROUND_LEFTOVERS), and
 # a key's must be mode 0600 (it holds a key). The decoy is expected and not counted.
 declare -A LEFTOVER=()
@@ -316,7 +316,7 @@ crash_round() {
 		outcome=none
 		t_ok "$label: no key-$MAC yet (killed before the first key was made)"
 	else
-		t_check "$label: key-$MAC parses as fs/keys.c reads it" key_file_parses "$KEY_FILE"
+		t_check "$label: key-$MAC parses as state/keys.c reads it" key_file_parses "$KEY_FILE"
 		outcome=${KF_STATE:-damaged}
 	fi
 	t_check "$label: the state directory holds only the daemon's names and ignored temporaries" \

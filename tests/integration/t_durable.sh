@@ -8,8 +8,8 @@
 # `make test-programs` into BUILD/tests/libtrace_sync.so) that records, per thread and in order,
 # the writes to key files and their temporaries, every fsync and rename, and the libfuse replies
 # fuse_reply_entry/open/buf/err/data. libfuse answers a request on the thread that handles it, so
-# for the encrypted KX-UTG300 0080F0C8C383 of tests/data/panasonic.yaml (fs/ops.c, fs/keys.c,
-# fs/state.c) the trace must show, on one thread and in this order:
+# for the encrypted KX-UTG300 0080F0C8C383 of tests/data/panasonic.yaml (fs/ops.c, state/keys.c,
+# state/state.c) the trace must show, on one thread and in this order:
 #
 #   1. stat of the plain key file Config<MAC>.cfg (LOOKUP; it renders the file and so creates
 #      the key): write of ".key-<MAC>.<nonce>.tmp" saying "state pending" -> fsync of that

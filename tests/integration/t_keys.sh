@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_keys.sh — keys are never lost or raced (issue 10 points 1 and 2, SPEC §2 encrypted
-# provisioning, §4 durable state; fs/keys.h).
+# provisioning, §4 durable state; state/keys.h).
 #
 # - One key per device, whoever asks: 40 encrypted devices, each read through the mount (its
 #   plain key file, then an .enc name: a phone) and by `provctl cat` of its Config<MAC>.enc at the

@@ -34,7 +34,7 @@ ENC_MAC=0080F0C8C383 # KX-UTG300, encrypt: true, key_length: 256
 ENC_MODEL=KX-UTG300
 PLAIN_KEY_FILE=Config$ENC_MAC.cfg
 ENC_FILES=("Config$ENC_MAC.enc" "Config$ENC_MODEL-$ENC_MAC.enc" "ConfigCom-$ENC_MAC.enc")
-KEY_FILE=$STATE/key-$ENC_MAC # fs/keys.c: "provfs-key 1", "state ...", "bits ...", "key ..."
+KEY_FILE=$STATE/key-$ENC_MAC # state/keys.c: "provfs-key 1", "state ...", "bits ...", "key ..."
 KEY_LABEL=state/key-$ENC_MAC
 
 # "MAC MODEL" of every device of panasonic.yaml (MACs as SPEC §2 writes them: upper case).
@@ -405,7 +405,7 @@ is_key() { # is_key STRING — 32 printable characters
 	[[ $1 =~ ^[[:graph:]]{32}$ ]]
 }
 
-key_in_state() { # the key stored for ENC_MAC (fs/keys.c format), or nothing
+key_in_state() { # the key stored for ENC_MAC (state/keys.c format), or nothing
 	awk '$1 == "key" { print $2 }' "$KEY_FILE" 2>/dev/null
 }
 

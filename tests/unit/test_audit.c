@@ -1,6 +1,6 @@
 /*
  * test_audit.c - the audit (SPEC §4 "Audit", §1 provctl status): the fetch record's line
- * (fs/fetch.h) written and parsed strictly; fetch.log appended, read past damaged and half
+ * (state/fetch.h) written and parsed strictly; fetch.log appended, read past damaged and half
  * lines, rotated, refused when a FIFO, symlink or directory takes its place; the table of
  * records; the per-device files of older versions, read only;
  * the audit object (fs/audit.c, compiled in here with a log_msg that records the lines): one
@@ -15,7 +15,7 @@
 
 #include "backend/files.h"
 #include "fs/audit.c" /* the daemon's object, with the log_msg below */
-#include "fs/fetch.h"
+#include "state/fetch.h"
 
 #define MAC_A 0x000b82123456ULL
 #define MAC_B 0x0080f0c8c381ULL

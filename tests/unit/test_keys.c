@@ -1,6 +1,6 @@
 /*
  * test_keys.c - the key store in the state directory (SPEC §2, encrypted provisioning;
- * fs/keys.h): a new 32-character key per device from the CSPRNG, stored durably before anyone
+ * state/keys.h): a new 32-character key per device from the CSPRNG, stored durably before anyone
  * sees it; pending -> served -> delivered, each step on disk, delivery only after the plain
  * file was served and only for the key on disk; rekey; another process's change seen on
  * reload; one key per device whoever creates it (processes racing); a key file that cannot be
@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fs/keys.h"
-#include "fs/state.h"
+#include "state/keys.h"
+#include "state/state.h"
 
 #define MAC_A 0x0080f0c8c383ULL
 #define MAC_B 0x0080f0c8c384ULL

@@ -1,5 +1,5 @@
 /*
- * test_nodump.c - nodump_process (fs/nodump.h): afterwards the core size limit is 0, soft and
+ * test_nodump.c - nodump_process (state/nodump.h): afterwards the core size limit is 0, soft and
  * hard, and the process is not dumpable, even when it started with an unlimited limit and
  * dumpable; a SIGSEGV then leaves no core. Each check runs in a forked child, so that this
  * test process keeps its own limits.
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fs/nodump.h"
+#include "state/nodump.h"
 
 /* What a child found: 0 if all was as expected, else which check failed. */
 enum {

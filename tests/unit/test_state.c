@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs/state.h"
+#include "state/state.h"
 
 static char dir[64];
 

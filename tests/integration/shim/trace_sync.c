@@ -4,7 +4,7 @@
  * (tests/integration/t_durable.sh).
  *
  * Why: a key, and every step of its delivery, must be on disk before the request that created or
- * proved it is answered (fs/keys.h). A test through the mount cannot see that: the page cache
+ * proved it is answered (state/keys.h). A test through the mount cannot see that: the page cache
  * hides a missing fsync until a power cut, and a reader cannot tell whether the daemon wrote
  * before or after it answered. This shim sees the calls themselves: t_durable.sh asserts, per
  * thread, write -> fsync of the temporary -> rename -> fsync of the directory -> reply.
@@ -302,7 +302,7 @@ int open(const char *path, int flags, ...)
 int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("openat")));
 
-/* The word after "state " in a key file's text (fs/keys.c store()), or "-". Never the key. */
+/* The word after "state " in a key file's text (state/keys.c store()), or "-". Never the key. */
 static void state_word(const void *buf, size_t n, char out[16])
 {
 	const char *p = memmem(buf, n, "\nstate ", 7);

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "backend/keys.h"
-#include "fs/state.h"
+#include "state/state.h"
 
 #define KEYS_LOCK_FILE "keys.lock"
 

@@ -5,7 +5,7 @@
  * inherited by threads and by fork; an exec (libfuse's fusermount3 for a mount by a user other
  * than root) resets dumpability, but then the memory is the new program's, not ours.
  */
-#include "fs/nodump.h"
+#include "state/nodump.h"
 
 #include <errno.h>
 #include <sys/prctl.h>

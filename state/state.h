@@ -5,7 +5,7 @@
  * delivery) lives here as small files, each replaced atomically and durably: write a temporary
  * file, fsync it, rename it over the old one, fsync the directory. A `kill -9` at any instant
  * leaves either the old or the new file, never a mix. The fetch history is the exception: one
- * append-only log, not fsynced (fs/fetch.h), read with the bounded line reader below.
+ * append-only log, not fsynced (state/fetch.h), read with the bounded line reader below.
  *
  * No FUSE here: provctl links this too (rekey, status).
  */

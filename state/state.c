@@ -1,7 +1,7 @@
 /*
  * state.c - atomic, durable small files in the state directory.
  */
-#include "fs/state.h"
+#include "state/state.h"
 
 #include <dirent.h>
 #include <errno.h>

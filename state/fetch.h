@@ -43,7 +43,7 @@
 
 #include "backend/buf.h"
 #include "backend/files.h"
-#include "fs/state.h"
+#include "state/state.h"
 
 #define FETCH_LOG      "fetch.log"
 #define FETCH_LOG_OLD  "fetch.log.1"

@@ -12,7 +12,7 @@
  * A file that does not parse is damaged: the device's encrypted files fail (EIO) and the file
  * is left for the administrator, never replaced by a new key (keys.h).
  */
-#include "fs/keys.h"
+#include "state/keys.h"
 
 #include <assert.h>
 #include <dirent.h>

@@ -3,7 +3,7 @@
  * fetch.log (append, rotate, read past damage), the table of records by (MAC, name), and the
  * read-only parser of the per-device files of older versions.
  */
-#include "fs/fetch.h"
+#include "state/fetch.h"
 
 #include <errno.h>
 #include <fcntl.h>
