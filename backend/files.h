@@ -1,12 +1,13 @@
 /*
- * files.h - the files a tree holds: kinds, inode numbers, bytes, and every name.
+ * files.h - the files a tree holds: inode numbers, bytes, and every name, for all vendors.
  *
- * A name resolves (names.h) to a file_ref: a kind plus the device, model or firmware file
- * it belongs to. Inode numbers are computed, not stored: the kind in the top 16 bits and
- * the MAC, or a 48-bit hash of the model or firmware name, in the low 48: a file has one
- * number in every generation. Every name of one file (aliases, prefix/postfix wraps) shares it.
- * Kinds fit in 4 bits, so these numbers use only the low FILE_INO_BITS bits: the daemon puts a
- * version of the file's bytes above them (fs/cache.h).
+ * A name resolves (names.c, through each vendor's name table) to a file_ref: a vendor, one of
+ * its kinds, and the device, model or firmware file it belongs to. Inode numbers are computed,
+ * not stored: the (vendor, kind) slot in bits 48.. and the MAC, or a 48-bit hash of the model
+ * or firmware name, in the low 48, so a file has one number in every generation and every name
+ * of one file (aliases, prefix/postfix wraps) shares it. Slots fit in FILE_KIND_BITS bits, so
+ * these numbers use only the low FILE_INO_BITS bits: the daemon puts a version of the file's
+ * bytes above them (fs/cache.h).
  */
 #ifndef PROVFS_FILES_H
 #define PROVFS_FILES_H
@@ -17,38 +18,29 @@
 
 #include "backend/buf.h"
 #include "backend/tree.h"
+#include "backend/vendor.h"
 #include "inventory/model.h"
 
 #define FILE_INO_ROOT 1
 #define FILE_NAME_MAX 255
 
-enum file_kind {
-	FK_NONE = 0,
-	FK_GS_XML = 1,         /* cfg<mac>.xml: the device's full configuration */
-	FK_GS_BIN = 2,         /* cfg<mac>, cfg<mac>.bin: legacy binary */
-	FK_GS_MODEL = 3,       /* cfg<model>.xml: generic + model settings */
-	FK_GS_GENERIC = 4,     /* cfg.xml: for phones the inventory does not know */
-	FK_GS_FIRMWARE = 5,    /* <prefix><file><postfix>: a real firmware file */
-	FK_PA_STD = 6,         /* Config<MAC>.cfg: standard layer (with the key while pending) */
-	FK_PA_STD_ENC = 7,     /* Config<MAC>.enc */
-	FK_PA_PRODUCT = 8,     /* Config<MODEL>.cfg: product layer */
-	FK_PA_PRODUCT_ENC = 9, /* Config<MODEL>-<MAC>.enc */
-	FK_PA_MASTER = 10,     /* ConfigCom.cfg: master layer, text */
-	FK_PA_MASTER_UTG = 11, /* ConfigCom-utg.cfg: master layer, UTG XML */
-	FK_PA_MASTER_ENC = 12, /* ConfigCom-<MAC>.enc */
-	FK_PA_ENTRY = 13,      /* <MODEL>.cfg: the three file paths, for DHCP option 66 */
-	FK__COUNT,
-};
-
-#define FILE_INO_BITS 52
-_Static_assert(FK__COUNT <= 16, "a kind must fit in bits 48..51 of an inode number");
+#define FILE_KIND_SHIFT 48
+#define FILE_KIND_BITS  5 /* (vendor, kind) slots: 31 for all vendors together */
+#define FILE_INO_BITS   (FILE_KIND_SHIFT + FILE_KIND_BITS)
 
 struct file_ref {
-	enum file_kind kind;
-	const struct device *dev;  /* device files */
-	const struct model *model; /* device and per-model files */
-	const struct fw_file *fw;  /* firmware */
+	const struct vendor *vendor; /* NULL: no file */
+	unsigned kind;               /* the vendor's own kind */
+	const struct device *dev;    /* device files */
+	const struct model *model;   /* device and per-model files */
+	const struct fw_file *fw;    /* firmware */
 };
+
+/* The KF_* flags of the file's kind (0 for no file). */
+unsigned file_flags(const struct file_ref *ref);
+
+/* The inode slot of a vendor's kind (bits FILE_KIND_SHIFT..); 0 when out of range. */
+uint64_t file_kind_slot(const struct vendor *v, unsigned kind);
 
 /* name (one path component, NUL-terminated) -> file. Returns 0 or -ENOENT. */
 int file_resolve(const struct tree *t, const char *name, struct file_ref *out);
@@ -63,7 +55,7 @@ bool file_unknown_device(const struct tree *t, const char *name);
 
 uint64_t file_ino(const struct tree *t, const struct file_ref *ref);
 
-/* Whether the tree serves this file now (a delivered Panasonic key file no longer exists). */
+/* Whether the tree serves this file now (a delivered key's carrier no longer exists). */
 bool file_exists(const struct tree *t, const struct file_ref *ref);
 
 /* inode -> file in this tree. Returns 0 or -ENOENT (e.g. the device was removed). */
@@ -72,8 +64,19 @@ int file_from_ino(const struct tree *t, uint64_t ino, struct file_ref *out);
 /* The canonical name (the first listed one). Returns its length or -ENAMETOOLONG. */
 int file_name(const struct file_ref *ref, char *buf, size_t len);
 
-/* Whether the name carries a MAC: hidden from listings under listing=generic. */
-bool file_names_device(enum file_kind kind);
+/* Whether the file belongs to one device (its name carries the MAC; audited). */
+bool file_names_device(const struct file_ref *ref);
+
+/*
+ * The key flow (keys.h): whether this file carries its device's key in plain text while the
+ * key is not delivered, and whether asking for it proves that the carrier reached the phone.
+ * Both false for a model without per-device keys.
+ */
+bool file_key_carrier(const struct file_ref *ref);
+
+/* The name of the device's (first) key carrier. Its length, or -ENOENT: its vendor has none. */
+int file_key_carrier_name(const struct device *dev, char *buf, size_t len);
+bool file_key_proof(const struct file_ref *ref);
 
 /* Firmware is read straight from its real file; everything else is rendered. */
 bool file_is_passthrough(const struct file_ref *ref);
@@ -100,11 +103,10 @@ uint64_t file_source_size(const struct file_ref *ref);
 bool file_same_source(const struct file_ref *a, const struct file_ref *b);
 
 /*
- * Calls fn for every name the tree serves: device files (only when `devices`) with their
- * aliases and their own prefix/postfix wraps, generic files plain and wrapped with every
- * prefix/postfix pair in use, firmware. Stops at fn's first nonzero return and returns it.
+ * Calls fn for every name the tree serves, vendor by vendor: device files (only when
+ * `devices`) with their aliases (and Grandstream's prefix/postfix wraps), shared files,
+ * firmware. Stops at fn's first nonzero return and returns it.
  */
-typedef int (*file_visit_fn)(void *ctx, const struct file_ref *ref, const char *name);
 int file_foreach(const struct tree *t, bool devices, file_visit_fn fn, void *ctx);
 
 #endif

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "backend/files.h"
+#include "backend/gs_files.h"
 #include "inventory/inventory.h"
 #include "inventory/merge.h"
 #include "inventory/schema.h"
@@ -113,13 +114,13 @@ static int collect_uses(const struct inventory *inv, struct uses *u)
 		struct effective e;
 		int rank;
 
-		if (dev->model == NULL || dev->model->vendor != VENDOR_GRANDSTREAM)
+		if (dev->model == NULL || vendor_of(dev->model) != &vendor_grandstream)
 			continue;
 		effective_device(&e, inv, dev);
 		add_use(u, eff_firmware(&e, &rank));
 	}
 	for (uint32_t i = 0; inv->has_generic && i < inv->nmodels; i++)
-		if (inv->models[i].vendor == VENDOR_GRANDSTREAM &&
+		if (vendor_of(&inv->models[i]) == &vendor_grandstream &&
 		    inv->models[i].level.firmware.set)
 			add_use(u, &inv->models[i].level.firmware);
 	if (u->oom)
@@ -180,7 +181,10 @@ static int push_file(struct tree *t, struct fw_list *l, const struct firmware *f
 		return -ENOMEM;
 	f->dirfd = dirfd;
 	f->size = (uint64_t)st->st_size;
-	f->ino = ((uint64_t)FK_GS_FIRMWARE << 48) | tree_hash48(f->name, strlen(f->name));
+	f->vendor = &vendor_grandstream;
+	f->kind = GS_FIRMWARE;
+	f->ino = file_kind_slot(&vendor_grandstream, GS_FIRMWARE) |
+	         tree_hash48(f->name, strlen(f->name));
 	f->real_dev = st->st_dev;
 	f->real_ino = st->st_ino;
 	f->real_mtime = st->st_mtime;

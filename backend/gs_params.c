@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/gs_files.h"
 #include "backend/gs_table.h"
 #include "inventory/merge.h"
 
@@ -86,7 +87,7 @@ static void add_lines(struct resolved *r, const struct effective *e)
 static void add_raw_params(struct resolved *r, const struct effective *e, bool secrets)
 {
 	struct ranked_param *raw;
-	int n = eff_params(e, VENDOR_GRANDSTREAM, &raw);
+	int n = eff_params(e, vendor_index(&vendor_grandstream), &raw);
 
 	if (n < 0) {
 		r->oom = 1;

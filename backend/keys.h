@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PA_KEY_LEN    32
+#define KEY_PASS_LEN  32
 #define KEY_PROOF_MAX 64 /* a file name of the tree */
 
 enum key_state {
@@ -26,8 +26,8 @@ enum key_state {
 	KEY_DELIVERED, /* the phone asked for an encrypted name: only encrypted files remain */
 };
 
-struct pa_key {
-	char pass[PA_KEY_LEN + 1];
+struct dev_key {
+	char pass[KEY_PASS_LEN + 1];
 	unsigned bits; /* 128, 192 or 256 */
 	enum key_state state;
 	int64_t since;                 /* when the state began (Unix time; 0: not recorded) */
@@ -41,7 +41,7 @@ struct key_source {
 	 * create), -EIO (the device's key file exists but cannot be read: never replaced) or
 	 * -errno.
 	 */
-	int (*get)(void *ctx, uint64_t mac, unsigned bits, bool create, struct pa_key *out);
+	int (*get)(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out);
 	void *ctx;
 };
 

@@ -1,250 +1,256 @@
 /*
- * names.c - requested name -> file: the strict parser every lookup goes through.
+ * names.c - requested name -> file, and file -> its names: one grammar per vendor.
  *
- * The names Grandstream phones ask for are one table: "cfg" + MAC (12 hex digits, any
- * letter case) + a tail. A phone with a config prefix/postfix (P234/P235) asks for
- * <prefix><name><postfix>, and after an inventory change it still asks once with the old
- * pair, so any prefix and postfix of up to 64 characters from [A-Za-z0-9._-] around a
- * known name resolve to that name's current file; the generic names cfg.xml and
- * cfg<model>.xml too. Firmware names are exact. Everything else is -ENOENT.
+ * A vendor's name table (vendor.h) lists its names as head + variable part + tail: a MAC (12
+ * hex digits, any letter case when parsed, as the table says when printed), a model name, a
+ * model's tag, or nothing. The same rows parse a requested name (file_resolve, the strict
+ * parser every lookup goes through) and print the names of listings, export and logs
+ * (file_name, file_foreach), so the two cannot disagree. A vendor with more to its grammar
+ * (Grandstream's prefix/postfix wraps) brings its own resolve and still prints from its table.
  *
- * Where a name could be read two ways, the shortest prefix wins, then a device name over
- * a generic one, then the longest tail (".xml" before the binary's empty tail); the tree's
- * checks reject inventories whose own names would resolve to another file.
+ * Vendors are asked in the order of the array; within a vendor, rows in table order: the first
+ * row that names a file the tree serves wins. The tree's checks reject inventories whose own
+ * names would resolve to another file. Firmware names are exact. Everything else is -ENOENT.
  */
 #include "backend/names.h"
 
 #include <errno.h>
-#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#include "backend/pa_files.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
-#include "inventory/merge.h"
 #include "inventory/schema.h"
 
-#define WRAP_MAX 64 /* characters of a prefix or a postfix */
+#define TAG_MAX 64
 
-/* Names of one Grandstream device: "cfg" + mac + tail, longest tail first. */
-const struct gs_name_rule gs_device_names[] = {
-	{ ".xml", FK_GS_XML },
-	{ ".bin", FK_GS_BIN },
-	{ "", FK_GS_BIN },
-};
-const size_t gs_device_nnames = sizeof(gs_device_names) / sizeof(gs_device_names[0]);
-
-static const char generic_name[] = "cfg.xml";
-
-bool gs_device_has(const struct tree *t, const struct device *dev, enum file_kind kind)
+int name_print(const struct vendor *v, const struct name_rule *r, const struct file_ref *ref,
+               char *buf, size_t len)
 {
-	struct effective e;
-	struct ranked b;
+	char mac[MAC_STRLEN + 1], tag[TAG_MAX + 1];
+	const char *mid = "";
+	int n;
 
-	if (dev->model == NULL || dev->model->vendor != VENDOR_GRANDSTREAM)
-		return false;
-	if (kind == FK_GS_XML)
-		return true;
-	if (kind != FK_GS_BIN)
-		return false;
-	effective_device(&e, t->inv, dev);
-	b = eff_binary(&e);
-	return b.v != NULL && strcmp(b.v->s, "off") != 0;
-}
-
-/* rule's tail at name[head], followed by a postfix of at most WRAP_MAX characters. */
-static bool gs_tail_fits(const char *name, size_t len, size_t head, const struct gs_name_rule *rule)
-{
-	size_t tl = strlen(rule->tail);
-
-	return head + tl <= len && memcmp(name + head, rule->tail, tl) == 0 &&
-	       len - head - tl <= WRAP_MAX;
-}
-
-/* "cfg" at name[at]: a device name with a postfix of at most WRAP_MAX characters. */
-static bool match_device(const struct tree *t, const char *name, size_t len, size_t at,
-                         struct file_ref *out)
-{
-	const char *hex = name + at + 3;
-	const struct device *dev;
-	uint64_t mac;
-
-	if (at + 3 + MAC_STRLEN > len || !mac_parse_hex12(hex, &mac))
-		return false;
-	dev = inventory_find(t->inv, mac);
-	if (dev == NULL)
-		return false;
-	for (size_t i = 0; i < gs_device_nnames; i++) {
-		const struct gs_name_rule *rule = &gs_device_names[i];
-
-		if (!gs_tail_fits(name, len, at + 3 + MAC_STRLEN, rule) ||
-		    !gs_device_has(t, dev, rule->kind))
-			continue;
-		out->kind = rule->kind;
-		out->dev = dev;
-		out->model = dev->model;
-		return true;
+	if (r->var >= NV_MODEL && ref->model == NULL)
+		return -ENOENT;
+	switch (r->var) {
+	case NV_NONE:
+		break;
+	case NV_MAC:
+	case NV_MAC_UPPER:
+		if (ref->dev != NULL)
+			mac_format(ref->dev->mac, r->var == NV_MAC_UPPER, mac);
+		mid = ref->dev != NULL ? mac : NAME_MAC_PLACEHOLDER;
+		break;
+	case NV_MODEL:
+		mid = ref->model->name;
+		break;
+	case NV_MODEL_LOWER:
+		n = snprintf(buf, len, "%s%s%s", r->head, ref->model->name, r->tail);
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		for (size_t i = strlen(r->head); i < strlen(r->head) + strlen(ref->model->name);
+		     i++)
+			if (buf[i] >= 'A' && buf[i] <= 'Z')
+				buf[i] = (char)(buf[i] - 'A' + 'a');
+		return n;
+	case NV_MODEL_MAC:
+		if (ref->dev != NULL)
+			mac_format(ref->dev->mac, true, mac);
+		n = snprintf(buf, len, "%s%s-%s%s", r->head, ref->model->name,
+		             ref->dev != NULL ? mac : NAME_MAC_PLACEHOLDER, r->tail);
+		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+	case NV_TAG:
+		if (v->model_tag == NULL || v->model_tag(ref->model, r, tag, sizeof(tag)) < 0)
+			return -ENOENT;
+		mid = tag;
+		break;
 	}
+	n = snprintf(buf, len, "%s%s%s", r->head, mid, r->tail);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/* The middle of name for rule r: between its head and its tail. */
+static bool middle(const struct name_rule *r, const char *name, size_t len, const char **mid,
+                   size_t *mlen)
+{
+	size_t hl = strlen(r->head), tl = strlen(r->tail);
+
+	if (len < hl + tl || memcmp(name, r->head, hl) != 0 ||
+	    memcmp(name + len - tl, r->tail, tl) != 0)
+		return false;
+	*mid = name + hl;
+	*mlen = len - hl - tl;
+	return true;
+}
+
+bool name_mac_shape(const struct name_rule *r, const char *name, size_t len, uint64_t *mac)
+{
+	const char *mid;
+	size_t ml;
+
+	if (!middle(r, name, len, &mid, &ml))
+		return false;
+	if (r->var == NV_MAC || r->var == NV_MAC_UPPER)
+		return ml == MAC_STRLEN && mac_parse_hex12(mid, mac);
+	if (r->var == NV_MODEL_MAC)
+		return ml > MAC_STRLEN + 1 && mid[ml - MAC_STRLEN - 1] == '-' &&
+		       mac_parse_hex12(mid + ml - MAC_STRLEN, mac);
 	return false;
 }
 
-/* The model whose lower-cased name is exactly s[0..n), if it is a Grandstream model. */
-static const struct model *gs_model_lower(const struct tree *t, const char *s, size_t n)
+/* A model of vendor v named exactly s[0..n) (lower_only: in lower case, any case in the YAML). */
+static const struct model *vendor_model(const struct vendor *v, const struct tree *t, const char *s,
+                                        size_t n, bool lower_only)
 {
 	const struct model *m = inventory_find_model(t->inv, s, n);
 
-	if (m == NULL || m->vendor != VENDOR_GRANDSTREAM)
+	if (m == NULL || vendor_of(m) != v)
 		return NULL;
+	if (!lower_only)
+		return strncmp(m->name, s, n) == 0 ? m : NULL;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] >= 'A' && s[i] <= 'Z')
-			return NULL; /* phones ask for cfggxp2170.xml, lower case */
+			return NULL;
 	return m;
 }
 
-/* "cfg" at name[at]: cfg.xml or cfg<model>.xml with a short enough postfix. */
-static bool match_generic(const struct tree *t, const char *name, size_t len, size_t at,
-                          struct file_ref *out)
+/* The model of vendor v whose tag in rule r is s[0..n). */
+static const struct model *tagged_model(const struct vendor *v, const struct name_rule *r,
+                                        const struct tree *t, const char *s, size_t n)
 {
-	const size_t gl = sizeof(generic_name) - 1;
+	char tag[TAG_MAX + 1];
 
-	if (!t->inv->has_generic)
-		return false;
-	if (at + gl <= len && memcmp(name + at, generic_name, gl) == 0 &&
-	    len - at - gl <= WRAP_MAX) {
-		out->kind = FK_GS_GENERIC;
-		return true;
-	}
-	for (size_t j = at + 4; j + 4 <= len; j++) {
-		const struct model *m;
+	if (v->model_tag == NULL || n > TAG_MAX)
+		return NULL;
+	for (uint32_t i = 0; i < t->inv->nmodels; i++) {
+		const struct model *m = &t->inv->models[i];
 
-		if (memcmp(name + j, ".xml", 4) != 0 || len - j - 4 > WRAP_MAX)
-			continue;
-		m = gs_model_lower(t, name + at + 3, j - at - 3);
-		if (m != NULL) {
-			out->kind = FK_GS_MODEL;
-			out->model = m;
-			return true;
-		}
+		if (vendor_of(m) == v && v->model_tag(m, r, tag, sizeof(tag)) == (int)n &&
+		    memcmp(tag, s, n) == 0)
+			return m;
 	}
-	return false;
+	return NULL;
 }
 
-int gs_resolve_config(const struct tree *t, const char *name, size_t len, struct file_ref *out)
+bool name_parse(const struct vendor *v, const struct name_rule *r, const struct tree *t,
+                const char *name, size_t len, struct file_ref *out)
 {
-	for (size_t at = 0; at <= WRAP_MAX && at + 3 <= len; at++) {
-		if (memcmp(name + at, "cfg", 3) != 0)
-			continue;
-		memset(out, 0, sizeof(*out));
-		if (match_device(t, name, len, at, out) || match_generic(t, name, len, at, out))
-			return 0;
+	const char *mid;
+	size_t ml;
+	uint64_t mac;
+
+	memset(out, 0, sizeof(*out));
+	if (!middle(r, name, len, &mid, &ml))
+		return false;
+	out->vendor = v;
+	out->kind = r->kind;
+	switch (r->var) {
+	case NV_NONE:
+		if (ml != 0)
+			return false;
+		break;
+	case NV_MAC:
+	case NV_MAC_UPPER:
+	case NV_MODEL_MAC:
+		if (!name_mac_shape(r, name, len, &mac))
+			return false;
+		out->dev = inventory_find(t->inv, mac);
+		if (out->dev == NULL || out->dev->model == NULL)
+			return false;
+		out->model = out->dev->model;
+		if (r->var == NV_MODEL_MAC &&
+		    vendor_model(v, t, mid, ml - MAC_STRLEN - 1, false) != out->model)
+			return false;
+		break;
+	case NV_MODEL:
+	case NV_MODEL_LOWER:
+		if (ml == 0)
+			return false;
+		out->model = vendor_model(v, t, mid, ml, r->var == NV_MODEL_LOWER);
+		if (out->model == NULL)
+			return false;
+		break;
+	case NV_TAG:
+		out->model = tagged_model(v, r, t, mid, ml);
+		if (out->model == NULL)
+			return false;
+		break;
 	}
+	return file_exists(t, out);
+}
+
+int vendor_table_resolve(const struct vendor *v, const struct tree *t, const char *name, size_t len,
+                         struct file_ref *out)
+{
+	for (size_t i = 0; i < v->nnames; i++)
+		if (name_parse(v, &v->names[i], t, name, len, out))
+			return 0;
 	memset(out, 0, sizeof(*out));
 	return -ENOENT;
 }
 
-/* ---- Panasonic: exact names, the MAC in any letter case ------------------------------------ */
-
-static bool ends_with(const char *name, size_t len, const char *tail)
+bool vendor_table_unknown_device(const struct vendor *v, const struct tree *t, const char *name,
+                                 size_t len)
 {
-	size_t tl = strlen(tail);
+	uint64_t mac;
 
-	return len >= tl && memcmp(name + len - tl, tail, tl) == 0;
-}
-
-/* "Config" + MAC + ".cfg" / ".enc", "ConfigCom-" + MAC + ".enc". */
-static const struct {
-	const char *head;
-	const char *tail;
-	enum file_kind kind;
-} pa_device_rules[] = {
-	{ "Config", ".cfg", FK_PA_STD },
-	{ "Config", ".enc", FK_PA_STD_ENC },
-	{ "ConfigCom-", ".enc", FK_PA_MASTER_ENC },
-};
-#define PA_DEVICE_NRULES (sizeof(pa_device_rules) / sizeof(pa_device_rules[0]))
-
-/* The name has the shape of rule i: its MAC in *mac. */
-static bool pa_device_shape(const char *name, size_t len, size_t i, uint64_t *mac)
-{
-	size_t hl = strlen(pa_device_rules[i].head), tl = strlen(pa_device_rules[i].tail);
-
-	return len == hl + MAC_STRLEN + tl && memcmp(name, pa_device_rules[i].head, hl) == 0 &&
-	       ends_with(name, len, pa_device_rules[i].tail) && mac_parse_hex12(name + hl, mac);
-}
-
-static bool pa_device_name(const struct tree *t, const char *name, size_t len, struct file_ref *out)
-{
-	for (size_t i = 0; i < PA_DEVICE_NRULES; i++) {
-		uint64_t mac;
-
-		if (!pa_device_shape(name, len, i, &mac))
-			continue;
-		out->kind = pa_device_rules[i].kind;
-		out->dev = inventory_find(t->inv, mac);
-		if (out->dev != NULL) {
-			out->model = out->dev->model;
-			if (file_exists(t, out))
-				return true;
-		}
-	}
+	for (size_t i = 0; i < v->nnames; i++)
+		if (name_mac_shape(&v->names[i], name, len, &mac))
+			return inventory_find(t->inv, mac) == NULL;
 	return false;
 }
 
-/* A Panasonic model named exactly s[0..n). */
-static const struct model *pa_model(const struct tree *t, const char *s, size_t n)
+/* Visits every name of ref's kind (every row of the kind), if the file exists. */
+static int visit_rows(const struct vendor *v, const struct tree *t, const struct file_ref *ref,
+                      file_visit_fn fn, void *ctx)
 {
-	const struct model *m = inventory_find_model(t->inv, s, n);
+	char name[FILE_NAME_MAX + 1];
+	int r = 0;
 
-	if (m == NULL || m->vendor != VENDOR_PANASONIC || strncmp(m->name, s, n) != 0)
-		return NULL;
-	return m;
+	if (!file_exists(t, ref))
+		return 0;
+	for (size_t i = 0; i < v->nnames && r == 0; i++)
+		if (v->names[i].kind == ref->kind &&
+		    name_print(v, &v->names[i], ref, name, sizeof(name)) >= 0)
+			r = fn(ctx, ref, name);
+	return r;
 }
 
-static const char pa_head[] = "Config"; /* of the product layer's names */
-
-/* The name has the shape Config<MODEL>-<MAC>.enc (any MODEL): its MAC in *mac. */
-static bool pa_product_enc_shape(const char *name, size_t len, uint64_t *mac)
+int vendor_table_foreach(const struct vendor *v, const struct tree *t, bool devices,
+                         file_visit_fn fn, void *ctx)
 {
-	const size_t hl = sizeof(pa_head) - 1;
+	const struct inventory *inv = t->inv;
+	int r = 0;
 
-	return len > hl + 1 + MAC_STRLEN + 4 && memcmp(name, pa_head, hl) == 0 &&
-	       ends_with(name, len, ".enc") && name[len - 4 - MAC_STRLEN - 1] == '-' &&
-	       mac_parse_hex12(name + len - 4 - MAC_STRLEN, mac);
-}
+	for (unsigned k = 1; k < v->nkinds && r == 0; k++) {
+		struct file_ref ref = { v, k, NULL, NULL, NULL };
 
-/* ConfigCom.cfg, Config<MODEL>.cfg, Config<MODEL>-<MAC>.enc, <MODEL>.cfg. */
-static bool pa_shared_name(const struct tree *t, const char *name, size_t len, struct file_ref *out)
-{
-	const size_t hl = sizeof(pa_head) - 1;
-	uint64_t mac;
+		if (v->kinds[k] & (KF_DEVICE | KF_PASSTHROUGH))
+			continue;
+		if (!(v->kinds[k] & KF_MODEL)) {
+			r = visit_rows(v, t, &ref, fn, ctx);
+			continue;
+		}
+		for (uint32_t i = 0; i < inv->nmodels && r == 0; i++) {
+			ref.model = &inv->models[i];
+			if (vendor_of(ref.model) == v)
+				r = visit_rows(v, t, &ref, fn, ctx);
+		}
+	}
+	for (uint32_t i = 0; devices && i < inv->ndevices && r == 0; i++) {
+		const struct device *dev = &inv->devices[i];
 
-	memset(out, 0, sizeof(*out));
-	if (strcmp(name, PA_MASTER_NAME) == 0 || strcmp(name, PA_MASTER_UTG_NAME) == 0) {
-		out->kind = strcmp(name, PA_MASTER_NAME) == 0 ? FK_PA_MASTER : FK_PA_MASTER_UTG;
-		return file_exists(t, out);
+		if (dev->model == NULL || vendor_of(dev->model) != v)
+			continue;
+		for (unsigned k = 1; k < v->nkinds && r == 0; k++) {
+			struct file_ref ref = { v, k, dev, dev->model, NULL };
+
+			if (v->kinds[k] & KF_DEVICE)
+				r = visit_rows(v, t, &ref, fn, ctx);
+		}
 	}
-	/* Config<MODEL>-<MAC>.enc: the device's own copy of its model's layer */
-	if (pa_product_enc_shape(name, len, &mac)) {
-		out->kind = FK_PA_PRODUCT_ENC;
-		out->dev = inventory_find(t->inv, mac);
-		out->model = pa_model(t, name + hl, len - hl - 4 - MAC_STRLEN - 1);
-		if (out->dev != NULL && out->model != NULL && out->dev->model == out->model &&
-		    file_exists(t, out))
-			return true;
-		memset(out, 0, sizeof(*out));
-	}
-	if (!ends_with(name, len, ".cfg"))
-		return false;
-	if (len > hl + 4 && memcmp(name, pa_head, hl) == 0) {
-		out->kind = FK_PA_PRODUCT;
-		out->model = pa_model(t, name + hl, len - hl - 4);
-		if (out->model != NULL && file_exists(t, out))
-			return true;
-	}
-	out->kind = FK_PA_ENTRY;
-	out->model = pa_model(t, name, len - 4);
-	return out->model != NULL && file_exists(t, out);
+	return r;
 }
 
 int file_resolve(const struct tree *t, const char *name, struct file_ref *out)
@@ -257,33 +263,35 @@ int file_resolve(const struct tree *t, const char *name, struct file_ref *out)
 		return -ENOENT;
 	fw = tree_firmware(t, name, len);
 	if (fw != NULL) {
-		out->kind = FK_GS_FIRMWARE;
+		out->vendor = fw->vendor;
+		out->kind = fw->kind;
 		out->fw = fw;
 		return 0;
 	}
-	if (pa_device_name(t, name, len, out) || pa_shared_name(t, name, len, out))
-		return 0;
-	return gs_resolve_config(t, name, len, out);
+	for (uint32_t i = 0; i < vendor_set.n; i++) {
+		const struct vendor *v = vendor_at(i);
+		int r = v->resolve != NULL ? v->resolve(t, name, len, out)
+		                           : vendor_table_resolve(v, t, name, len, out);
+
+		if (r == 0)
+			return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -ENOENT;
 }
 
 bool file_unknown_device(const struct tree *t, const char *name)
 {
 	size_t len = strnlen(name, FILE_NAME_MAX + 1);
-	uint64_t mac;
 
 	if (len == 0 || len > FILE_NAME_MAX || !name_in_alphabet(name, len))
 		return false;
-	for (size_t i = 0; i < PA_DEVICE_NRULES; i++)
-		if (pa_device_shape(name, len, i, &mac))
-			return inventory_find(t->inv, mac) == NULL;
-	if (pa_product_enc_shape(name, len, &mac))
-		return inventory_find(t->inv, mac) == NULL;
-	for (size_t at = 0; at <= WRAP_MAX && at + 3 + MAC_STRLEN <= len; at++) {
-		if (memcmp(name + at, "cfg", 3) != 0 || !mac_parse_hex12(name + at + 3, &mac))
-			continue;
-		for (size_t i = 0; i < gs_device_nnames; i++)
-			if (gs_tail_fits(name, len, at + 3 + MAC_STRLEN, &gs_device_names[i]))
-				return inventory_find(t->inv, mac) == NULL;
+	for (uint32_t i = 0; i < vendor_set.n; i++) {
+		const struct vendor *v = vendor_at(i);
+
+		if (v->unknown_device != NULL ? v->unknown_device(t, name, len)
+		                              : vendor_table_unknown_device(v, t, name, len))
+			return true;
 	}
 	return false;
 }

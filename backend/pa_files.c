@@ -35,25 +35,44 @@ static const char *const scheme_names[] = {
 	[URL_FTP] = "ftp",   [URL_FTPS] = "ftps",
 };
 
-bool pa_encrypted(const struct model *m)
+enum dialect pa_dialect(const struct model *m)
 {
-	return m->vendor == VENDOR_PANASONIC && m->encrypt;
+	const struct value *v = &m->options[0]; /* pa_options[0]: dialect */
+
+	if (v->s != NULL)
+		return m->choice[0] == 0 ? DIALECT_TEXT : DIALECT_UTG_XML;
+	return strncmp(m->name, "KX-UTG", 6) == 0 ? DIALECT_UTG_XML : DIALECT_TEXT;
 }
 
-/* The names a device's standard file points at (mac: literal MAC, or "{MAC}" in shared files). */
-static void layer_names(const struct model *m, const char *mac, char std[NAME_LEN],
+unsigned pa_key_bits(const struct model *m)
+{
+	static const unsigned bits[] = { 128, 192, 256 }; /* pa_options[1]: key_length */
+
+	return bits[m->choice[1] < 3 ? m->choice[1] : 0];
+}
+
+static bool pa_encrypted(const struct model *m)
+{
+	return m->encrypt;
+}
+
+/*
+ * The names a device's standard file points at, printed from the name table (dev NULL: with
+ * "{MAC}" in place of the MAC, as the shared entry file writes them).
+ */
+static void layer_names(const struct model *m, const struct device *dev, char std[NAME_LEN],
                         char product[NAME_LEN], char master[NAME_LEN])
 {
-	if (pa_encrypted(m)) {
-		snprintf(std, NAME_LEN, "Config%s.enc", mac);
-		snprintf(product, NAME_LEN, "Config%s-%s.enc", m->name, mac);
-		snprintf(master, NAME_LEN, "ConfigCom-%s.enc", mac);
-	} else {
-		snprintf(std, NAME_LEN, "Config%s.cfg", mac);
-		snprintf(product, NAME_LEN, "Config%s.cfg", m->name);
-		snprintf(master, NAME_LEN, "%s",
-		         m->dialect == DIALECT_UTG_XML ? PA_MASTER_UTG_NAME : PA_MASTER_NAME);
-	}
+	bool enc = pa_encrypted(m);
+	struct file_ref ref = { &vendor_panasonic, enc ? PA_STD_ENC : PA_STD, dev, m, NULL };
+
+	(void)file_name(&ref, std, NAME_LEN);
+	ref.kind = enc ? PA_PRODUCT_ENC : PA_PRODUCT;
+	(void)file_name(&ref, product, NAME_LEN);
+	ref.kind = enc                                ? PA_MASTER_ENC
+	           : pa_dialect(m) == DIALECT_UTG_XML ? PA_MASTER_UTG
+	                                              : PA_MASTER;
+	(void)file_name(&ref, master, NAME_LEN);
 }
 
 static char *url_of(const struct tree *t, struct resolved *r, const char *name)
@@ -117,22 +136,14 @@ static void buf_free_wiped(struct buf *b)
 	buf_free(b);
 }
 
-int pa_device_key(const struct tree *t, const struct device *dev, bool create, struct pa_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	if (t->keys == NULL)
-		return -ENOKEY;
-	return t->keys->get(t->keys->ctx, dev->mac, dev->model->key_length, create, k);
-}
-
 /* Appends base64(openssl enc) of plain with the device's key. */
 static int encrypt_for(const struct tree *t, const struct device *dev, const struct buf *plain,
                        struct buf *out)
 {
-	struct pa_key k;
+	struct dev_key k;
 	uint8_t salt[CRYPTO_SALT_LEN];
 	struct buf raw;
-	int r = pa_device_key(t, dev, true, &k);
+	int r = vendor_device_key(t, dev, true, &k);
 
 	if (r < 0)
 		return r;
@@ -156,24 +167,23 @@ static int render_standard(const struct tree *t, const struct file_ref *ref, boo
 {
 	const struct device *dev = ref->dev;
 	const struct model *m = dev->model;
-	char mac[MAC_STRLEN + 1], std[NAME_LEN], product[NAME_LEN], master[NAME_LEN], bits[8];
+	char std[NAME_LEN], product[NAME_LEN], master[NAME_LEN], bits[8];
 	struct pa_fixed fixed[5];
 	struct resolved params;
-	struct pa_key k;
+	struct dev_key k;
 	size_t nfixed = 3;
 	struct buf layer;
 	int r;
 
-	mac_format(dev->mac, true, mac);
-	layer_names(m, mac, std, product, master);
+	layer_names(m, dev, std, product, master);
 	resolved_init(&params);
 	fixed[0] = (struct pa_fixed){ PA_STANDARD_PATH, url_of(t, &params, std) };
 	fixed[1] = (struct pa_fixed){ PA_PRODUCT_PATH, url_of(t, &params, product) };
 	fixed[2] = (struct pa_fixed){ PA_MASTER_PATH, url_of(t, &params, master) };
 	memset(&k, 0, sizeof(k));
-	if (pa_encrypted(m) && ref->kind == FK_PA_STD) {
+	if (pa_encrypted(m) && ref->kind == PA_STD) {
 		/* the plain file is how the phone gets its key */
-		r = pa_device_key(t, dev, true, &k);
+		r = vendor_device_key(t, dev, true, &k);
 		if (r < 0)
 			goto out;
 		snprintf(bits, sizeof(bits), "%u", k.bits);
@@ -183,12 +193,12 @@ static int render_standard(const struct tree *t, const struct file_ref *ref, boo
 	r = pa_resolve_device(t->inv, dev, fixed, nfixed, &params);
 	if (r < 0)
 		goto out;
-	if (plain || ref->kind == FK_PA_STD) {
-		r = render_layer(&params, LAYER_STANDARD, m->dialect, out);
+	if (plain || ref->kind == PA_STD) {
+		r = render_layer(&params, LAYER_STANDARD, pa_dialect(m), out);
 		goto out;
 	}
 	buf_init(&layer);
-	r = render_layer(&params, LAYER_STANDARD, m->dialect, &layer);
+	r = render_layer(&params, LAYER_STANDARD, pa_dialect(m), &layer);
 	if (r == 0)
 		r = encrypt_for(t, dev, &layer, out);
 	buf_free_wiped(&layer);
@@ -202,11 +212,11 @@ out:
 static int render_shared(const struct tree *t, const struct file_ref *ref, bool plain,
                          struct buf *out)
 {
-	bool product = ref->kind == FK_PA_PRODUCT || ref->kind == FK_PA_PRODUCT_ENC;
-	bool enc = ref->kind == FK_PA_PRODUCT_ENC || ref->kind == FK_PA_MASTER_ENC;
-	enum dialect d = ref->kind == FK_PA_MASTER ? DIALECT_TEXT
-	                 : ref->model != NULL      ? ref->model->dialect
-	                                           : DIALECT_UTG_XML;
+	bool product = ref->kind == PA_PRODUCT || ref->kind == PA_PRODUCT_ENC;
+	bool enc = ref->kind == PA_PRODUCT_ENC || ref->kind == PA_MASTER_ENC;
+	enum dialect d = ref->kind == PA_MASTER ? DIALECT_TEXT
+	                 : ref->model != NULL   ? pa_dialect(ref->model)
+	                                        : DIALECT_UTG_XML;
 	struct resolved params;
 	struct buf layer;
 	int r;
@@ -241,14 +251,17 @@ static int render_entry(const struct tree *t, const struct file_ref *ref, bool p
 	(void)plain;
 	resolved_init(&pool);
 	/* shared by every phone of the model: the phone puts its MAC in place of {MAC} */
-	layer_names(m, "{MAC}", std, product, master);
+	layer_names(m, NULL, std, product, master);
 	/* before its key is delivered an encrypted model's phone reads the plain standard file */
-	if (pa_encrypted(m))
-		snprintf(std, NAME_LEN, "Config{MAC}.cfg");
+	if (pa_encrypted(m)) {
+		struct file_ref carrier = { &vendor_panasonic, PA_STD, NULL, m, NULL };
+
+		(void)file_name(&carrier, std, NAME_LEN);
+	}
 	for (int i = 0; i < 3; i++) {
 		const char *name = flat[i];
 
-		if (m->dialect == DIALECT_UTG_XML) {
+		if (pa_dialect(m) == DIALECT_UTG_XML) {
 			if (pa_utg_path(flat[i], path[i], sizeof(path[i])) < 0)
 				r = -EIO;
 			name = path[i];
@@ -264,7 +277,7 @@ static int render_entry(const struct tree *t, const struct file_ref *ref, bool p
 		/* sorted as the renderers need: both dialects order these three the same way */
 		const struct rparam *sorted[3] = { items[2], items[1], items[0] };
 
-		render_items(m->dialect, sorted, 3, out);
+		render_items(pa_dialect(m), sorted, 3, out);
 		r = buf_status(out);
 	}
 	resolved_free(&pool);
@@ -274,18 +287,126 @@ static int render_entry(const struct tree *t, const struct file_ref *ref, bool p
 int render_pa_file(const struct tree *t, const struct file_ref *ref, bool plain, struct buf *out)
 {
 	switch (ref->kind) {
-	case FK_PA_STD:
-	case FK_PA_STD_ENC:
+	case PA_STD:
+	case PA_STD_ENC:
 		return render_standard(t, ref, plain, out);
-	case FK_PA_PRODUCT:
-	case FK_PA_PRODUCT_ENC:
-	case FK_PA_MASTER:
-	case FK_PA_MASTER_UTG:
-	case FK_PA_MASTER_ENC:
+	case PA_PRODUCT:
+	case PA_PRODUCT_ENC:
+	case PA_MASTER:
+	case PA_MASTER_UTG:
+	case PA_MASTER_ENC:
 		return render_shared(t, ref, plain, out);
-	case FK_PA_ENTRY:
+	case PA_ENTRY:
 		return render_entry(t, ref, plain, out);
 	default:
 		return -ENOENT;
 	}
 }
+
+/* ---- the vendor ------------------------------------------------------------------------------ */
+
+/* Whether some Panasonic model without encryption uses this dialect (the master layers). */
+static bool plain_dialect(const struct tree *t, enum dialect d)
+{
+	for (uint32_t i = 0; i < t->inv->nmodels; i++) {
+		const struct model *m = &t->inv->models[i];
+
+		if (vendor_of(m) == &vendor_panasonic && !m->encrypt && pa_dialect(m) == d)
+			return true;
+	}
+	return false;
+}
+
+static bool pa_exists(const struct tree *t, const struct file_ref *ref)
+{
+	struct dev_key k;
+	bool r;
+
+	switch (ref->kind) {
+	case PA_STD:
+		/* an encrypted model's plain file exists until its key is delivered */
+		if (!pa_encrypted(ref->model))
+			return true;
+		r = vendor_device_key(t, ref->dev, false, &k) < 0 || k.state != KEY_DELIVERED;
+		explicit_bzero(&k, sizeof(k));
+		return r;
+	case PA_STD_ENC:
+	case PA_PRODUCT_ENC:
+	case PA_MASTER_ENC:
+		return pa_encrypted(ref->model);
+	case PA_PRODUCT:
+		return !ref->model->encrypt;
+	case PA_ENTRY:
+		return true;
+	case PA_MASTER:
+		return plain_dialect(t, DIALECT_TEXT);
+	case PA_MASTER_UTG:
+		return plain_dialect(t, DIALECT_UTG_XML);
+	default:
+		return false;
+	}
+}
+
+static unsigned pa_bits(const struct model *m)
+{
+	return pa_key_bits(m);
+}
+
+/* The phone reads CFG_FILE_KEY as the 32 characters stored. */
+static int pa_key_text(const char *pass, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s", pass);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+static const unsigned pa_kinds[PA__KINDS] = {
+	[PA_STD] = KF_DEVICE | KF_KEY_CARRIER,
+	[PA_STD_ENC] = KF_DEVICE | KF_KEY_PROOF,
+	[PA_PRODUCT] = KF_MODEL,
+	[PA_PRODUCT_ENC] = KF_DEVICE | KF_KEY_PROOF,
+	[PA_MASTER] = 0,
+	[PA_MASTER_UTG] = 0,
+	[PA_MASTER_ENC] = KF_DEVICE | KF_KEY_PROOF,
+	[PA_ENTRY] = KF_MODEL,
+};
+
+/*
+ * Parsed in this order: a device's own names first, then the exact master names, then the
+ * model's names (a model may not be named like a MAC: the tree's checks say so).
+ */
+static const struct name_rule pa_names[] = {
+	{ PA_STD, "Config", NV_MAC_UPPER, ".cfg" },
+	{ PA_STD_ENC, "Config", NV_MAC_UPPER, ".enc" },
+	{ PA_MASTER_ENC, "ConfigCom-", NV_MAC_UPPER, ".enc" },
+	{ PA_MASTER, PA_MASTER_NAME, NV_NONE, "" },
+	{ PA_MASTER_UTG, PA_MASTER_UTG_NAME, NV_NONE, "" },
+	{ PA_PRODUCT_ENC, "Config", NV_MODEL_MAC, ".enc" },
+	{ PA_PRODUCT, "Config", NV_MODEL, ".cfg" },
+	{ PA_ENTRY, "", NV_MODEL, ".cfg" },
+};
+
+static const char *const pa_dialects[] = { "text", "utg-xml", NULL };
+static const char *const pa_key_lengths[] = { "128", "192", "256", NULL };
+static const struct model_option pa_options[] = {
+	{ "dialect", pa_dialects },
+	{ "key_length", pa_key_lengths },
+};
+
+const struct vendor vendor_panasonic = {
+	.schema = { "panasonic", pa_options, 2, 0, NULL },
+	.label = "Panasonic",
+	.kinds = pa_kinds,
+	.nkinds = PA__KINDS,
+	.names = pa_names,
+	.nnames = sizeof(pa_names) / sizeof(pa_names[0]),
+	.exists = pa_exists,
+	.render = render_pa_file,
+	.model_use = pa_model_use,
+	.check_model = pa_check_model,
+	.check_level = pa_check_level,
+	.check_tree = pa_check_tree,
+	.encrypted = pa_encrypted,
+	.key_bits = pa_bits,
+	.key_text = pa_key_text,
+};

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/pa_files.h"
 #include "backend/pa_table.h"
 #include "inventory/merge.h"
 
@@ -209,7 +210,7 @@ static void add_lines(struct ctx *c)
 static void add_raw_params(struct ctx *c)
 {
 	struct ranked_param *raw;
-	int n = eff_params(c->e, VENDOR_PANASONIC, &raw);
+	int n = eff_params(c->e, vendor_index(&vendor_panasonic), &raw);
 
 	if (n < 0) {
 		c->r->oom = 1;
@@ -234,7 +235,7 @@ int pa_resolve_device(const struct inventory *inv, const struct device *dev,
                       const struct pa_fixed *fixed, size_t nfixed, struct resolved *out)
 {
 	struct effective e;
-	struct ctx c = { out, &e, dev->model->dialect };
+	struct ctx c = { out, &e, pa_dialect(dev->model) };
 
 	effective_device(&e, inv, dev);
 	add_settings(&c);

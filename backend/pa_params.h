@@ -9,6 +9,7 @@
 #ifndef PROVFS_PA_PARAMS_H
 #define PROVFS_PA_PARAMS_H
 
+#include "backend/pa_table.h"
 #include "backend/resolved.h"
 #include "inventory/model.h"
 

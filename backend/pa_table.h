@@ -16,6 +16,12 @@
 
 #include "inventory/model.h"
 
+/* The two file formats of Panasonic phones (model option `dialect`). */
+enum dialect {
+	DIALECT_TEXT,    /* KX-UT/TGP/HDV: NAME="value" lines */
+	DIALECT_UTG_XML, /* KX-UTG: <PANASIPPhoneConfig> XML */
+};
+
 #define PA_NAME_MAX  32                   /* text dialect: characters of a name */
 #define PA_VALUE_MAX 500                  /* text dialect: characters of a value */
 #define PA_LINE_MAX  537                  /* text dialect: bytes of a line with its CR LF */

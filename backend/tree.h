@@ -25,7 +25,11 @@
  * opened beneath `dirfd` (its version directory, held open by the tree) without following a
  * symlink, so what is served never leaves the directory that was checked.
  */
+struct vendor;
+
 struct fw_file {
+	const struct vendor *vendor; /* whose firmware, and its kind of file for it */
+	unsigned kind;
 	const char *name; /* exposed name */
 	const char *path; /* real file, for messages and comparisons */
 	const char *file; /* its name in the version directory */
@@ -48,7 +52,7 @@ struct key_source;
 struct tree {
 	atomic_uint refs;
 	struct inventory *inv;
-	const struct key_source *keys; /* Panasonic keys; NULL: none (encrypted files fail) */
+	const struct key_source *keys; /* per-device keys; NULL: none (encrypted files fail) */
 	struct arena arena;            /* names and paths below */
 	struct fw_file *fw;            /* sorted by name */
 	uint32_t nfw;
@@ -61,8 +65,8 @@ struct tree {
 };
 
 /*
- * Loads path (file or directory) and runs every check. keys (may be NULL) gives Panasonic
- * devices their keys. Returns 0 and *out (one reference), or a negative errno with every
+ * Loads path (file or directory) and runs every check. keys (may be NULL) gives devices of
+ * encrypted models their keys. Returns 0 and *out (one reference), or a negative errno with every
  * problem in d.
  */
 int tree_load(const char *path, const struct key_source *keys, struct tree **out, struct diag *d);

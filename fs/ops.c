@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend/pa_files.h"
+#include "backend/vendor.h"
 #include "fs/audit.h"
 #include "fs/cache.h"
 #include "fs/gen.h"
@@ -162,16 +162,22 @@ static void key_served(fuse_req_t req, const struct handle *h)
 {
 	struct provfs *fs = fuse_req_userdata(req);
 	char mac[MAC_STRLEN + 1];
-	struct pa_key k;
+	struct dev_key k;
 	int r;
 
 	mac_format(h->mac, false, mac);
 	/* the key this reader got is in the bytes it read: that one, if still current */
 	const struct content *bytes = atomic_load(&h->bytes);
 
+	char text[KEY_PASS_LEN + 1];
+	int tl = -1;
+
 	r = keystore_lookup(fs->keys, h->mac, &k);
-	if (r == 0 && memmem(bytes->data, bytes->len, k.pass, strlen(k.pass)) == NULL)
+	if (r == 0)
+		tl = h->ref.vendor->key_text(k.pass, text, sizeof(text));
+	if (r == 0 && (tl <= 0 || memmem(bytes->data, bytes->len, text, (size_t)tl) == NULL))
 		r = -ESTALE;
+	explicit_bzero(text, sizeof(text));
 	if (r == 0 && k.state == KEY_PENDING)
 		r = keystore_mark_served(fs->keys, h->mac, k.pass);
 	else if (r == 0)
@@ -180,7 +186,7 @@ static void key_served(fuse_req_t req, const struct handle *h)
 	if (r == 0)
 		log_msg(LOG_INFO,
 		        "key of %s: %s read to its end; delivered once the phone asks for one of "
-		        "its .enc files",
+		        "its encrypted files",
 		        mac, h->name);
 	else if (r == -ESTALE)
 		log_msg(LOG_INFO, "key of %s: %s read with a key replaced meanwhile", mac, h->name);
@@ -193,7 +199,7 @@ static void key_served(fuse_req_t req, const struct handle *h)
 static bool mac_key_delivered(fuse_req_t req, uint64_t mac)
 {
 	struct provfs *fs = fuse_req_userdata(req);
-	struct pa_key k;
+	struct dev_key k;
 	bool gone = keystore_lookup(fs->keys, mac, &k) == 0 && k.state == KEY_DELIVERED;
 
 	explicit_bzero(&k, sizeof(k));
@@ -209,7 +215,7 @@ static void prove_delivery(fuse_req_t req, const struct file_ref *ref, const cha
 {
 	struct provfs *fs = fuse_req_userdata(req);
 	char mac[MAC_STRLEN + 1];
-	struct pa_key k;
+	struct dev_key k;
 	int r = keystore_lookup(fs->keys, ref->dev->mac, &k);
 	enum key_state state = k.state;
 
@@ -221,7 +227,7 @@ static void prove_delivery(fuse_req_t req, const struct file_ref *ref, const cha
 	if (r == 0) {
 		log_msg(LOG_INFO,
 		        "key of %s delivered: the phone asked for %s after reading its plain file "
-		        "to the end; only its .enc files are served now",
+		        "to the end; only its encrypted files are served now",
 		        mac, name);
 		if (reload_key_delivered(fs, ref->dev->mac) < 0)
 			log_msg(LOG_WARNING,
@@ -229,13 +235,6 @@ static void prove_delivery(fuse_req_t req, const struct file_ref *ref, const cha
 	} else if (r < 0 && r != -EAGAIN) {
 		log_msg(LOG_ERR, "key of %s: cannot record its delivery: %s", mac, strerror(-r));
 	}
-}
-
-/* Whether ref is one of an encrypted Panasonic device's .enc names. */
-static bool is_enc(const struct file_ref *ref)
-{
-	return ref->kind == FK_PA_STD_ENC || ref->kind == FK_PA_PRODUCT_ENC ||
-	       ref->kind == FK_PA_MASTER_ENC;
 }
 
 /*
@@ -249,12 +248,12 @@ static bool is_enc(const struct file_ref *ref)
  */
 static bool key_flow_lookup(fuse_req_t req, const struct file_ref *ref)
 {
-	if (is_enc(ref)) {
+	if (file_key_proof(ref)) {
 		char name[FILE_NAME_MAX + 1];
 
 		(void)file_name(ref, name, sizeof(name)); /* fits: names are bounded */
 		prove_delivery(req, ref, name);
-	} else if (ref->kind != FK_PA_STD || !pa_encrypted(ref->model)) {
+	} else if (!file_key_carrier(ref)) {
 		return false;
 	}
 	return !mac_key_delivered(req, ref->dev->mac);
@@ -348,13 +347,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = 1;
 	fi->noflush = 1;
 	(void)file_name(&ref, h->name, sizeof(h->name)); /* fits: names are bounded */
-	if (file_names_device(ref.kind)) {
+	if (file_names_device(&ref)) {
 		h->audited = true;
 		h->mac = ref.dev->mac;
 		if (ctx_of(req)->audit_exact)
 			fi->keep_cache = 0;
 	}
-	if (ref.kind == FK_PA_STD && pa_encrypted(ref.model)) {
+	if (file_key_carrier(&ref)) {
 		/*
 		 * Direct I/O: every read of this reader is one READ here, so "read to its end"
 		 * is what it read (not kernel readahead), and nothing of the key stays cached.
@@ -363,7 +362,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
-	if (is_enc(&ref))
+	if (file_key_proof(&ref))
 		prove_delivery(req, &ref, h->name); /* durable before the phone gets its answer */
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* the open was interrupted: release will not come */

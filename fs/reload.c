@@ -246,17 +246,20 @@ int reload_now(struct provfs *fs)
 	return install(fs, t, "keys reloaded for");
 }
 
-/* The plain key file of a device was delivered: the kernel must forget its name. */
+/* The key of a device was delivered: the kernel must forget the names of its carrier files. */
 static void forget_key_file(struct provfs *fs, uint64_t mac)
 {
 	struct gen *g = gen_acquire();
-	struct file_ref ref = { FK_PA_STD, inventory_find(g->tree->inv, mac), NULL, NULL };
+	const struct device *dev = inventory_find(g->tree->inv, mac);
+	const struct vendor *v = dev != NULL && dev->model != NULL ? vendor_of(dev->model) : NULL;
 
-	if (ref.dev != NULL && fs->se != NULL) {
+	for (unsigned k = 1; v != NULL && fs->se != NULL && k < v->nkinds; k++) {
+		struct file_ref ref = { v, k, dev, dev->model, NULL };
 		char name[FILE_NAME_MAX + 1];
 		int n;
 
-		ref.model = ref.dev->model;
+		if (!(v->kinds[k] & KF_KEY_CARRIER))
+			continue;
 		n = file_name(&ref, name, sizeof(name));
 		if (n > 0)
 			fuse_lowlevel_notify_inval_entry(fs->se, FILE_INO_ROOT, name, (size_t)n);

@@ -6,6 +6,8 @@
 #include "inventory/inventory.h"
 
 #include <dirent.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,37 +328,47 @@ static const struct group *find_group(const struct inventory *inv, const char *n
 	return bsearch(&key, inv->groups, inv->ngroups, sizeof(*inv->groups), group_cmp);
 }
 
-static const char *const vendor_label[VENDOR__COUNT] = { "grandstream", "panasonic" };
-
-/* Keys that configure Grandstream files only, set on a model or device of another vendor. */
-static void check_gs_only(struct inventory *inv, struct diag *d, const struct level *lv,
-                          const char *what)
+/* The vendor whose phones a model is for: its schema (the loader checked the index). */
+static const struct vendor_schema *schema_of(const struct inventory *inv, const struct model *m)
 {
-	const struct value *v[] = { &lv->xml_password, &lv->binary, &lv->binary_layout };
-	const char *names[] = { "xml_password", "binary", "binary_layout" };
+	return inv->vendors->v[m->vendor];
+}
 
-	for (int i = 0; i < 3; i++)
-		if (v[i]->s != NULL)
-			inv_error(inv, d, v[i]->pos,
-			          "'%s' applies to Grandstream phones, not to %s", names[i], what);
-	if (lv->config.set)
-		inv_error(inv, d, lv->config.pos,
-		          "'config' (prefix/postfix) applies to Grandstream phones, not to %s",
+/* Level keys that configure another vendor's files, set on a model or device of this one. */
+static void check_level_keys(struct inventory *inv, struct diag *d, const struct level *lv,
+                             const struct vendor_schema *vs, const char *what)
+{
+	static const struct {
+		unsigned flag;
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ LK_XML_PASSWORD, "xml_password", offsetof(struct level, xml_password) },
+		{ LK_BINARY, "binary", offsetof(struct level, binary) },
+		{ LK_BINARY, "binary_layout", offsetof(struct level, binary_layout) },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct value *v = (const struct value *)((const char *)lv + keys[i].off);
+
+		if (v->s != NULL && !(vs->level_keys & keys[i].flag))
+			inv_error(inv, d, v->pos, "'%s' does not apply to %s", keys[i].key, what);
+	}
+	if (lv->config.set && !(vs->level_keys & LK_CONFIG))
+		inv_error(inv, d, lv->config.pos, "'config' (prefix/postfix) does not apply to %s",
 		          what);
-	if (lv->firmware.set)
-		inv_error(inv, d, lv->firmware.pos,
-		          "'firmware' prefix/postfix applies to Grandstream phones, not to %s",
-		          what);
+	if (lv->firmware.set && !(vs->level_keys & LK_FIRMWARE))
+		inv_error(inv, d, lv->firmware.pos, "'firmware' does not apply to %s", what);
 }
 
 static void check_other_vendor_params(struct inventory *inv, struct diag *d, const struct level *lv,
-                                      enum vendor vendor, const char *what)
+                                      uint32_t vendor, const char *what)
 {
-	for (int v = 0; v < VENDOR__COUNT; v++)
-		if (v != (int)vendor && lv->params[v].n > 0)
+	for (uint32_t v = 0; v < inv->vendors->n; v++)
+		if (v != vendor && lv->params[v].n > 0)
 			inv_error(inv, d, lv->params[v].items[0].name_pos,
-			          "%s params on %s: they would never be used", vendor_label[v],
-			          what);
+			          "%s params on %s: they would never be used",
+			          inv->vendors->v[v]->name, what);
 }
 
 static void link_device(struct builder *b, uint32_t idx)
@@ -438,10 +450,9 @@ static void check_vendor_keys(struct inventory *inv, struct diag *d)
 		const struct model *m = &inv->models[i];
 		char what[96], q[DIAG_KEY_SIZE];
 
-		snprintf(what, sizeof(what), "the %s model %s", vendor_label[m->vendor],
+		snprintf(what, sizeof(what), "the %s model %s", schema_of(inv, m)->name,
 		         diag_key(q, m->name));
-		if (m->vendor != VENDOR_GRANDSTREAM)
-			check_gs_only(inv, d, &m->level, what);
+		check_level_keys(inv, d, &m->level, schema_of(inv, m), what);
 		check_other_vendor_params(inv, d, &m->level, m->vendor, what);
 	}
 	for (uint32_t i = 0; i < inv->ndevices; i++) {
@@ -451,17 +462,19 @@ static void check_vendor_keys(struct inventory *inv, struct diag *d)
 		if (dev->model == NULL)
 			continue;
 		mac_format(dev->mac, false, mac);
-		snprintf(what, sizeof(what), "the %s device %s", vendor_label[dev->model->vendor],
+		snprintf(what, sizeof(what), "the %s device %s", schema_of(inv, dev->model)->name,
 		         mac);
-		if (dev->model->vendor != VENDOR_GRANDSTREAM)
-			check_gs_only(inv, d, &dev->level, what);
+		check_level_keys(inv, d, &dev->level, schema_of(inv, dev->model), what);
 		check_other_vendor_params(inv, d, &dev->level, dev->model->vendor, what);
 		check_lines(inv, d, dev);
 	}
-	for (int v = 0; v < VENDOR__COUNT; v++)
-		if (v != VENDOR_GRANDSTREAM && inv->generic.params[v].n > 0)
-			inv_error(inv, d, inv->generic.params[v].items[0].name_pos,
-			          "'generic' serves Grandstream cfg.xml and cfg<model>.xml only");
+	for (uint32_t v = 0; v < inv->vendors->n; v++)
+		if (!(inv->vendors->v[v]->level_keys & LK_GENERIC) && inv->generic.params[v].n > 0)
+			inv_error(
+			    inv, d, inv->generic.params[v].items[0].name_pos,
+			    "'generic' serves only the files of phones the inventory does not "
+			    "know, and %s phones ask for none",
+			    inv->vendors->v[v]->name);
 }
 
 static uint32_t mac_hash(uint64_t mac, uint32_t mask)
@@ -549,8 +562,8 @@ static int finalize(struct builder *b)
 /* ---- entry points ------------------------------------------------------------------------- */
 
 int inventory_load_checked(const char *source, const char *text, size_t len,
-                           inventory_check_fn check, void *ctx, struct inventory **out,
-                           struct diag *d)
+                           const struct vendor_set *vendors, inventory_check_fn check, void *ctx,
+                           struct inventory **out, struct diag *d)
 {
 	struct inventory *inv = calloc(1, sizeof(*inv));
 	struct builder b;
@@ -564,6 +577,7 @@ int inventory_load_checked(const char *source, const char *text, size_t len,
 		return -ENOMEM;
 	arena_init(&inv->arena);
 	inv->source = arena_strdup(&inv->arena, source);
+	inv->vendors = vendors;
 	builder_init(&b, inv, d);
 	if (text != NULL) {
 		r = add_file_name(inv, source, &cap);
@@ -592,15 +606,16 @@ int inventory_load_checked(const char *source, const char *text, size_t len,
 	return 0;
 }
 
-int inventory_load(const char *path, struct inventory **out, struct diag *d)
+int inventory_load(const char *path, const struct vendor_set *vendors, struct inventory **out,
+                   struct diag *d)
 {
-	return inventory_load_checked(path, NULL, 0, NULL, NULL, out, d);
+	return inventory_load_checked(path, NULL, 0, vendors, NULL, NULL, out, d);
 }
 
-int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
-                          struct diag *d)
+int inventory_load_buffer(const char *name, const char *yaml, size_t len,
+                          const struct vendor_set *vendors, struct inventory **out, struct diag *d)
 {
-	return inventory_load_checked(name, yaml, len, NULL, NULL, out, d);
+	return inventory_load_checked(name, yaml, len, vendors, NULL, NULL, out, d);
 }
 
 void inventory_free(struct inventory *inv)

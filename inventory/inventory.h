@@ -15,12 +15,14 @@
  * Loads `path` (file or directory). On success returns 0 and *out; on any problem returns
  * a negative errno (-EINVAL for a bad inventory), *out = NULL and the reasons in d.
  * A directory is read in byte order of its *.yaml names; hidden files are skipped.
+ * `vendors` (kept by the inventory: it must outlive it) names the vendors a model may be for.
  */
-int inventory_load(const char *path, struct inventory **out, struct diag *d);
+int inventory_load(const char *path, const struct vendor_set *vendors, struct inventory **out,
+                   struct diag *d);
 
 /* The same from memory: `name` is used in messages. For tests and fuzzing. */
-int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct inventory **out,
-                          struct diag *d);
+int inventory_load_buffer(const char *name, const char *yaml, size_t len,
+                          const struct vendor_set *vendors, struct inventory **out, struct diag *d);
 
 /*
  * A check run on the inventory before the loader decides, so that one run reports
@@ -30,8 +32,9 @@ int inventory_load_buffer(const char *name, const char *yaml, size_t len, struct
 typedef int (*inventory_check_fn)(const struct inventory *inv, struct diag *d, void *ctx);
 
 /* inventory_load() or, with yaml != NULL, inventory_load_buffer(), plus check(inv, d, ctx). */
-int inventory_load_checked(const char *path, const char *yaml, size_t len, inventory_check_fn check,
-                           void *ctx, struct inventory **out, struct diag *d);
+int inventory_load_checked(const char *path, const char *yaml, size_t len,
+                           const struct vendor_set *vendors, inventory_check_fn check, void *ctx,
+                           struct inventory **out, struct diag *d);
 
 void inventory_free(struct inventory *inv);
 

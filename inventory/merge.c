@@ -123,7 +123,7 @@ static int ranked_cmp(const void *pa, const void *pb)
 	return b->rank - a->rank; /* highest rank first */
 }
 
-int eff_params(const struct effective *e, enum vendor v, struct ranked_param **out)
+int eff_params(const struct effective *e, uint32_t v, struct ranked_param **out)
 {
 	size_t total = 0, n = 0;
 	struct ranked_param *all;

@@ -63,6 +63,6 @@ const struct firmware *eff_firmware(const struct effective *e, int *rank);
  * Raw parameters of one vendor merged over all levels: one entry per name, the highest
  * rank's value, sorted by name. *out is malloc'd (free it). Returns the count or -ENOMEM.
  */
-int eff_params(const struct effective *e, enum vendor v, struct ranked_param **out);
+int eff_params(const struct effective *e, uint32_t v, struct ranked_param **out);
 
 #endif

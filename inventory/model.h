@@ -7,8 +7,8 @@
  * need no locks. Every value keeps the position it came from, so any later check (vendor
  * rules in backend/) can still say "FILE:LINE:COL".
  *
- * This layer knows vendors only as schema (which keys exist); it never knows a file name
- * a phone asks for.
+ * This layer knows vendors only through the schemas it is given (see struct vendor_schema);
+ * it never knows a vendor by name nor a file name a phone asks for.
  */
 #ifndef PROVFS_MODEL_H
 #define PROVFS_MODEL_H
@@ -19,16 +19,42 @@
 
 #include "inventory/arena.h"
 
-enum vendor {
-	VENDOR_GRANDSTREAM,
-	VENDOR_PANASONIC,
-	VENDOR__COUNT,
+/*
+ * Vendors are not known here: the loader is given a set of vendor schemas (backend/vendor.h
+ * makes it from the vendor array) and a model's vendor is an index into that set. A schema is
+ * what the YAML may say about that vendor's phones: its name (in `vendor:` and as a key of
+ * `params`), the model keys only its phones take with their allowed values, and which level
+ * keys apply to them. Values are checked here; what they mean is the backend's business.
+ */
+#define VENDOR_MAX        8
+#define MODEL_OPTIONS_MAX 6
+
+/* A model key of one vendor (Panasonic `dialect`, Cisco `digest`) and its allowed values. */
+struct model_option {
+	const char *key;
+	const char *const *choices; /* NULL-terminated; the first is the default */
 };
 
-enum dialect {
-	DIALECT_NONE, /* Grandstream: one format */
-	DIALECT_TEXT, /* Panasonic KX-UT/TGP/HDV: NAME="value" lines */
-	DIALECT_UTG_XML,
+/* Level keys that configure one vendor's files only (struct vendor_schema.level_keys). */
+enum {
+	LK_XML_PASSWORD = 1 << 0, /* xml_password */
+	LK_BINARY = 1 << 1,       /* binary, binary_layout */
+	LK_CONFIG = 1 << 2,       /* config: {prefix, postfix} */
+	LK_FIRMWARE = 1 << 3,     /* firmware: {...} */
+	LK_GENERIC = 1 << 4,      /* the vendor serves the `generic` section */
+};
+
+struct vendor_schema {
+	const char *name; /* lower case: vendor: NAME, params: {NAME: {...}} */
+	const struct model_option *options;
+	uint32_t noptions;        /* <= MODEL_OPTIONS_MAX */
+	unsigned level_keys;      /* LK_* */
+	const char *encrypt_hint; /* NULL: `encrypt` applies; else why it does not */
+};
+
+struct vendor_set {
+	const struct vendor_schema *const *v;
+	uint32_t n; /* <= VENDOR_MAX */
 };
 
 enum binary_mode {
@@ -118,7 +144,7 @@ struct firmware {
 struct level {
 	struct pos pos;
 	struct value settings[SET__COUNT];
-	struct param_list params[VENDOR__COUNT];
+	struct param_list params[VENDOR_MAX]; /* by vendor index */
 	bool has_lines;
 	struct pos lines_pos;
 	struct line *lines;
@@ -133,11 +159,14 @@ struct level {
 struct model {
 	const char *name;
 	struct pos pos;
-	enum vendor vendor;
+	uint32_t vendor; /* index into inventory.vendors */
 	uint32_t max_lines;
-	enum dialect dialect;
 	bool encrypt;
-	uint32_t key_length; /* 128, 192, 256 */
+	struct value encrypt_value; /* where `encrypt` was set (s == NULL: not set) */
+	/* per option of the vendor's schema: the value given (s == NULL: not set) and its index
+	 * in the option's choices (the default, 0, when not set) */
+	struct value options[MODEL_OPTIONS_MAX];
+	uint8_t choice[MODEL_OPTIONS_MAX];
 	struct level level;
 };
 
@@ -171,6 +200,7 @@ enum url_scheme {
 struct inventory {
 	struct arena arena; /* owns every string and array below */
 	const char *source; /* the path given: a file or a directory */
+	const struct vendor_set *vendors;
 	const char **files; /* file names for struct pos */
 	uint32_t nfiles;
 	time_t mtime; /* newest mtime among the inventory files */

@@ -33,11 +33,6 @@ static const char *const line_names[LF__COUNT] = {
 	[LF_SERVER] = "server",     [LF_VOICEMAIL] = "voicemail",
 };
 
-static const char *const vendor_names[VENDOR__COUNT] = {
-	[VENDOR_GRANDSTREAM] = "grandstream",
-	[VENDOR_PANASONIC] = "panasonic",
-};
-
 /* Which level keys a section accepts. */
 enum {
 	LV_SETTINGS = 1 << 0,
@@ -117,6 +112,31 @@ static int find_name(const char *key, const char *const *names, int n)
 		if (names[i] != NULL && strcmp(key, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* The index of the vendor named `key` in the set the inventory is loaded with, or -1. */
+static int find_vendor(const struct builder *b, const char *key)
+{
+	const struct vendor_set *vs = b->inv->vendors;
+
+	for (uint32_t i = 0; vs != NULL && i < vs->n; i++)
+		if (strcmp(key, vs->v[i]->name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "grandstream, panasonic, ..." for messages. */
+static const char *vendor_list(const struct builder *b, char *buf, size_t len)
+{
+	const struct vendor_set *vs = b->inv->vendors;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; vs != NULL && i < vs->n; i++) {
+		if (i > 0)
+			strncat(buf, ", ", len - strlen(buf) - 1);
+		strncat(buf, vs->v[i]->name, len - strlen(buf) - 1);
+	}
+	return buf;
 }
 
 /* A non-null scalar copied into the inventory arena. */
@@ -361,10 +381,10 @@ static void read_param_map(struct builder *b, const struct ynode *m, struct para
 	qsort(out->items, n, sizeof(*out->items), param_cmp);
 }
 
-static bool is_vendor_keyed(const struct ynode *m)
+static bool is_vendor_keyed(const struct builder *b, const struct ynode *m)
 {
 	for (uint32_t i = 0; i < m->n; i++)
-		if (find_name(ymap_key(m, i)->u.str, vendor_names, VENDOR__COUNT) < 0)
+		if (find_vendor(b, ymap_key(m, i)->u.str) < 0)
 			return false;
 	return m->n > 0;
 }
@@ -399,10 +419,10 @@ static void read_params(struct builder *b, const struct ynode *m, struct level *
 {
 	if (!expect_map(b, m, "params"))
 		return;
-	if (is_vendor_keyed(m)) {
+	if (is_vendor_keyed(b, m)) {
 		for (uint32_t i = 0; i < m->n; i++) {
 			const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
-			int vd = find_name(k->u.str, vendor_names, VENDOR__COUNT);
+			int vd = find_vendor(b, k->u.str);
 
 			if (expect_map(b, v, k->u.str))
 				read_param_map(b, v, &lv->params[vd]);
@@ -410,15 +430,18 @@ static void read_params(struct builder *b, const struct ynode *m, struct level *
 		return;
 	}
 	if (flat_kind < 0) {
+		char list[128];
+
 		err(b, m,
 		    "params here are shared by several vendors: key them by vendor "
-		    "(params: {grandstream: {...}, panasonic: {...}})");
+		    "(params: {VENDOR: {...}}, VENDOR one of %s)",
+		    vendor_list(b, list, sizeof(list)));
 		return;
 	}
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i);
 
-		if (find_name(k->u.str, vendor_names, VENDOR__COUNT) >= 0)
+		if (find_vendor(b, k->u.str) >= 0)
 			err(b, k, "params mix the vendor-keyed and the flat form");
 	}
 	struct param_list list;
@@ -601,16 +624,62 @@ static void reserve_devices(struct builder *b, const struct ynode *m)
 	b->cap_devices = (uint32_t)want;
 }
 
+/* The chosen value of one of the vendor's model options. */
+static void read_model_option(struct builder *b, const struct ynode *v, struct model *mo,
+                              uint32_t i, const struct model_option *o)
+{
+	int n = 0;
+
+	while (o->choices[n] != NULL)
+		n++;
+	read_choice(b, v, o->key, o->choices, n, &mo->options[i]);
+	if (mo->options[i].s != NULL)
+		mo->choice[i] = (uint8_t)find_name(mo->options[i].s, o->choices, n);
+}
+
+/* The model keys of its vendor: "dialect, key_length" for messages. */
+static const char *option_list(const struct vendor_schema *vs, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < vs->noptions; i++) {
+		strncat(buf, ", ", len - strlen(buf) - 1);
+		strncat(buf, vs->options[i].key, len - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+/* The vendor named in a model's mapping (read first: it says which other keys exist). */
+static int read_model_vendor(struct builder *b, const struct ynode *m, const char *q)
+{
+	char list[128];
+
+	for (uint32_t i = 0; i < m->n; i++) {
+		const struct ynode *v = ymap_val(m, i);
+		struct value name;
+		int vd;
+
+		if (strcmp(ymap_key(m, i)->u.str, "vendor") != 0 ||
+		    !get_value(b, v, "vendor", &name))
+			continue;
+		vd = find_vendor(b, name.s);
+		if (vd < 0)
+			err(b, v, "'vendor' must be one of %s", vendor_list(b, list, sizeof(list)));
+		return vd < 0 ? -2 : vd;
+	}
+	err(b, m, "model '%s' has no 'vendor' (one of %s)", q, vendor_list(b, list, sizeof(list)));
+	return -1;
+}
+
 static void read_model(struct builder *b, const struct ynode *k, const struct ynode *m)
 {
-	static const char *const vendors[] = { "grandstream", "panasonic" };
-	static const char *const dialects[] = { "text", "utg-xml" };
+	const struct vendor_schema *vs;
 	struct model *mo;
-	struct value name, vendor = { 0 }, dialect = { 0 };
-	const struct ynode *encrypt_node = NULL;
+	struct value name;
 	bool have_max = false;
 	uint32_t idx = b->nmodels;
 	char q[DIAG_KEY_SIZE]; /* the model's name, as a message may quote it */
+	char keys[192];
+	int vd;
 
 	if (!get_name(b, k, "model name", 1, &name))
 		return;
@@ -620,6 +689,10 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 			err(b, m, "model '%s' needs at least 'vendor' and 'max_lines'", q);
 		return;
 	}
+	vd = read_model_vendor(b, m, q);
+	if (vd < 0)
+		return;
+	vs = b->inv->vendors->v[vd];
 	struct model *vec = grow(b->models, &b->cap_models, b->nmodels, sizeof(*vec));
 
 	if (vec == NULL) {
@@ -631,55 +704,37 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 	mo->name = name.s;
 	mo->pos = pos_of(b, k);
 	mo->level.pos = pos_of(b, m);
-	mo->key_length = 128;
+	mo->vendor = (uint32_t)vd;
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *key = ymap_key(m, i), *v = ymap_val(m, i);
 		const char *kk = key->u.str;
+		uint32_t o = 0;
 
+		while (o < vs->noptions && strcmp(kk, vs->options[o].key) != 0)
+			o++;
 		if (strcmp(kk, "vendor") == 0) {
-			read_choice(b, v, "vendor", vendors, 2, &vendor);
+			continue;
 		} else if (strcmp(kk, "max_lines") == 0) {
 			parse_uint(b, v, "max_lines", 1, 16, &mo->max_lines);
 			have_max = true; /* a bad value was reported already */
-		} else if (strcmp(kk, "dialect") == 0) {
-			read_choice(b, v, "dialect", dialects, 2, &dialect);
 		} else if (strcmp(kk, "encrypt") == 0) {
-			encrypt_node = v;
-			parse_bool(b, v, "encrypt", &mo->encrypt);
-		} else if (strcmp(kk, "key_length") == 0) {
-			if (parse_uint(b, v, "key_length", 128, 256, &mo->key_length) &&
-			    mo->key_length != 128 && mo->key_length != 192 && mo->key_length != 256)
-				err(b, v, "'key_length' must be 128, 192 or 256");
+			if (vs->encrypt_hint != NULL)
+				err(b, v, "'encrypt' does not apply to %s models: %s", vs->name,
+				    vs->encrypt_hint);
+			else if (get_value(b, v, "encrypt", &mo->encrypt_value))
+				parse_bool(b, v, "encrypt", &mo->encrypt);
+		} else if (o < vs->noptions) {
+			read_model_option(b, v, mo, o, &vs->options[o]);
 		} else if (!read_level_key(b, key, v, &mo->level, LV_ALL, FLAT_MODEL, idx)) {
-			unknown_key(b, key, "a model",
-			            "vendor, max_lines, dialect, encrypt, key_length, " LEVEL_KEYS);
+			char opts[96];
+
+			snprintf(keys, sizeof(keys), "vendor, max_lines, encrypt%s, " LEVEL_KEYS,
+			         option_list(vs, opts, sizeof(opts)));
+			unknown_key(b, key, "a model", keys);
 		}
-	}
-	if (vendor.s == NULL) {
-		err(b, m, "model '%s' has no 'vendor' (grandstream or panasonic)", q);
-		return;
 	}
 	if (!have_max)
 		err(b, m, "model '%s' has no 'max_lines' (how many accounts the phone has)", q);
-	mo->vendor = strcmp(vendor.s, "grandstream") == 0 ? VENDOR_GRANDSTREAM : VENDOR_PANASONIC;
-	if (mo->vendor == VENDOR_GRANDSTREAM) {
-		if (dialect.s != NULL)
-			err(b, m, "'dialect' applies to Panasonic models only");
-		if (encrypt_node != NULL)
-			err(b, encrypt_node,
-			    "'encrypt' applies to Panasonic models; Grandstream files are "
-			    "encrypted with 'xml_password'");
-		mo->dialect = DIALECT_NONE;
-		return;
-	}
-	if (dialect.s != NULL)
-		mo->dialect = strcmp(dialect.s, "text") == 0 ? DIALECT_TEXT : DIALECT_UTG_XML;
-	else
-		mo->dialect = strncmp(name.s, "KX-UTG", 6) == 0 ? DIALECT_UTG_XML : DIALECT_TEXT;
-	if (mo->encrypt && mo->dialect != DIALECT_UTG_XML)
-		err(b, encrypt_node,
-		    "'encrypt' needs the utg-xml dialect: text-dialect phones cannot read .enc "
-		    "files");
 }
 
 static void read_group(struct builder *b, const struct ynode *k, const struct ynode *m)

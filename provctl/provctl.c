@@ -14,7 +14,7 @@
 
 #include "backend/buf.h"
 #include "backend/files.h"
-#include "backend/pa_files.h"
+#include "backend/vendor.h"
 #include "backend/tree.h"
 #include "state/fetch.h"
 #include "state/keys.h"
@@ -342,13 +342,13 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 		return EXIT_PROBLEM;
 	}
 	mac_format(dev->mac, true, mac);
-	if (!pa_encrypted(dev->model)) {
+	if (!vendor_encrypted(dev->model)) {
 		fprintf(stderr, "provctl: %s (%s) has no encrypted provisioning\n", mac,
 		        dev->model->name);
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
-	r = keystore_rekey(keys->ks, dev->mac, dev->model->key_length);
+	r = keystore_rekey(keys->ks, dev->mac, vendor_key_bits(dev->model));
 	if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS) {
 		fprintf(
 		    stderr,
@@ -358,9 +358,13 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	} else if (r < 0) {
 		fprintf(stderr, "provctl: %s: cannot store the new key: %s\n", mac, strerror(-r));
 	} else {
-		printf("%s: new %u-bit key; Config%s.cfg is served again until the phone has read "
-		       "it and asked for its .enc files\n",
-		       mac, dev->model->key_length, mac);
+		char carrier[FILE_NAME_MAX + 1];
+
+		if (file_key_carrier_name(dev, carrier, sizeof(carrier)) < 0)
+			snprintf(carrier, sizeof(carrier), "its plain file");
+		printf("%s: new %u-bit key; %s is served again until the phone has read "
+		       "it and asked for one of its encrypted files\n",
+		       mac, vendor_key_bits(dev->model), carrier);
 		signal_daemon(keys);
 	}
 	tree_free(t);
@@ -381,11 +385,11 @@ static void utc(int64_t when, char out[32])
 static void status_line(const struct keys *keys, const struct device *dev)
 {
 	char mac[MAC_STRLEN + 1], when[32];
-	struct pa_key k;
+	struct dev_key k;
 	int r = -ENOENT;
 
 	mac_format(dev->mac, true, mac);
-	if (dev->model == NULL || !pa_encrypted(dev->model)) {
+	if (dev->model == NULL || !vendor_encrypted(dev->model)) {
 		printf("%s  %-12s  plain\n", mac, dev->model ? dev->model->name : "?");
 		return;
 	}
@@ -402,7 +406,8 @@ static void status_line(const struct keys *keys, const struct device *dev)
 	printf("%s  %-12s  key %s", mac, dev->model->name, key_state_name(k.state));
 	if (k.state != KEY_NONE)
 		printf(" (%u-bit%s)", k.bits,
-		       k.bits != dev->model->key_length ? "; key_length changed: run rekey" : "");
+		       k.bits != vendor_key_bits(dev->model) ? "; key_length changed: run rekey"
+		                                             : "");
 	utc(k.since, when);
 	if (k.state == KEY_SERVED && k.since > 0)
 		printf(": plain file read to its end %s, waiting for the phone to ask for its .enc "
@@ -644,8 +649,8 @@ static int server_line(void *ctx, const char *line, size_t len)
 		break;
 	}
 	/* the mount's own resolver: aliases and prefix/postfix wraps give the canonical name */
-	if (file_resolve(f->t, sf.name, &ref) < 0 || ref.dev == NULL ||
-	    !file_names_device(ref.kind) || file_name(&ref, canonical, sizeof(canonical)) < 0) {
+	if (file_resolve(f->t, sf.name, &ref) < 0 || ref.dev == NULL || !file_names_device(&ref) ||
+	    file_name(&ref, canonical, sizeof(canonical)) < 0) {
 		l->c->foreign++;
 		return 0;
 	}

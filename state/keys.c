@@ -34,8 +34,8 @@
 
 struct entry {
 	uint64_t mac;
-	struct pa_key key; /* the key last known (state KEY_NONE: none known) */
-	int err;           /* 0, or why the file cannot be read now */
+	struct dev_key key; /* the key last known (state KEY_NONE: none known) */
+	int err;            /* 0, or why the file cannot be read now */
 };
 
 struct keystore {
@@ -101,7 +101,7 @@ static struct entry *slot(struct keystore *ks, uint64_t mac)
 }
 
 /* Records what the file said (r: 0 with key, or its error), telling the user of a change. */
-static void note(struct keystore *ks, struct entry *e, int r, const struct pa_key *key)
+static void note(struct keystore *ks, struct entry *e, int r, const struct dev_key *key)
 {
 	if (r == 0)
 		e->key = *key;
@@ -118,7 +118,7 @@ static void file_name(uint64_t mac, char name[32])
 	snprintf(name, 32, FILE_PREFIX "%s", m);
 }
 
-static int store(const struct keystore *ks, uint64_t mac, const struct pa_key *key)
+static int store(const struct keystore *ks, uint64_t mac, const struct dev_key *key)
 {
 	char name[32], text[KEY_FILE_MAX];
 	int n;
@@ -162,7 +162,7 @@ static bool parse_state(const char *s, enum key_state *out)
 }
 
 /* The optional "since" and "proof" lines. */
-static bool parse_tail(const char *p, struct pa_key *key)
+static bool parse_tail(const char *p, struct dev_key *key)
 {
 	char since[24] = "", proof[KEY_PROOF_MAX + 2] = "";
 	char *end;
@@ -182,7 +182,7 @@ static bool parse_tail(const char *p, struct pa_key *key)
 	return *p == '\0';
 }
 
-static bool parse(const char *text, struct pa_key *key)
+static bool parse(const char *text, struct dev_key *key)
 {
 	char version[8] = "", state[16] = "", bits[8] = "", pass[64] = "";
 	const char *p = text;
@@ -191,8 +191,8 @@ static bool parse(const char *text, struct pa_key *key)
 	memset(key, 0, sizeof(*key));
 	ok = field(&p, "provfs-key", version, sizeof(version)) && strcmp(version, "1") == 0 &&
 	     field(&p, "state", state, sizeof(state)) && field(&p, "bits", bits, sizeof(bits)) &&
-	     field(&p, "key", pass, sizeof(pass)) && strlen(pass) == PA_KEY_LEN &&
-	     strspn(pass, "0123456789abcdef") == PA_KEY_LEN && parse_state(state, &key->state) &&
+	     field(&p, "key", pass, sizeof(pass)) && strlen(pass) == KEY_PASS_LEN &&
+	     strspn(pass, "0123456789abcdef") == KEY_PASS_LEN && parse_state(state, &key->state) &&
 	     parse_tail(p, key);
 	if (ok &&
 	    (strcmp(bits, "128") == 0 || strcmp(bits, "192") == 0 || strcmp(bits, "256") == 0))
@@ -200,7 +200,7 @@ static bool parse(const char *text, struct pa_key *key)
 	else
 		ok = false;
 	if (ok)
-		memcpy(key->pass, pass, PA_KEY_LEN + 1);
+		memcpy(key->pass, pass, KEY_PASS_LEN + 1);
 	else
 		OPENSSL_cleanse(key, sizeof(*key));
 	OPENSSL_cleanse(pass, sizeof(pass));
@@ -208,7 +208,7 @@ static bool parse(const char *text, struct pa_key *key)
 }
 
 /* One key file. Returns 0, -ENOENT (missing: the only "no key"), -EBADMSG or -errno. */
-static int load_one(const struct state *st, const char *name, struct pa_key *key)
+static int load_one(const struct state *st, const char *name, struct dev_key *key)
 {
 	struct buf text;
 	int r;
@@ -231,7 +231,7 @@ static int load_one(const struct state *st, const char *name, struct pa_key *key
 }
 
 /* The device's file now. */
-static int load_mac(const struct keystore *ks, uint64_t mac, struct pa_key *key)
+static int load_mac(const struct keystore *ks, uint64_t mac, struct dev_key *key)
 {
 	char name[32];
 
@@ -255,7 +255,7 @@ static int load_all(const struct state *st, struct keystore *into)
 	}
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL && r == 0) {
-		struct pa_key key;
+		struct dev_key key;
 		struct entry *en;
 		uint64_t mac;
 		int lr;
@@ -280,10 +280,10 @@ static int load_all(const struct state *st, struct keystore *into)
 	return r;
 }
 
-static int new_key(unsigned bits, struct pa_key *key)
+static int new_key(unsigned bits, struct dev_key *key)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[PA_KEY_LEN / 2];
+	unsigned char raw[KEY_PASS_LEN / 2];
 
 	memset(key, 0, sizeof(*key));
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
@@ -292,7 +292,7 @@ static int new_key(unsigned bits, struct pa_key *key)
 		key->pass[2 * i] = hex[raw[i] >> 4];
 		key->pass[2 * i + 1] = hex[raw[i] & 15];
 	}
-	key->pass[PA_KEY_LEN] = '\0';
+	key->pass[KEY_PASS_LEN] = '\0';
 	key->bits = bits;
 	key->state = KEY_PENDING;
 	key->since = (int64_t)time(NULL);
@@ -326,7 +326,7 @@ static void unlock(struct keystore *ks, int fd)
  */
 static int sync_locked(struct keystore *ks, struct entry *e, unsigned bits, bool create)
 {
-	struct pa_key disk;
+	struct dev_key disk;
 	int r = load_mac(ks, e->mac, &disk);
 
 	if (r == -ENOENT && create) {
@@ -345,7 +345,7 @@ static int sync_locked(struct keystore *ks, struct entry *e, unsigned bits, bool
 	return r;
 }
 
-static int source_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct pa_key *out)
+static int source_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out)
 {
 	struct keystore *ks = ctx;
 	struct entry *e;
@@ -468,7 +468,7 @@ int keystore_reload(struct keystore *ks, bool *changed)
 	return 0;
 }
 
-int keystore_lookup(struct keystore *ks, uint64_t mac, struct pa_key *out)
+int keystore_lookup(struct keystore *ks, uint64_t mac, struct dev_key *out)
 {
 	bool found;
 	size_t at;
@@ -497,7 +497,7 @@ static int locked_entry(struct keystore *ks, uint64_t mac, struct entry **out)
 /* Under the lock: the entry's key moves on to `to` (with its proof), on disk, then in memory. */
 static int advance(struct keystore *ks, struct entry *e, enum key_state to, const char *proof)
 {
-	struct pa_key key = e->key;
+	struct dev_key key = e->key;
 	int r;
 
 	key.state = to;
@@ -550,7 +550,7 @@ int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof)
 
 int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits)
 {
-	struct pa_key key;
+	struct dev_key key;
 	struct entry *e;
 	int fd = lock(ks), r;
 

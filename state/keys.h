@@ -54,7 +54,7 @@ int keystore_reload(struct keystore *ks, bool *changed);
  * The device's key state without creating one. Returns 0, -ENOENT (no key), or the error that
  * keeps its key file from being read (*out then holds the key last known, if any).
  */
-int keystore_lookup(struct keystore *ks, uint64_t mac, struct pa_key *out);
+int keystore_lookup(struct keystore *ks, uint64_t mac, struct dev_key *out);
 
 /*
  * A reader read the plain file carrying `served` (the key in the bytes it got) to its end:

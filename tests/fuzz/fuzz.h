@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* ---- keys: MAC % 3 gives none (made on demand), pending or delivered ---------------------- */
 
 static inline int fuzz_key_get(void *ctx, uint64_t mac, unsigned bits, bool create,
-                               struct pa_key *out)
+                               struct dev_key *out)
 {
 	enum key_state st = (enum key_state)(mac % 3);
 
@@ -178,7 +178,8 @@ static inline void fuzz_artifacts_here(int *argc, char ***argv)
 
 static inline bool fuzz_same_file(const struct file_ref *a, const struct file_ref *b)
 {
-	return a->kind == b->kind && a->dev == b->dev && a->model == b->model && a->fw == b->fw;
+	return a->vendor == b->vendor && a->kind == b->kind && a->dev == b->dev &&
+	       a->model == b->model && a->fw == b->fw;
 }
 
 /*
@@ -195,7 +196,7 @@ static inline void fuzz_check_ref(const struct tree *t, const char *name,
 
 	FUZZ_ASSERT(strlen(name) <= FILE_NAME_MAX);
 	FUZZ_ASSERT(strchr(name, '/') == NULL);
-	FUZZ_ASSERT(ref->kind > FK_NONE && ref->kind < FK__COUNT);
+	FUZZ_ASSERT(ref->vendor != NULL && ref->kind > 0 && ref->kind < ref->vendor->nkinds);
 	FUZZ_ASSERT(file_exists(t, ref));
 	FUZZ_ASSERT(ino != FILE_INO_ROOT && ino != 0);
 	FUZZ_ASSERT(file_from_ino(t, ino, &back) == 0);

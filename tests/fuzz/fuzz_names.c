@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0)
 		fuzz_check_ref(tree, name, &ref);
 	else
-		FUZZ_ASSERT(ref.kind == FK_NONE);
+		FUZZ_ASSERT(ref.vendor == NULL && ref.kind == 0);
 	free(name);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "testutil.h"
 
 #include "backend/buf.h"
+#include "backend/gs_files.h"
 
 /* the wall clock cache.c reads, under the test's control */
 static time_t fake_now;
@@ -217,7 +218,8 @@ static void test_cache_carry_keeps_equal_bytes_and_renews_changed(void **state)
 	assert_true(ng->nodeid == pg->nodeid);
 
 	/* removed: not carried; added and never rendered: the new generation's version */
-	assert_null(cache_peek(next, (uint64_t)FK_GS_XML << 48 | UINT64_C(0x000b82000004)));
+	assert_null(cache_peek(next, file_kind_slot(&vendor_grandstream, GS_XML) |
+	                                 UINT64_C(0x000b82000004)));
 	assert_null(cache_peek(next, ino_of(new_tree, "cfg000b82000003.xml")));
 	assert_int_equal(VERSION(get(next, new_tree, "cfg000b82000003.xml")->nodeid), 6);
 

@@ -11,6 +11,21 @@
 #include <unistd.h>
 
 #include "backend/files.h"
+#include "backend/gs_files.h"
+#include "backend/pa_files.h"
+
+/* The inode slot of a (vendor, kind): what these tests compare kinds by. */
+static unsigned slot(const struct vendor *v, unsigned kind)
+{
+	return (unsigned)(file_kind_slot(v, kind) >> FILE_KIND_SHIFT);
+}
+
+#define FK_NONE        0u
+#define FK_GS_XML      slot(&vendor_grandstream, GS_XML)
+#define FK_GS_BIN      slot(&vendor_grandstream, GS_BIN)
+#define FK_GS_MODEL    slot(&vendor_grandstream, GS_MODEL)
+#define FK_GS_GENERIC  slot(&vendor_grandstream, GS_GENERIC)
+#define FK_GS_FIRMWARE slot(&vendor_grandstream, GS_FIRMWARE)
 
 static const char inventory[] =
     "version: 1\n"
@@ -73,11 +88,11 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static enum file_kind kind_of(const char *name)
+static unsigned kind_of(const char *name)
 {
 	struct file_ref ref;
 
-	return file_resolve(t, name, &ref) == 0 ? ref.kind : FK_NONE;
+	return file_resolve(t, name, &ref) == 0 ? slot(ref.vendor, ref.kind) : FK_NONE;
 }
 
 static uint64_t ino_of(const char *name)
@@ -95,7 +110,7 @@ static void test_files_device_names(void **state)
 
 	(void)state;
 	assert_int_equal(file_resolve(t, "cfg000b82123456.xml", &ref), 0);
-	assert_int_equal(ref.kind, FK_GS_XML);
+	assert_int_equal(slot(ref.vendor, ref.kind), FK_GS_XML);
 	assert_true(ref.dev->mac == UINT64_C(0x000b82123456));
 	assert_int_equal(kind_of("cfg000b82123456"), FK_GS_BIN);
 	assert_int_equal(kind_of("cfg000b82123456.bin"), FK_GS_BIN);
@@ -160,7 +175,7 @@ static void test_files_firmware_names_are_exact(void **state)
 
 	(void)state;
 	assert_int_equal(file_resolve(t, "gs_gxp2170fw.bin_1.0", &ref), 0);
-	assert_int_equal(ref.kind, FK_GS_FIRMWARE);
+	assert_int_equal(slot(ref.vendor, ref.kind), FK_GS_FIRMWARE);
 	assert_true(file_is_passthrough(&ref));
 	assert_int_equal(file_source_size(&ref), 3);
 	assert_int_equal(kind_of("gs_gxp2170fw.bin_2.0"), FK_GS_FIRMWARE);
@@ -226,12 +241,13 @@ static void test_files_inode_round_trip(void **state)
 
 		assert_int_equal(file_resolve(t, names[i], &ref), 0);
 		ino = file_ino(t, &ref);
-		assert_true(ino != FILE_INO_ROOT && ino >> 48 == (uint64_t)ref.kind);
+		assert_true(ino != FILE_INO_ROOT && ino >> 48 == slot(ref.vendor, ref.kind));
 		assert_int_equal(file_from_ino(t, ino, &back), 0);
 		assert_int_equal(back.kind, ref.kind);
+		assert_ptr_equal(back.vendor, ref.vendor);
 		assert_ptr_equal(back.dev, ref.dev);
 		assert_ptr_equal(back.fw, ref.fw);
-		if (ref.kind == FK_GS_MODEL)
+		if (slot(ref.vendor, ref.kind) == FK_GS_MODEL)
 			assert_ptr_equal(back.model, ref.model);
 	}
 	assert_true(ino_of("cfg000b82123456.xml") ==
@@ -258,6 +274,7 @@ static int collect(void *ctx, const struct file_ref *ref, const char *name)
 	/* every listed name resolves to the file it was listed for */
 	assert_int_equal(file_resolve(t, name, &back), 0);
 	assert_int_equal(back.kind, ref->kind);
+	assert_ptr_equal(back.vendor, ref->vendor);
 	assert_true(file_ino(t, &back) == file_ino(t, ref));
 	assert_true(s->n < 64);
 	snprintf(s->names[s->n++], FILE_NAME_MAX + 1, "%s", name);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/pa_files.h"
+#include "backend/vendor.h"
 #include "inventory/mac.h"
 #include "inventory/ytree.h"
 
@@ -126,7 +128,9 @@ static const struct bad_case bad_cases[] = {
 	  "inv.yaml:3:11: ", "unknown key 'lines' in generic (expected one of: settings, params)" },
 	{ "panasonic params in generic",
 	  "version: 1\nserver: {url: http://h/p}\ngeneric: {params: {panasonic: {NTP_ADDR: x}}}\n",
-	  "inv.yaml:3:32: ", "'generic' serves Grandstream cfg.xml and cfg<model>.xml only" },
+	  "inv.yaml:3:32: ",
+	  "'generic' serves only the files of phones the inventory does not know, and panasonic "
+	  "phones ask for none" },
 	{ "shared params without vendor",
 	  "version: 1\nserver: {url: http://h/p}\ndefaults: {params: {P2: x}}\n",
 	  "inv.yaml:3:20: ", "params here are shared by several vendors: key them by vendor" },
@@ -139,7 +143,7 @@ static const struct bad_case bad_cases[] = {
 	{ "line break in a Panasonic text value", PA_H "    settings: {ntp_server: \"a\\nb\"}\n",
 	  "inv.yaml:7:28: ", "ntp_server: a Panasonic text file cannot carry a line break" },
 	{ "xml_password on a Panasonic device", PA_H "    xml_password: abc\n", "inv.yaml:7:19: ",
-	  "'xml_password' applies to Grandstream phones, not to the panasonic device "
+	  "'xml_password' does not apply to the panasonic device "
 	  "0080f0c8c381" },
 	{ "xml_password with a space", H "    xml_password: \"a b\"\n",
 	  "inv.yaml:8:19: ", "'xml_password' may only hold printable ASCII without spaces" },
@@ -151,7 +155,7 @@ static const struct bad_case bad_cases[] = {
 	  "inv.yaml:8:15: ", "'firmware' needs a 'version'" },
 	{ "model without vendor",
 	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {max_lines: 1}}\n",
-	  "inv.yaml:3:14: ", "model 'X1' has no 'vendor' (grandstream or panasonic)" },
+	  "inv.yaml:3:14: ", "model 'X1' has no 'vendor' (one of grandstream, panasonic)" },
 	{ "model without max_lines",
 	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: grandstream}}\n",
 	  "inv.yaml:3:14: ", "model 'X1' has no 'max_lines'" },
@@ -174,7 +178,7 @@ static const struct bad_case bad_cases[] = {
 	{ "key_length",
 	  "version: 1\nserver: {url: http://h/p}\n"
 	  "models: {KX-UTG300: {vendor: panasonic, max_lines: 6, key_length: 200}}\n",
-	  "inv.yaml:3:67: ", "'key_length' must be 128, 192 or 256" },
+	  "inv.yaml:3:67: ", "'key_length' must be 128 | 192 | 256" },
 	{ "firmware without firmware_dir", H "    firmware: {version: \"1.0\"}\n",
 	  "inv.yaml:8:15: ", "firmware needs 'firmware_dir' at the top level of the inventory" },
 	{ "firmware version directory missing",
@@ -401,7 +405,7 @@ static void test_inventory_file_over_64_mib_is_refused(void **state)
 	assert_int_equal(ftruncate(fd, (off_t)YT_MAX_FILE + 1), 0);
 	close(fd);
 	diag_init(&d);
-	assert_int_not_equal(inventory_load(path, &inv, &d), 0);
+	assert_int_not_equal(inventory_load(path, &vendor_set, &inv, &d), 0);
 	assert_null(inv);
 	assert_true(d.n >= 1);
 	assert_non_null(strstr(d.msgs[0], ":1:1: file larger than 64 MiB"));
@@ -506,7 +510,7 @@ static void test_inventory_directory_merges_files_in_name_order(void **state)
 	write_file(dir, names[3], "this is: [not read\n");
 	write_file(dir, names[4], "neither: [is this\n");
 	diag_init(&d);
-	assert_int_equal(inventory_load(dir, &inv, &d), 0);
+	assert_int_equal(inventory_load(dir, &vendor_set, &inv, &d), 0);
 	assert_int_equal(inv->ndevices, 1);
 	assert_int_equal(inv->nfiles, 3);
 	assert_non_null(strstr(inv->files[0], "10-base.yaml"));
@@ -535,7 +539,7 @@ static void test_inventory_directory_device_defined_twice(void **state)
 	           "server: {url: http://other/p}\n"
 	           "devices:\n  00:0b:82:00:00:01: {model: GXP2170}\n");
 	diag_init(&d);
-	assert_int_not_equal(inventory_load(dir, &inv, &d), 0);
+	assert_int_not_equal(inventory_load(dir, &vendor_set, &inv, &d), 0);
 	snprintf(want, sizeof(want), "%s/b.yaml:1:1: 'server' is already defined at %s/a.yaml:2:1",
 	         dir, dir);
 	if (!diag_has(&d, want))
@@ -557,7 +561,7 @@ static void test_inventory_empty_directory(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	diag_init(&d);
-	assert_int_not_equal(inventory_load(dir, &inv, &d), 0);
+	assert_int_not_equal(inventory_load(dir, &vendor_set, &inv, &d), 0);
 	assert_int_equal(d.n, 1);
 	assert_non_null(strstr(d.msgs[0], "directory holds no *.yaml file"));
 	diag_free(&d);
@@ -606,9 +610,9 @@ static void test_inventory_spec_example_is_valid(void **state)
 	assert_true(dev->level.config.set);
 	assert_string_equal(dev->level.config.postfix.s, "_cfg002");
 	assert_true(inventory_find_model(inv, "KX-UTG300", 9)->encrypt);
-	assert_int_equal(inventory_find_model(inv, "KX-UTG300", 9)->key_length, 256);
-	assert_int_equal(inventory_find_model(inv, "KX-UTG300", 9)->dialect, DIALECT_UTG_XML);
-	assert_int_equal(inventory_find_model(inv, "KX-HDV130N", 10)->dialect, DIALECT_TEXT);
+	assert_int_equal(pa_key_bits(inventory_find_model(inv, "KX-UTG300", 9)), 256);
+	assert_int_equal(pa_dialect(inventory_find_model(inv, "KX-UTG300", 9)), DIALECT_UTG_XML);
+	assert_int_equal(pa_dialect(inventory_find_model(inv, "KX-HDV130N", 10)), DIALECT_TEXT);
 	assert_int_equal(t->nfw, 1);
 	assert_string_equal(t->fw[0].name, "gs_gxp2170fw.bin_1.0.11.3");
 	tree_free(t);
@@ -625,7 +629,7 @@ static void test_inventory_missing_file(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_not_equal(inventory_load("/nonexistent/inv.yaml", &inv, &d), 0);
+	assert_int_not_equal(inventory_load("/nonexistent/inv.yaml", &vendor_set, &inv, &d), 0);
 	assert_null(inv);
 	assert_true(diag_has(&d, "/nonexistent/inv.yaml:0:0: cannot open: No such file or "
 	                         "directory"));
@@ -756,7 +760,7 @@ static void test_messages_values_are_not_quoted(void **state)
 	                    "inv.yaml:8:13: ", "'binary' must be off | bootstrap | full");
 	expect_safe_message("version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: " MARK
 	                    ", max_lines: 1}}\n",
-	                    "inv.yaml:3:23: ", "'vendor' must be grandstream | panasonic");
+	                    "inv.yaml:3:23: ", "'vendor' must be one of grandstream, panasonic");
 }
 
 /* Hostile inputs: no message holds the marker, every message is one printable line. */
@@ -841,7 +845,7 @@ static void test_inventory_fifo_or_device_is_refused(void **state)
 	assert_int_equal(mkfifo(path, 0600), 0);
 	diag_init(&d);
 	alarm(NO_HANG_SECONDS);
-	assert_int_not_equal(inventory_load(path, &inv, &d), 0);
+	assert_int_not_equal(inventory_load(path, &vendor_set, &inv, &d), 0);
 	alarm(0);
 	assert_null(inv);
 	snprintf(want, sizeof(want), "%s:0:0: a FIFO, not a regular file", path);
@@ -854,7 +858,7 @@ static void test_inventory_fifo_or_device_is_refused(void **state)
 
 	diag_init(&d);
 	alarm(NO_HANG_SECONDS);
-	assert_int_not_equal(inventory_load("/dev/null", &inv, &d), 0);
+	assert_int_not_equal(inventory_load("/dev/null", &vendor_set, &inv, &d), 0);
 	alarm(0);
 	assert_true(diag_has(&d, "/dev/null:0:0: a device node, not a regular file"));
 	diag_free(&d);
@@ -884,7 +888,7 @@ static void test_inventory_directory_entry_not_a_file(void **state)
 	assert_int_equal(symlink("/dev/zero", path), 0);
 	diag_init(&d);
 	alarm(NO_HANG_SECONDS);
-	assert_int_not_equal(inventory_load(dir, &inv, &d), 0);
+	assert_int_not_equal(inventory_load(dir, &vendor_set, &inv, &d), 0);
 	alarm(0);
 	assert_null(inv);
 	snprintf(want, sizeof(want), "%s/b.yaml:0:0: a directory, not a regular file", dir);

@@ -66,7 +66,7 @@ static void test_keys_new_key_is_stored_before_use(void **state)
 	struct state st;
 	struct keystore *ks;
 	const struct key_source *src;
-	struct pa_key a, b;
+	struct dev_key a, b;
 	struct stat sb;
 	char text[256], want[256], path[256];
 
@@ -109,7 +109,7 @@ static void test_keys_delivery_needs_the_plain_file_served_first(void **state)
 	struct state st;
 	struct keystore *ks, *again;
 	const struct key_source *src;
-	struct pa_key a, seen;
+	struct dev_key a, seen;
 	char text[512];
 
 	(void)state;
@@ -158,7 +158,7 @@ static void test_keys_rekey_from_another_process_is_seen_on_reload(void **state)
 	struct state st;
 	struct keystore *daemon, *ctl;
 	const struct key_source *src;
-	struct pa_key before, after;
+	struct dev_key before, after;
 	bool changed = true;
 
 	(void)state;
@@ -198,7 +198,7 @@ static void test_keys_rekey_from_another_process_is_seen_on_reload(void **state)
 static void test_keys_one_key_per_device_across_processes(void **state)
 {
 	enum { PROCS = 6, DEVICES = 40 };
-	char got[PROCS][DEVICES][PA_KEY_LEN + 1];
+	char got[PROCS][DEVICES][KEY_PASS_LEN + 1];
 	int fds[PROCS][2];
 	pid_t pids[PROCS];
 	struct state st;
@@ -213,7 +213,7 @@ static void test_keys_one_key_per_device_across_processes(void **state)
 		if (pids[p] == 0) {
 			struct keystore *mine;
 			const struct key_source *src;
-			char all[DEVICES][PA_KEY_LEN + 1];
+			char all[DEVICES][KEY_PASS_LEN + 1];
 
 			memset(all, 0, sizeof(all));
 			close(fds[p][0]);
@@ -221,7 +221,7 @@ static void test_keys_one_key_per_device_across_processes(void **state)
 				_exit(2);
 			src = keystore_source(mine);
 			for (int d = 0; d < DEVICES; d++) {
-				struct pa_key k;
+				struct dev_key k;
 
 				if (src->get(src->ctx, 0x0080f0000100ULL + (uint64_t)d, 256, true,
 				             &k) < 0)
@@ -244,7 +244,7 @@ static void test_keys_one_key_per_device_across_processes(void **state)
 	}
 	assert_int_equal(keystore_open(&st, &events, &ks), 0);
 	for (int d = 0; d < DEVICES; d++) {
-		struct pa_key disk;
+		struct dev_key disk;
 
 		assert_int_equal(keystore_lookup(ks, 0x0080f0000100ULL + (uint64_t)d, &disk), 0);
 		for (int p = 0; p < PROCS; p++)
@@ -263,7 +263,7 @@ static void check_unreadable(struct state *st, const char *what)
 {
 	struct keystore *ks;
 	const struct key_source *src;
-	struct pa_key k;
+	struct dev_key k;
 	char before[600], after[600];
 	int r;
 
@@ -309,7 +309,7 @@ static void test_keys_unreadable_file_is_never_replaced(void **state)
 	};
 	struct state st;
 	struct keystore *ks;
-	struct pa_key k;
+	struct dev_key k;
 	char path[128];
 
 	(void)state;
@@ -365,7 +365,7 @@ static void test_keys_reload_error_keeps_the_last_key(void **state)
 	struct state st;
 	struct keystore *ks;
 	const struct key_source *src;
-	struct pa_key k, kept;
+	struct dev_key k, kept;
 	struct rlimit old, low;
 	char before[600], after[600];
 	bool changed;

@@ -29,7 +29,7 @@
 static enum key_state stub_state = KEY_PENDING;
 static int stub_creates;
 
-static int stub_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct pa_key *out)
+static int stub_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out)
 {
 	(void)ctx;
 	if (stub_state == KEY_NONE && !create)
@@ -357,22 +357,22 @@ static struct kvs layers[3], merged;
 static void phone_merge(const struct tree *t, const struct device *dev, bool delivered)
 {
 	const struct model *m = dev->model;
-	bool enc = pa_encrypted(m);
+	bool enc = vendor_encrypted(m);
 	char mac[MAC_STRLEN + 1], std[64];
 	const char *pass = NULL, *product, *master;
-	char pass_buf[PA_KEY_LEN + 1];
-	unsigned bits = m->key_length;
+	char pass_buf[KEY_PASS_LEN + 1];
+	unsigned bits = pa_key_bits(m);
 
 	mac_format(dev->mac, true, mac);
 	snprintf(std, sizeof(std), "Config%s.%s", mac, enc && delivered ? "enc" : "cfg");
 	if (enc) {
-		struct pa_key k;
+		struct dev_key k;
 
 		assert_int_equal(stub_get(NULL, dev->mac, bits, false, &k), 0);
 		snprintf(pass_buf, sizeof(pass_buf), "%s", k.pass);
 		pass = pass_buf;
 	}
-	read_file(t, std, m->dialect, enc && delivered ? pass : NULL, bits, &layers[0]);
+	read_file(t, std, pa_dialect(m), enc && delivered ? pass : NULL, bits, &layers[0]);
 	if (enc && !delivered) {
 		char key_path[128];
 
@@ -382,13 +382,14 @@ static void phone_merge(const struct tree *t, const struct device *dev, bool del
 		assert_string_equal(kv_get(&layers[0], key_path), pass);
 	}
 	product =
-	    m->dialect == DIALECT_TEXT ? PA_PRODUCT_PATH : "Initial/CfgFiles/" PA_PRODUCT_PATH;
-	master = m->dialect == DIALECT_TEXT ? PA_MASTER_PATH : "Initial/CfgFiles/" PA_MASTER_PATH;
+	    pa_dialect(m) == DIALECT_TEXT ? PA_PRODUCT_PATH : "Initial/CfgFiles/" PA_PRODUCT_PATH;
+	master =
+	    pa_dialect(m) == DIALECT_TEXT ? PA_MASTER_PATH : "Initial/CfgFiles/" PA_MASTER_PATH;
 	assert_non_null(kv_get(&layers[0], product));
 	assert_non_null(kv_get(&layers[0], master));
-	read_file(t, url_file(kv_get(&layers[0], product)), m->dialect, enc ? pass : NULL, bits,
+	read_file(t, url_file(kv_get(&layers[0], product)), pa_dialect(m), enc ? pass : NULL, bits,
 	          &layers[1]);
-	read_file(t, url_file(kv_get(&layers[0], master)), m->dialect, enc ? pass : NULL, bits,
+	read_file(t, url_file(kv_get(&layers[0], master)), pa_dialect(m), enc ? pass : NULL, bits,
 	          &layers[2]);
 	merged.n = 0;
 	for (int l = 0; l < 3; l++)
@@ -421,7 +422,7 @@ static void check_device_merge(const struct tree *t, const struct device *dev, b
 		own += provfs_sets(merged.v[i].name);
 	/* nothing else: only the file paths (and the key while pending) are provfs' own */
 	assert_int_equal(merged.n, want.n + own);
-	assert_int_equal(own, pa_encrypted(dev->model) && !delivered ? 5 : 3);
+	assert_int_equal(own, vendor_encrypted(dev->model) && !delivered ? 5 : 3);
 	resolved_free(&want);
 }
 
@@ -488,7 +489,7 @@ static void check_every_device(const struct tree *t)
 
 		stub_state = KEY_PENDING;
 		check_device_merge(t, dev, false);
-		if (pa_encrypted(dev->model)) {
+		if (vendor_encrypted(dev->model)) {
 			stub_state = KEY_DELIVERED;
 			check_device_merge(t, dev, true);
 		}
@@ -539,8 +540,9 @@ static int check_shared(void *ctx, const struct file_ref *ref, const char *name)
 	struct shared_ctx *c = ctx;
 	struct buf b;
 
-	if (ref->kind != FK_PA_PRODUCT && ref->kind != FK_PA_MASTER &&
-	    ref->kind != FK_PA_MASTER_UTG && ref->kind != FK_PA_ENTRY)
+	if (ref->vendor != &vendor_panasonic ||
+	    (ref->kind != PA_PRODUCT && ref->kind != PA_MASTER && ref->kind != PA_MASTER_UTG &&
+	     ref->kind != PA_ENTRY))
 		return 0;
 	buf_init(&b);
 	fetch(c->t, name, &b);
@@ -582,9 +584,11 @@ static int check_text(void *ctx, const struct file_ref *ref, const char *name)
 {
 	const struct tree *t = ctx;
 
-	if (ref->kind >= FK_PA_STD && ref->model != NULL && ref->model->dialect == DIALECT_TEXT)
+	if (ref->vendor != &vendor_panasonic)
+		return 0;
+	if (ref->model != NULL && pa_dialect(ref->model) == DIALECT_TEXT)
 		read_file(t, name, DIALECT_TEXT, NULL, 0, &layers[0]);
-	else if (ref->kind == FK_PA_MASTER)
+	else if (ref->kind == PA_MASTER)
 		read_file(t, name, DIALECT_TEXT, NULL, 0, &layers[0]);
 	return 0;
 }
@@ -646,7 +650,7 @@ static void test_pa_plain_standard_file_carries_key_and_length(void **state)
 {
 	struct tree *t = load_file("tests/data/panasonic.yaml");
 	struct kvs *m = &layers[0];
-	struct pa_key k;
+	struct dev_key k;
 
 	(void)state;
 	stub_state = KEY_PENDING;
