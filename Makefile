@@ -22,7 +22,7 @@ CC      ?= gcc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev libcmocka-dev \
+DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev zlib1g-dev libcmocka-dev \
 	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 wrk \
 	       clang-format clang-tidy cppcheck shellcheck \
 	       clang libclang-rt-14-dev llvm
@@ -35,7 +35,7 @@ CFLAGS   ?=
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -I. $(CFLAGS)
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null)
-LIB_LIBS    = -lyaml -lcrypto -lpthread
+LIB_LIBS    = -lyaml -lcrypto -lz -lpthread
 LDFLAGS  ?=
 
 LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) $(wildcard state/*.c)

@@ -63,8 +63,8 @@ int render_gs_device_xml(const struct tree *t, const struct file_ref *ref, bool 
 	if (r == 0)
 		r = crypto_derive_salt(pw->value, strlen(pw->value), xml.data, xml.len, salt);
 	if (r == 0)
-		r = crypto_openssl_enc(256, salt, pw->value, strlen(pw->value), xml.data, xml.len,
-		                       out);
+		r = crypto_openssl_enc(256, CRYPTO_MD_MD5, salt, pw->value, strlen(pw->value),
+		                       xml.data, xml.len, out);
 	buf_free_wiped(&xml);
 out:
 	resolved_free(&params);

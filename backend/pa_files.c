@@ -150,8 +150,8 @@ static int encrypt_for(const struct tree *t, const struct device *dev, const str
 	buf_init(&raw);
 	r = crypto_derive_salt(k.pass, strlen(k.pass), plain->data, plain->len, salt);
 	if (r == 0)
-		r = crypto_openssl_enc(k.bits, salt, k.pass, strlen(k.pass), plain->data,
-		                       plain->len, &raw);
+		r = crypto_openssl_enc(k.bits, CRYPTO_MD_MD5, salt, k.pass, strlen(k.pass),
+		                       plain->data, plain->len, &raw);
 	if (r == 0) {
 		crypto_base64_lines(raw.data, raw.len, out);
 		r = buf_status(out);
