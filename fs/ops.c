@@ -264,6 +264,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	const struct cached_file *cf = NULL;
 	struct fuse_entry_param e;
 	struct file_ref ref;
+	bool ask_again = false;
 	struct gen *g;
 	int r;
 
@@ -274,12 +275,20 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	g = gen_acquire();
 	r = file_resolve(g->tree, name, &ref);
+	if (r == 0) {
+		ask_again = key_flow_lookup(req, &ref);
+		/* the request proved a delivery that ends this file (a carrier under the name its
+		 * encrypted form takes now): the name is the encrypted file from this request on */
+		if (!file_exists(g->tree, &ref)) {
+			r = file_resolve(g->tree, name, &ref);
+			ask_again = r == 0 && key_flow_lookup(req, &ref);
+		}
+	}
 	if (r == 0)
 		r = cache_get(g->cache, g->tree, &ref, &cf);
 	if (r == -ENOENT && file_unknown_device(g->tree, name))
 		audit_unknown(ctx_of(req)->audit, name);
 	if (r == 0 && cf != NULL) {
-		bool ask_again = key_flow_lookup(req, &ref);
 
 		e.ino = cf->nodeid;
 		e.attr_timeout = ask_again ? 0.0 : TIMEOUT;

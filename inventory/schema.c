@@ -678,7 +678,7 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 	bool have_max = false;
 	uint32_t idx = b->nmodels;
 	char q[DIAG_KEY_SIZE]; /* the model's name, as a message may quote it */
-	char keys[192];
+	char keys[320];
 	int vd;
 
 	if (!get_name(b, k, "model name", 1, &name))
