@@ -155,7 +155,8 @@ static const struct bad_case bad_cases[] = {
 	  "inv.yaml:8:15: ", "'firmware' needs a 'version'" },
 	{ "model without vendor",
 	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {max_lines: 1}}\n",
-	  "inv.yaml:3:14: ", "model 'X1' has no 'vendor' (one of grandstream, panasonic)" },
+	  "inv.yaml:3:14: ",
+	  "model 'X1' has no 'vendor' (one of grandstream, panasonic, yealink)" },
 	{ "model without max_lines",
 	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: grandstream}}\n",
 	  "inv.yaml:3:14: ", "model 'X1' has no 'max_lines'" },
@@ -758,9 +759,10 @@ static void test_messages_values_are_not_quoted(void **state)
 	                    "inv.yaml:8:26: ", "this group is listed twice (first at 8:14)");
 	expect_safe_message(H "    binary: " MARK "\n",
 	                    "inv.yaml:8:13: ", "'binary' must be off | bootstrap | full");
-	expect_safe_message("version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: " MARK
-	                    ", max_lines: 1}}\n",
-	                    "inv.yaml:3:23: ", "'vendor' must be one of grandstream, panasonic");
+	expect_safe_message(
+	    "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: " MARK
+	    ", max_lines: 1}}\n",
+	    "inv.yaml:3:23: ", "'vendor' must be one of grandstream, panasonic, yealink");
 }
 
 /* Hostile inputs: no message holds the marker, every message is one printable line. */
