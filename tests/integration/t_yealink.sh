@@ -96,6 +96,7 @@ for proto in tftp http; do
 	expect_fetch $proto prov/001565A1B2C3.cfg "$WORK/plain.cfg" "the MAC in upper case"
 	for n in $PLAIN-local.cfg y000000000000.boot $PLAIN.enc y000000000066.cfg \
 		${PLAIN}_Security.enc; do
+		# shellcheck disable=SC2086 # names without spaces
 		expect_not_found $proto prov/$n
 	done
 done
@@ -109,6 +110,7 @@ fetch_c() { # fetch_c NAME OUT — through nginx as contrib ships it (descriptor
 
 # flow PROTO MAC PADDING — the phone's two rounds, then a third
 flow() {
+	# shellcheck disable=SC2034 # get is defined below, per protocol
 	local proto=$1 mac=$2 pad=$3 get key d=$WORK/flow.$2
 	mkdir -p "$d"
 	case $proto in
@@ -132,11 +134,13 @@ flow() {
 			"$(tail -c +"$(($(_lib_size "$d/want") + 1))" "$d/dec" | tr -d ' ' | wc -c)" -eq 0 -a \
 			"$(_lib_size "$d/dec")" -gt "$(_lib_size "$d/want")"
 	else
+		# shellcheck disable=SC2016 # sh -c's positional parameters, expanded by sh
 		t_check "$proto $mac: it opens with the key (PKCS#7), to the full text" \
 			sh -c 'openssl enc -d -aes-128-ecb -K "$1" -in "$2" | cmp - "$3"' _ \
 			"$(hex "$key")" "$d/2" "$d/want"
 	fi
 	t_check "$proto $mac: the full text has the secrets" grep -q "PW-SECRET" "$d/want"
+	# shellcheck disable=SC2016 # sh -c's positional parameters, expanded by sh
 	t_check "$proto $mac: status says delivered" \
 		sh -c '"$1" status "$2" "$3" -s "$4" | grep -q "delivered"' _ "$PROVCTL" "$INV" "$mac" "$STATE"
 	t_check "$proto $mac: round 3, <mac>.cfg again" get "$mac.cfg" "$d/3"
