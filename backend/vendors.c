@@ -12,11 +12,13 @@
 extern const struct vendor vendor_grandstream;
 extern const struct vendor vendor_panasonic;
 extern const struct vendor vendor_yealink;
+extern const struct vendor vendor_cisco;
 
 static const struct vendor_schema *const schemas[] = {
 	&vendor_grandstream.schema,
 	&vendor_panasonic.schema,
 	&vendor_yealink.schema,
+	&vendor_cisco.schema,
 };
 
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) <= VENDOR_MAX, "too many vendors");

@@ -156,7 +156,7 @@ static const struct bad_case bad_cases[] = {
 	{ "model without vendor",
 	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {max_lines: 1}}\n",
 	  "inv.yaml:3:14: ",
-	  "model 'X1' has no 'vendor' (one of grandstream, panasonic, yealink)" },
+	  "model 'X1' has no 'vendor' (one of grandstream, panasonic, yealink, cisco)" },
 	{ "model without max_lines",
 	  "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: grandstream}}\n",
 	  "inv.yaml:3:14: ", "model 'X1' has no 'max_lines'" },
