@@ -762,7 +762,7 @@ static void test_messages_values_are_not_quoted(void **state)
 	expect_safe_message(
 	    "version: 1\nserver: {url: http://h/p}\nmodels: {X1: {vendor: " MARK
 	    ", max_lines: 1}}\n",
-	    "inv.yaml:3:23: ", "'vendor' must be one of grandstream, panasonic, yealink");
+	    "inv.yaml:3:23: ", "'vendor' must be one of grandstream, panasonic, yealink, cisco");
 }
 
 /* Hostile inputs: no message holds the marker, every message is one printable line. */
