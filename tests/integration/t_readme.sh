@@ -164,6 +164,17 @@ done
 CLAIM=$(grep -oE 'A clean inventory says `[^`]+`' "$README" | sed -E 's/.*`([^`]+)`/\1/')
 t_eq "step 2: provctl check prints what the README quotes" "$CLAIM" "$(cat "$WORK/out.${CHECK_LINE:-x}" 2>/dev/null)"
 
+# "a mistake (`modle:` for the first device's `model:`) looks like this:" and the text block after
+# it: what check says about that very mistake.
+awk '/<!-- walkthrough:begin/ { on = 1 } on && /a mistake/ { m = 1 }
+	m && /^[ \t]*```text/ { b = 1; next } b && /^[ \t]*```/ { exit }
+	b { sub(/^[ \t]+/, ""); print }' "$README" >"$WORK/mistake.claimed"
+mkdir -p "$WORK/mistake"
+sed '0,/^    model: GXP2170$/s//    modle: GXP2170/' "$SITE/inventory.yaml" >"$WORK/mistake/inventory.yaml"
+(cd "$WORK/mistake" && "$PROVCTL" check inventory.yaml >"$WORK/mistake.actual" 2>&1)
+t_check "step 2: the mistake was made (modle)" grep -q "modle: GXP2170" "$WORK/mistake/inventory.yaml"
+t_cmp "step 2: provctl check says about it what the README shows" "$WORK/mistake.claimed" "$WORK/mistake.actual"
+
 "$PROVCTL" cat "$SITE/inventory.yaml" cfg000b82123456.xml --plain >"$WORK/expected.plain"
 t_cmp "step 5: the fetched file is what provctl cat says" "$WORK/expected.enc" "$WORK/cfg.xml"
 t_cmp "step 5: openssl decrypts it to provctl cat --plain" "$WORK/expected.plain" "$WORK/out.${OPENSSL_LINE:-x}"
