@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend/pa_files.h"
+#include "backend/validate.h"
 #include "backend/vendor.h"
 #include "inventory/mac.h"
 #include "inventory/schema.h"
@@ -1084,6 +1085,30 @@ static void test_schema_key_in_another_map_is_refused(void **state)
 	diag_free(&d);
 }
 
+/* The backend's labels of settings and line fields (vendor messages) are the schema's keys. */
+static void test_schema_labels_match_the_backend(void **state)
+{
+	int settings = 0, fields = 0;
+
+	(void)state;
+	for (size_t i = 0; i < schema_nkeys; i++) {
+		const struct schema_key *k = &schema_keys[i];
+
+		if (k->maps & SM_SETTINGS) {
+			assert_true(k->id >= 0 && k->id < SET__COUNT);
+			assert_string_equal(validate_setting_label[k->id], k->key);
+			settings++;
+		}
+		if (k->maps & SM_LINE) {
+			assert_true(k->id >= 0 && k->id < LF__COUNT);
+			assert_string_equal(validate_line_label[k->id], k->key);
+			fields++;
+		}
+	}
+	assert_int_equal(settings, SET__COUNT);
+	assert_int_equal(fields, LF__COUNT);
+}
+
 /* The text of man/provfs-inventory.5 (the tests run from the repository's root). */
 static char *read_manual(void)
 {
@@ -1200,6 +1225,7 @@ int main(void)
 		cmocka_unit_test(test_schema_every_listed_key_is_accepted),
 		cmocka_unit_test(test_schema_vendor_options_are_accepted),
 		cmocka_unit_test(test_schema_key_in_another_map_is_refused),
+		cmocka_unit_test(test_schema_labels_match_the_backend),
 		cmocka_unit_test(test_manual_names_every_key),
 	};
 
