@@ -7,7 +7,8 @@
 #   contrib/nginx-provfs-https.conf  HTTPS, with a server certificate of a CA made here
 #   contrib/nginx-provfs-mtls.conf   HTTPS with client certificates: none and another CA's are
 #                                  refused, one of the CA the file names is served
-#   contrib/lighttpd-provfs.conf   HTTP
+#   contrib/lighttpd-provfs.conf   HTTP; a Panasonic key flow: the plain key file is 404 from
+#                                  the request after the proof (its stat cache off)
 #   contrib/vsftpd-provfs.conf     anonymous FTP: a download works; upload, mkdir, delete and
 #                                  listing are refused
 #
@@ -34,6 +35,8 @@ DEV=cfg000b82123456.xml      # a device file of the example inventory (a secret 
 MAC=000b82123456
 GENERIC=KX-UTG300.cfg        # a file that names no MAC
 UNKNOWN=cfg000b82999999.xml # a well-formed name of a MAC the inventory lacks
+PA_PLAIN=Config0080F0C8C381.cfg # an encrypted Panasonic device: its plain key file ...
+PA_ENC=Config0080F0C8C381.enc   # ... and one of its .enc names
 mkdir -p "$EXP" "$GOT"
 cp -- "$CONTRIB/example/inventory.yaml" "$INV"
 
@@ -41,6 +44,10 @@ cp -- "$CONTRIB/example/inventory.yaml" "$INV"
 
 t_check "provctl cat $DEV" to_file "$EXP/$DEV" "$PROVCTL" cat "$INV" "$DEV"
 t_check "provctl cat $GENERIC" to_file "$EXP/$GENERIC" "$PROVCTL" cat "$INV" "$GENERIC"
+# (the key, made here in the mount's state directory, is the one the mount serves)
+mkdir -p "$WORK/state" && chmod 0700 "$WORK/state"
+t_check "provctl cat $PA_PLAIN" to_file "$EXP/$PA_PLAIN" "$PROVCTL" cat "$INV" "$PA_PLAIN" -s "$WORK/state"
+t_check "provctl cat $PA_ENC" to_file "$EXP/$PA_ENC" "$PROVCTL" cat "$INV" "$PA_ENC" -s "$WORK/state"
 
 if ! t_check "provfs mounts the example inventory" provfs_mount "$INV" "$MNT"; then
 	t_summary
@@ -309,6 +316,12 @@ if _lib_start_server lighttpd "$WORK/lighttpd/stderr.log" _lib_http_ready 1 _lig
 	t_check "lighttpd: the copy differs from contrib only on its \"# site:\" lines" cat "$WORK/lighttpd/copy.why"
 	web_checks lighttpd "$U"
 	t_check "lighttpd: nothing but /prov/ (/$GENERIC is refused)" status_is 403 "$U/$GENERIC"
+	# The Panasonic key flow as a phone runs it: the plain key file read whole, then an .enc
+	# name asked for (the proof: delivered), after which the plain file is gone at once. A
+	# stat cache (lighttpd's default) would answer the next request from what it kept.
+	t_check "lighttpd: key flow: $PA_PLAIN, read whole" served "$U/prov/$PA_PLAIN" "$PA_PLAIN"
+	t_check "lighttpd: key flow: then $PA_ENC" served "$U/prov/$PA_ENC" "$PA_ENC"
+	t_check "lighttpd: key flow: $PA_PLAIN is 404 right after" status_is 404 "$U/prov/$PA_PLAIN"
 	lib_stop_pid "$LIGHTTPD_PID"
 	LIGHTTPD_PID=
 	# (lighttpd writes its access log in batches: read it once lighttpd has stopped)
