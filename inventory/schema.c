@@ -14,7 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "inventory/enroll.h"
 #include "inventory/mac.h"
+#include "inventory/secret_file.h"
 
 static const char *const setting_names[SET__COUNT] = {
 	[SET_ADMIN_PASSWORD] = "admin_password",
@@ -40,6 +42,7 @@ enum {
 	LV_LINES = 1 << 2,
 	LV_OPTIONS = 1 << 3, /* xml_password, binary, binary_layout, config, firmware */
 	LV_ALL = LV_SETTINGS | LV_PARAMS | LV_LINES | LV_OPTIONS,
+	LV_ENROLL = 1 << 4, /* enroll_until: groups and devices */
 };
 
 #define LEVEL_KEYS     "settings, params, lines, xml_password, binary, binary_layout, config, firmware"
@@ -279,6 +282,9 @@ static void read_settings(struct builder *b, const struct ynode *m, struct level
 		if (s == SET_RESYNC_MINUTES &&
 		    !parse_uint(b, v, "resync_minutes", 1, 5256000, &num))
 			continue;
+		if (s == SET_ADMIN_PASSWORD &&
+		    secret_ref_read(b, v, "admin_password", false, &lv->settings[s]))
+			continue;
 		get_value(b, v, setting_names[s], &lv->settings[s]);
 	}
 }
@@ -300,6 +306,8 @@ static void read_line(struct builder *b, const struct ynode *m, struct line *ln,
 			            "user, auth_user, password, display_name, server, voicemail");
 			continue;
 		}
+		if (f == LF_PASSWORD && secret_ref_read(b, v, "password", false, &ln->f[f]))
+			continue;
 		get_value(b, v, line_names[f], &ln->f[f]);
 	}
 	if (ln->f[LF_USER].s == NULL)
@@ -456,6 +464,8 @@ static void read_xml_password(struct builder *b, const struct ynode *v, struct l
 {
 	struct value val;
 
+	if (secret_ref_read(b, v, "xml_password", true, &lv->xml_password))
+		return; /* checked once resolved */
 	if (!get_value(b, v, "xml_password", &val))
 		return;
 	/* Grandstream: "between ascii values 33 and 126" (P1359). */
@@ -540,6 +550,27 @@ static void read_firmware(struct builder *b, const struct ynode *m, struct firmw
 		err(b, m, "'firmware' needs a 'version'");
 }
 
+/* enroll_until: a time (enroll.h has the forms), on a device or a group only. */
+static void read_enroll_until(struct builder *b, const struct ynode *v, struct level *lv,
+                              bool allowed)
+{
+	struct value val;
+
+	if (!allowed) {
+		err(b, v, "'enroll_until' is set on a device or a group");
+		return;
+	}
+	if (!get_value(b, v, "enroll_until", &val))
+		return;
+	if (enroll_parse(val.s, val.len, &lv->enroll_until_at) < 0) {
+		err(b, v,
+		    "'enroll_until' must be a date (2026-12-31, meaning 00:00 UTC that day) or a "
+		    "time with a zone (2026-12-31T18:00:00Z, 2026-12-31T19:00:00+01:00)");
+		return;
+	}
+	lv->enroll_until = val;
+}
+
 /*
  * One key of a level. Returns true if the key belongs to levels (handled, even with
  * errors), false if the caller should treat it as unknown.
@@ -567,6 +598,8 @@ static bool read_level_key(struct builder *b, const struct ynode *k, const struc
 		read_config_names(b, v, &lv->config);
 	else if ((allowed & LV_OPTIONS) && strcmp(key, "firmware") == 0)
 		read_firmware(b, v, &lv->firmware);
+	else if ((allowed & LV_OPTIONS) && strcmp(key, "enroll_until") == 0)
+		read_enroll_until(b, v, lv, (allowed & LV_ENROLL) != 0);
 	else
 		return false;
 	return true;
@@ -754,7 +787,8 @@ static void read_group(struct builder *b, const struct ynode *k, const struct yn
 	g = &b->groups[b->ngroups++];
 	g->name = name.s;
 	g->pos = pos_of(b, k);
-	read_plain_level(b, m, "a group", &g->level, LV_ALL, LEVEL_KEYS);
+	read_plain_level(b, m, "a group", &g->level, LV_ALL | LV_ENROLL,
+	                 LEVEL_KEYS ", enroll_until");
 }
 
 static void read_device_groups(struct builder *b, const struct ynode *s, struct device *dev)
@@ -828,8 +862,10 @@ static void read_device(struct builder *b, const struct ynode *k, const struct y
 			get_name(b, v, "model", 1, &dev->model_name);
 		else if (strcmp(key->u.str, "groups") == 0)
 			read_device_groups(b, v, dev);
-		else if (!read_level_key(b, key, v, &dev->level, LV_ALL, FLAT_DEVICE, idx))
-			unknown_key(b, key, "a device", "model, groups, " LEVEL_KEYS);
+		else if (!read_level_key(b, key, v, &dev->level, LV_ALL | LV_ENROLL, FLAT_DEVICE,
+		                         idx))
+			unknown_key(b, key, "a device",
+			            "model, groups, " LEVEL_KEYS ", enroll_until");
 	}
 	if (dev->model_name.s == NULL)
 		err(b, m, "device '%s' has no 'model'", name);
@@ -922,6 +958,9 @@ void schema_read(struct builder *b, const struct ynode *root)
 			if (first_definition(b, k, &b->seen_defaults))
 				read_plain_level(b, v, "defaults", &b->inv->defaults, LV_ALL,
 				                 LEVEL_KEYS);
+		} else if (strcmp(key, "secrets") == 0) {
+			if (first_definition(b, k, &b->seen_secrets))
+				secrets_declare(b, v);
 		} else if (strcmp(key, "models") == 0) {
 			read_records(b, v, "models", read_model);
 		} else if (strcmp(key, "groups") == 0) {
@@ -931,8 +970,8 @@ void schema_read(struct builder *b, const struct ynode *root)
 			read_records(b, v, "devices", read_device);
 		} else {
 			unknown_key(b, k, "the inventory",
-			            "version, server, firmware_dir, generic, defaults, models, "
-			            "groups, devices");
+			            "version, server, firmware_dir, secrets, generic, defaults, "
+			            "models, groups, devices");
 		}
 	}
 }
@@ -950,6 +989,8 @@ void builder_release(struct builder *b)
 	free(b->groups);
 	free(b->devices);
 	free(b->flat);
+	free(b->srefs);
+	b->srefs = NULL;
 	b->models = NULL;
 	b->groups = NULL;
 	b->devices = NULL;
