@@ -20,6 +20,13 @@
  * "Audit"). With audit=exact they are opened without keep_cache, so every open reads its
  * bytes from here and each fetch is recorded complete or partial, at the price measured by
  * make bench. The plain Panasonic key file is direct I/O in both modes (the key flow).
+ *
+ * Enrolment windows (backend/files.h, file_enrol_window): a file that bootstraps a phone with a
+ * secret in the clear and whose device has an `enroll_until` is looked up, opened and read
+ * against the wall clock of the request, never the generation's: once the window ends it is
+ * not found (ENOENT), without a reload. So that no cache outlives the window, its entry and
+ * attributes are cached only until the window ends and it is direct I/O (no pages, every read
+ * comes here: a descriptor a server kept open gets EIO after the end).
  */
 #include "fs/ops.h"
 
@@ -29,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/vendor.h"
@@ -37,6 +45,7 @@
 #include "fs/gen.h"
 #include "fs/log.h"
 #include "fs/reload.h"
+#include "inventory/enroll.h"
 #include "inventory/mac.h"
 
 #define TIMEOUT 86400.0 /* entries and attributes: changes are pushed by invalidation */
@@ -69,6 +78,8 @@ struct handle {
 	bool key_file;                  /* a plain file that carries the device's key: */
 	atomic_bool served;             /* ... read to its end by this reader */
 	atomic_bool short_logged;       /* firmware: a short read was logged for this handle */
+	bool windowed;                  /* an enrolment window ends this file at: */
+	int64_t window_end;             /* ... (seconds, UTC) */
 };
 
 /* A directory listing, snapshotted at opendir. */
@@ -80,6 +91,33 @@ struct dirlist {
 static const struct provfs *ctx_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
+}
+
+/*
+ * Whether ref is a file of an enrolment window (see the head comment); *until is its end. Its
+ * kernel cache timeout is then at most the time left (closed: the file is not found).
+ */
+static bool enrol_window(const struct gen *g, const struct file_ref *ref, int64_t *until)
+{
+	return file_enrol_window(g->tree, ref, until);
+}
+
+static bool enrol_closed(const struct gen *g, const struct file_ref *ref)
+{
+	int64_t until;
+
+	return file_enrol_closed(g->tree, ref, (int64_t)time(NULL), &until);
+}
+
+/* TIMEOUT, or the seconds left in the file's window when it has one. */
+static double window_timeout(const struct gen *g, const struct file_ref *ref, double timeout)
+{
+	int64_t until, left;
+
+	if (!enrol_window(g, ref, &until))
+		return timeout;
+	left = until - (int64_t)time(NULL);
+	return left <= 0 ? 0.0 : (double)left < timeout ? (double)left : timeout;
 }
 
 static void fill_file_attr(struct stat *st, uint64_t nodeid, uint64_t size, time_t mtime)
@@ -144,9 +182,11 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, TIMEOUT);
 	} else if ((r = file_of_node(g, ino, &ref, &cf)) < 0) {
 		fuse_reply_err(req, -r);
+	} else if (enrol_closed(g, &ref)) {
+		fuse_reply_err(req, ENOENT);
 	} else {
 		fill_file_attr(&st, ino, cf->size, cf->mtime);
-		fuse_reply_attr(req, &st, TIMEOUT);
+		fuse_reply_attr(req, &st, window_timeout(g, &ref, TIMEOUT));
 	}
 	gen_put(g);
 }
@@ -284,6 +324,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			ask_again = r == 0 && key_flow_lookup(req, &ref);
 		}
 	}
+	if (r == 0 && enrol_closed(g, &ref))
+		r = -ENOENT; /* its window ended: as if it were not there */
 	if (r == 0)
 		r = cache_get(g->cache, g->tree, &ref, &cf);
 	if (r == -ENOENT && file_unknown_device(g->tree, name))
@@ -291,8 +333,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (r == 0 && cf != NULL) {
 
 		e.ino = cf->nodeid;
-		e.attr_timeout = ask_again ? 0.0 : TIMEOUT;
-		e.entry_timeout = ask_again ? 0.0 : TIMEOUT;
+		e.attr_timeout = ask_again ? 0.0 : window_timeout(g, &ref, TIMEOUT);
+		e.entry_timeout = e.attr_timeout;
 		fill_file_attr(&e.attr, e.ino, cf->size, cf->mtime);
 		fuse_reply_entry(req, &e);
 	} else if (r == -ENOENT) {
@@ -328,6 +370,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->fd = -1;
 	g = gen_acquire();
 	r = file_of_node(g, ino, &ref, &cf);
+	if (r == 0 && enrol_closed(g, &ref))
+		r = -ENOENT;
 	if (r == 0 && file_is_passthrough(&ref)) {
 		h->fd = file_open_source(&ref);
 		if (h->fd < 0) {
@@ -368,6 +412,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * is what it read (not kernel readahead), and nothing of the key stays cached.
 		 */
 		h->key_file = true;
+		fi->direct_io = 1;
+		fi->keep_cache = 0;
+	}
+	if (enrol_window(g, &ref, &h->window_end)) {
+		/* every read comes here, checked against the clock; no page outlives the window */
+		h->windowed = true;
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
@@ -474,6 +524,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
 	if (h->fd < 0 && (bytes = handle_bytes(req, h)) == NULL)
 		return;
+	if (h->windowed && enroll_closed(h->window_end, (int64_t)time(NULL))) {
+		/* a descriptor kept open past the window (a server's cache) gets nothing more */
+		fuse_reply_err(req, EIO);
+		content_put(bytes);
+		return;
+	}
 	if (h->key_file && mac_key_delivered(req, h->mac)) {
 		/* a server's cached descriptor must not hand the key out after its delivery */
 		fuse_reply_err(req, EIO);
@@ -564,6 +620,8 @@ static int dir_add_file(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct list_ctx *lc = ctx;
 
+	if (enrol_closed(lc->gen, ref))
+		return 0;
 	return dir_add(lc, name, cache_nodeid(lc->gen->cache, file_ino(lc->gen->tree, ref)),
 	               S_IFREG);
 }

@@ -315,6 +315,20 @@ static int poll_timeout(const struct burst *b)
 	return left > 0 ? (int)left : 0;
 }
 
+/*
+ * The current generation's secrets file counts as the inventory: an edit, a chmod or a
+ * replacement of it reloads (a bad one then keeps the last good generation). Re-arms.
+ */
+static int rearm_watch(struct watch *w)
+{
+	struct gen *g = gen_acquire();
+	int r = watch_also(w, g != NULL ? g->tree->inv->secrets_path : NULL);
+
+	if (g != NULL)
+		gen_put(g);
+	return r < 0 ? r : watch_rearm(w);
+}
+
 static void *reload_main(void *arg)
 {
 	struct provfs *fs = arg;
@@ -328,6 +342,9 @@ static void *reload_main(void *arg)
 		        strerror(-r));
 	else if (w != NULL)
 		pfd[1] = (struct pollfd){ .fd = watch_fd(w), .events = POLLIN };
+	if (w != NULL && rearm_watch(w) < 0)
+		log_msg(LOG_WARNING, "cannot watch the secrets file of %s: reload with SIGHUP",
+		        fs->inventory);
 	for (;;) {
 		int quit = 0, reload = 0, n = poll(pfd, 2, poll_timeout(&burst));
 
@@ -351,7 +368,7 @@ static void *reload_main(void *arg)
 		burst.first = 0;
 		reload_now(fs);
 		/* symlinks may point elsewhere now, files may have come or gone */
-		if (w != NULL && watch_rearm(w) < 0)
+		if (w != NULL && rearm_watch(w) < 0)
 			log_msg(LOG_WARNING, "cannot watch all of %s again: reload with SIGHUP",
 			        fs->inventory);
 	}
