@@ -20,6 +20,7 @@
 #include "state/keys.h"
 #include "state/nodump.h"
 #include "state/state.h"
+#include "inventory/enroll.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "provctl/serverlog.h"
@@ -121,13 +122,16 @@ struct name_list {
 	char **names;
 	size_t n, cap;
 	int oom;
+	const struct tree *t; /* files whose enrolment window closed are not listed */
 };
 
 static int collect_name(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct name_list *l = ctx;
+	int64_t until;
 
-	(void)ref;
+	if (file_enrol_closed(l->t, ref, (int64_t)time(NULL), &until))
+		return 0; /* the mount does not serve it either */
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 256;
 		char **nn = realloc(l->names, ncap * sizeof(*nn));
@@ -156,6 +160,7 @@ static int str_cmp(const void *a, const void *b)
 static int list_names(const struct tree *t, struct name_list *l)
 {
 	memset(l, 0, sizeof(*l));
+	l->t = t;
 	file_foreach(t, true, collect_name, l);
 	if (l->oom)
 		return -ENOMEM;
@@ -229,6 +234,30 @@ static int emit(const struct tree *t, const char *name, bool plain, int fd, int 
 	return r;
 }
 
+/*
+ * Whether name is a file whose enrolment window closed: the mount says ENOENT; cat says why
+ * (the device, when, and where enroll_until is set).
+ */
+static bool window_closed(const struct tree *t, const char *name)
+{
+	char mac[MAC_STRLEN + 1], when[ENROLL_TIME_SIZE];
+	struct file_ref ref;
+	const struct value *v;
+	int64_t until;
+
+	if (file_resolve(t, name, &ref) < 0 ||
+	    !file_enrol_closed(t, &ref, (int64_t)time(NULL), &until))
+		return false;
+	v = enroll_device_until(t->inv, ref.dev, &until);
+	mac_format(ref.dev->mac, false, mac);
+	fprintf(stderr,
+	        "provctl: %s: not served: the enrolment window of %s closed at %s (enroll_until, "
+	        "%s:%u:%u)\n",
+	        name, mac, enroll_format(until, when), inventory_file(t->inv, v->pos),
+	        (unsigned)v->pos.line, (unsigned)v->pos.col);
+	return true;
+}
+
 static int cmd_cat(const struct keys *keys, const char *path, const char *name, bool plain)
 {
 	struct tree *t = load(keys, path);
@@ -236,6 +265,10 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
+	if (window_closed(t, name)) {
+		tree_free(t);
+		return EXIT_PROBLEM;
+	}
 	r = emit(t, name, plain, STDOUT_FILENO, -1);
 	if (r == -ENOENT)
 		fprintf(stderr, "provctl: %s: no such file in this inventory\n", name);
@@ -380,6 +413,23 @@ static void utc(int64_t when, char out[32])
 	snprintf(out, 32, "?");
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The device's enrolment window, when it has one: open until, or closed at. */
+static void window_line(const struct tree *t, const struct device *dev)
+{
+	char when[ENROLL_TIME_SIZE];
+	int64_t until;
+
+	if (dev->model == NULL || enroll_device_until(t->inv, dev, &until) == NULL)
+		return;
+	enroll_format(until, when);
+	if (enroll_closed(until, (int64_t)time(NULL)))
+		printf("    enrolment window closed at %s: its bootstrap files with a secret in "
+		       "clear are not served\n",
+		       when);
+	else
+		printf("    enrolment window open until %s\n", when);
 }
 
 static void status_line(const struct keys *keys, const struct device *dev)
@@ -831,6 +881,7 @@ static int cmd_status(const struct keys *keys, const char *path, const char *mac
 		const struct device *d = f.only != NULL ? f.only : &t->inv->devices[i];
 
 		status_line(keys, d);
+		window_line(t, d);
 		fetch_lines(&f, d);
 		if (f.only != NULL)
 			break;
