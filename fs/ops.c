@@ -109,15 +109,21 @@ static bool enrol_closed(const struct gen *g, const struct file_ref *ref)
 	return file_enrol_closed(g->tree, ref, (int64_t)time(NULL), &until);
 }
 
-/* TIMEOUT, or the seconds left in the file's window when it has one. */
+/*
+ * TIMEOUT, or the time left in the file's window when it has one (to the nanosecond: the
+ * kernel's caches of the name and its attributes end with the window, not up to a second later).
+ */
 static double window_timeout(const struct gen *g, const struct file_ref *ref, double timeout)
 {
-	int64_t until, left;
+	struct timespec now;
+	int64_t until;
+	double left;
 
 	if (!enrol_window(g, ref, &until))
 		return timeout;
-	left = until - (int64_t)time(NULL);
-	return left <= 0 ? 0.0 : (double)left < timeout ? (double)left : timeout;
+	clock_gettime(CLOCK_REALTIME, &now);
+	left = (double)(until - (int64_t)now.tv_sec) - (double)now.tv_nsec / 1e9;
+	return left <= 0.0 ? 0.0 : left < timeout ? left : timeout;
 }
 
 static void fill_file_attr(struct stat *st, uint64_t nodeid, uint64_t size, time_t mtime)

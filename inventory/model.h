@@ -214,6 +214,8 @@ struct inventory {
 	struct pos firmware_dir_pos;
 	const char *secrets_path; /* `secrets:`, resolved like firmware_dir; NULL if unset */
 	struct pos secrets_pos;
+	uint32_t inline_secrets;      /* password, admin_password, xml_password written inline */
+	struct pos inline_secret_pos; /* the first of them */
 	bool has_generic;
 	struct level generic;
 	struct level defaults;

@@ -257,11 +257,14 @@ static void resolve_value(struct resolver *rs, struct value *v)
 	struct entry want = { v->s, NULL, 0 }, *e;
 	char q[DIAG_KEY_SIZE];
 
-	if (v->s == NULL || b->nsrefs == 0)
+	if (v->s == NULL)
 		return;
-	ref = bsearch(&key, b->srefs, b->nsrefs, sizeof(key), ref_cmp);
-	if (ref == NULL)
-		return; /* an inline value */
+	ref = b->nsrefs > 0 ? bsearch(&key, b->srefs, b->nsrefs, sizeof(key), ref_cmp) : NULL;
+	if (ref == NULL) { /* an inline value: provctl check may warn about it */
+		if (b->inv->inline_secrets++ == 0)
+			b->inv->inline_secret_pos = v->pos;
+		return;
+	}
 	if (b->inv->secrets_path == NULL) {
 		inv_error(b->inv, b->d, v->pos,
 		          "this refers to a secret but the inventory names no 'secrets' file");
@@ -303,7 +306,7 @@ int secrets_resolve(struct builder *b)
 		r = load_file(b, &rs.file);
 		rs.have_file = r == 0 && diag_count(b->d) == before;
 	}
-	if (r == 0 && b->nsrefs > 0) {
+	if (r == 0) {
 		qsort(b->srefs, b->nsrefs, sizeof(*b->srefs), ref_cmp);
 		resolve_level(&rs, &b->inv->defaults);
 		resolve_level(&rs, &b->inv->generic);

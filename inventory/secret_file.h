@@ -45,7 +45,10 @@ void secrets_declare(struct builder *b, const struct ynode *v);
 bool secret_ref_read(struct builder *b, const struct ynode *n, const char *what, bool printable,
                      struct value *out);
 
-/* Reads the secrets file and puts each referenced value in place. 0 or -ENOMEM. */
+/*
+ * Reads the secrets file and puts each referenced value in place; counts the secrets written
+ * inline (inventory.inline_secrets). 0 or -ENOMEM.
+ */
 int secrets_resolve(struct builder *b);
 
 /*

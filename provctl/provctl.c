@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,12 +106,56 @@ static struct tree *load(const struct keys *keys, const char *path)
 	return t;
 }
 
+/* Whether path (a file or a directory) lies in a git work tree: its top in top. */
+static bool in_git_work_tree(const char *path, char *top, size_t len)
+{
+	char dir[PATH_MAX], git[PATH_MAX + 8];
+	struct stat st;
+	char *slash;
+
+	if (realpath(path, dir) == NULL)
+		return false;
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) && (slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	for (;;) {
+		snprintf(git, sizeof(git), "%s/.git", dir[0] != '\0' ? dir : "");
+		if (lstat(git, &st) == 0) {
+			snprintf(top, len, "%s", dir[0] != '\0' ? dir : "/");
+			return true;
+		}
+		slash = strrchr(dir, '/');
+		if (slash == NULL || dir[0] == '\0')
+			return false;
+		*slash = '\0';
+	}
+}
+
+/*
+ * A secret written inline in an inventory that lives in a git work tree is one commit away
+ * from every clone: say so (a warning, the status stays 0), at the first one's position.
+ */
+static void warn_inline_secrets(const struct inventory *inv, const char *path)
+{
+	char top[PATH_MAX];
+	struct pos p = inv->inline_secret_pos;
+
+	if (inv->inline_secrets == 0 || !in_git_work_tree(path, top, sizeof(top)))
+		return;
+	fprintf(stderr,
+	        "%s:%u:%u: warning: %u secret%s written inline in an inventory inside the git work "
+	        "tree %s: keep %s in a secrets file outside git ('secrets:' and {secret: NAME})\n",
+	        inventory_file(inv, p), (unsigned)p.line, (unsigned)p.col,
+	        (unsigned)inv->inline_secrets, inv->inline_secrets == 1 ? "" : "s", top,
+	        inv->inline_secrets == 1 ? "it" : "them");
+}
+
 static int cmd_check(const struct keys *keys, const char *path)
 {
 	struct tree *t = load(keys, path);
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
+	warn_inline_secrets(t->inv, path);
 	printf("%s: ok: %u devices, %u models, %u groups, %u firmware files\n", path,
 	       (unsigned)t->inv->ndevices, (unsigned)t->inv->nmodels, (unsigned)t->inv->ngroups,
 	       (unsigned)t->nfw);
