@@ -108,10 +108,10 @@ static int diff_old_name(void *ctx, const struct file_ref *ref, const char *name
 		if (canonical(ref, name) && file_from_ino(d->cur->tree, ino, &now) < 0)
 			d->removed++;
 		forget_name(d, name);
-	} else if (file_ino(d->cur->tree, &now) != ino) {
-		forget_name(d, name);
-	} else if (file_enrol_window(d->cur->tree, &now, &until)) {
-		/* an enrolment window: the kernel may hold the name for longer than it lasts now */
+	} else if (file_ino(d->cur->tree, &now) != ino ||
+	           file_enrol_window(d->cur->tree, &now, &until)) {
+		/* another file now, or one with an enrolment window: the kernel may hold the name
+		 * for longer than the window lasts now */
 		forget_name(d, name);
 	} else if ((was = cache_peek(d->old->cache, ino)) != NULL) {
 		is = cache_peek(d->cur->cache, ino);

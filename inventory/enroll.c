@@ -52,7 +52,6 @@ static int64_t days_from_civil(int y, int m, int d)
 int enroll_parse(const char *s, size_t len, int64_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
-	size_t at;
 
 	if (len < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
 	    !digits(s + 8, 2, &d))
@@ -63,7 +62,8 @@ int enroll_parse(const char *s, size_t len, int64_t *out)
 		if (len < 17 || s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' ||
 		    !digits(s + 14, 2, &mi))
 			return -EINVAL;
-		at = 16;
+		size_t at = 16;
+
 		if (s[at] == ':') {
 			if (len < at + 3 || !digits(s + at + 1, 2, &sec))
 				return -EINVAL;
@@ -81,8 +81,8 @@ int enroll_parse(const char *s, size_t len, int64_t *out)
 		if (h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59)
 			return -EINVAL;
 	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
+	*out = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec -
+	       (int64_t)sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
 	return 0;
 }
 

@@ -141,17 +141,37 @@ static int ref_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Wipes the parsed tree's scalars (values are secrets) before its arena goes. */
-static void wipe_tree(const struct ynode *n)
+/*
+ * Wipes the parsed tree's scalars (values are secrets) before its arena goes. Depth-first with
+ * a stack of its own: the reader bounds the depth (YT_MAX_DEPTH).
+ */
+static void wipe_tree(const struct ynode *root)
 {
-	if (n == NULL)
+	struct {
+		const struct ynode *n;
+		uint32_t next;
+	} stack[YT_MAX_DEPTH + 2];
+	int top = 0;
+
+	if (root == NULL)
 		return;
-	if (n->kind == YN_SCALAR) {
-		explicit_bzero((char *)(uintptr_t)n->u.str, n->n);
-		return;
+	stack[0].n = root;
+	stack[0].next = 0;
+	while (top >= 0) {
+		const struct ynode *n = stack[top].n;
+		uint32_t count = n->kind == YN_MAP ? 2 * n->n : n->kind == YN_SEQ ? n->n : 0;
+
+		if (n->kind == YN_SCALAR)
+			explicit_bzero((char *)(uintptr_t)n->u.str, n->n);
+		if (stack[top].next >= count ||
+		    top + 1 >= (int)(sizeof(stack) / sizeof(stack[0]))) {
+			top--;
+			continue;
+		}
+		stack[top + 1].n = n->u.items[stack[top].next++];
+		stack[top + 1].next = 0;
+		top++;
 	}
-	for (uint32_t i = 0; i < (n->kind == YN_MAP ? 2 * n->n : n->n); i++)
-		wipe_tree(n->u.items[i]);
 }
 
 struct loaded {
