@@ -289,7 +289,8 @@ static void resolve_value(struct resolver *rs, struct value *v)
 		inv_error(b->inv, b->d, v->pos,
 		          "this refers to a secret but the inventory names no 'secrets' file");
 	} else if (rs->have_file) {
-		e = bsearch(&want, rs->file.e, rs->file.n, sizeof(want), entry_cmp);
+		e = rs->file.n > 0 ? bsearch(&want, rs->file.e, rs->file.n, sizeof(want), entry_cmp)
+		                   : NULL;
 		if (e == NULL)
 			inv_error(b->inv, b->d, v->pos, "secret '%s' is not in the secrets file %s",
 			          diag_key(q, v->s), b->inv->secrets_path);
@@ -327,7 +328,8 @@ int secrets_resolve(struct builder *b)
 		rs.have_file = r == 0 && diag_count(b->d) == before;
 	}
 	if (r == 0) {
-		qsort(b->srefs, b->nsrefs, sizeof(*b->srefs), ref_cmp);
+		if (b->nsrefs > 0) /* qsort and bsearch take no NULL, even for no element */
+			qsort(b->srefs, b->nsrefs, sizeof(*b->srefs), ref_cmp);
 		resolve_level(&rs, &b->inv->defaults);
 		resolve_level(&rs, &b->inv->generic);
 		for (uint32_t i = 0; i < b->nmodels; i++)
