@@ -93,37 +93,35 @@ static const struct provfs *ctx_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-/*
- * Whether ref is a file of an enrolment window (see the head comment); *until is its end. Its
- * kernel cache timeout is then at most the time left (closed: the file is not found).
- */
-static bool enrol_window(const struct gen *g, const struct file_ref *ref, int64_t *until)
-{
-	return file_enrol_window(g->tree, ref, until);
-}
+/* A file's enrolment window as one request sees it (see the head comment). */
+struct window {
+	bool has;      /* the file has one: */
+	int64_t until; /* ... its end (seconds, UTC) */
+	bool closed;   /* ... it ended: the file is not found */
+	double left;   /* ... seconds left, to the nanosecond (the kernel's caches end with it) */
+};
 
-static bool enrol_closed(const struct gen *g, const struct file_ref *ref)
+static struct window window_of(const struct gen *g, const struct file_ref *ref)
 {
-	int64_t until;
-
-	return file_enrol_closed(g->tree, ref, (int64_t)time(NULL), &until);
-}
-
-/*
- * TIMEOUT, or the time left in the file's window when it has one (to the nanosecond: the
- * kernel's caches of the name and its attributes end with the window, not up to a second later).
- */
-static double window_timeout(const struct gen *g, const struct file_ref *ref, double timeout)
-{
+	struct window w = { false, 0, false, 0.0 };
 	struct timespec now;
-	int64_t until;
-	double left;
 
-	if (!enrol_window(g, ref, &until))
-		return timeout;
+	if (!file_enrol_window(g->tree, ref, &w.until))
+		return w;
 	clock_gettime(CLOCK_REALTIME, &now);
-	left = (double)(until - (int64_t)now.tv_sec) - (double)now.tv_nsec / 1e9;
-	return left <= 0.0 ? 0.0 : left < timeout ? left : timeout;
+	w.has = true;
+	w.closed = enroll_closed(w.until, (int64_t)now.tv_sec);
+	w.left = (double)(w.until - (int64_t)now.tv_sec) - (double)now.tv_nsec / 1e9;
+	return w;
+}
+
+/* How long the kernel may keep the name and attributes of a file with window w. */
+static double window_timeout(const struct window *w)
+{
+	return !w->has                       ? TIMEOUT
+	       : w->closed || w->left <= 0.0 ? 0.0
+	       : w->left < TIMEOUT           ? w->left
+	                                     : TIMEOUT;
 }
 
 static void fill_file_attr(struct stat *st, uint64_t nodeid, uint64_t size, time_t mtime)
@@ -168,6 +166,7 @@ static int file_of_node(struct gen *g, uint64_t nodeid, struct file_ref *ref,
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct window w = { false, 0, false, 0.0 };
 	const struct cached_file *cf;
 	struct file_ref ref;
 	struct stat st;
@@ -188,11 +187,11 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, TIMEOUT);
 	} else if ((r = file_of_node(g, ino, &ref, &cf)) < 0) {
 		fuse_reply_err(req, -r);
-	} else if (enrol_closed(g, &ref)) {
+	} else if ((w = window_of(g, &ref)).closed) {
 		fuse_reply_err(req, ENOENT);
 	} else {
 		fill_file_attr(&st, ino, cf->size, cf->mtime);
-		fuse_reply_attr(req, &st, window_timeout(g, &ref, TIMEOUT));
+		fuse_reply_attr(req, &st, window_timeout(&w));
 	}
 	gen_put(g);
 }
@@ -307,6 +306,7 @@ static bool key_flow_lookup(fuse_req_t req, const struct file_ref *ref)
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	struct window w = { false, 0, false, 0.0 };
 	const struct cached_file *cf = NULL;
 	struct fuse_entry_param e;
 	struct file_ref ref;
@@ -330,7 +330,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			ask_again = r == 0 && key_flow_lookup(req, &ref);
 		}
 	}
-	if (r == 0 && enrol_closed(g, &ref))
+	if (r == 0 && (w = window_of(g, &ref)).closed)
 		r = -ENOENT; /* its window ended: as if it were not there */
 	if (r == 0)
 		r = cache_get(g->cache, g->tree, &ref, &cf);
@@ -339,7 +339,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (r == 0 && cf != NULL) {
 
 		e.ino = cf->nodeid;
-		e.attr_timeout = ask_again ? 0.0 : window_timeout(g, &ref, TIMEOUT);
+		e.attr_timeout = ask_again ? 0.0 : window_timeout(&w);
 		e.entry_timeout = e.attr_timeout;
 		fill_file_attr(&e.attr, e.ino, cf->size, cf->mtime);
 		fuse_reply_entry(req, &e);
@@ -358,6 +358,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct window w = { false, 0, false, 0.0 };
 	const struct cached_file *cf = NULL;
 	struct file_ref ref;
 	struct handle *h;
@@ -376,7 +377,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->fd = -1;
 	g = gen_acquire();
 	r = file_of_node(g, ino, &ref, &cf);
-	if (r == 0 && enrol_closed(g, &ref))
+	if (r == 0 && (w = window_of(g, &ref)).closed)
 		r = -ENOENT;
 	if (r == 0 && file_is_passthrough(&ref)) {
 		h->fd = file_open_source(&ref);
@@ -421,9 +422,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
-	if (enrol_window(g, &ref, &h->window_end)) {
+	if (w.has) {
 		/* every read comes here, checked against the clock; no page outlives the window */
 		h->windowed = true;
+		h->window_end = w.until;
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
@@ -626,7 +628,7 @@ static int dir_add_file(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct list_ctx *lc = ctx;
 
-	if (enrol_closed(lc->gen, ref))
+	if (window_of(lc->gen, ref).closed)
 		return 0;
 	return dir_add(lc, name, cache_nodeid(lc->gen->cache, file_ino(lc->gen->tree, ref)),
 	               S_IFREG);
