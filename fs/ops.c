@@ -101,9 +101,11 @@ struct window {
 	double left;   /* ... seconds left, to the nanosecond (the kernel's caches end with it) */
 };
 
+static const struct window no_window = { false, 0, false, 0.0 };
+
 static struct window window_of(const struct gen *g, const struct file_ref *ref)
 {
-	struct window w = { false, 0, false, 0.0 };
+	struct window w = no_window;
 	struct timespec now;
 
 	if (!file_enrol_window(g->tree, ref, &w.until))
@@ -166,7 +168,6 @@ static int file_of_node(struct gen *g, uint64_t nodeid, struct file_ref *ref,
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct window w = { false, 0, false, 0.0 };
 	const struct cached_file *cf;
 	struct file_ref ref;
 	struct stat st;
@@ -187,11 +188,15 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, TIMEOUT);
 	} else if ((r = file_of_node(g, ino, &ref, &cf)) < 0) {
 		fuse_reply_err(req, -r);
-	} else if ((w = window_of(g, &ref)).closed) {
-		fuse_reply_err(req, ENOENT);
 	} else {
-		fill_file_attr(&st, ino, cf->size, cf->mtime);
-		fuse_reply_attr(req, &st, window_timeout(&w));
+		struct window w = window_of(g, &ref);
+
+		if (w.closed) {
+			fuse_reply_err(req, ENOENT);
+		} else {
+			fill_file_attr(&st, ino, cf->size, cf->mtime);
+			fuse_reply_attr(req, &st, window_timeout(&w));
+		}
 	}
 	gen_put(g);
 }
@@ -306,7 +311,6 @@ static bool key_flow_lookup(fuse_req_t req, const struct file_ref *ref)
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct window w = { false, 0, false, 0.0 };
 	const struct cached_file *cf = NULL;
 	struct fuse_entry_param e;
 	struct file_ref ref;
@@ -330,7 +334,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			ask_again = r == 0 && key_flow_lookup(req, &ref);
 		}
 	}
-	if (r == 0 && (w = window_of(g, &ref)).closed)
+	struct window w = r == 0 ? window_of(g, &ref) : no_window;
+
+	if (w.closed)
 		r = -ENOENT; /* its window ended: as if it were not there */
 	if (r == 0)
 		r = cache_get(g->cache, g->tree, &ref, &cf);
@@ -358,7 +364,6 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct window w = { false, 0, false, 0.0 };
 	const struct cached_file *cf = NULL;
 	struct file_ref ref;
 	struct handle *h;
@@ -377,7 +382,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->fd = -1;
 	g = gen_acquire();
 	r = file_of_node(g, ino, &ref, &cf);
-	if (r == 0 && (w = window_of(g, &ref)).closed)
+	struct window w = r == 0 ? window_of(g, &ref) : no_window;
+
+	if (w.closed)
 		r = -ENOENT;
 	if (r == 0 && file_is_passthrough(&ref)) {
 		h->fd = file_open_source(&ref);
