@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backend/names.h"
+#include "inventory/enroll.h"
 #include "inventory/inventory.h"
 
 #define INO_LOW_MASK ((UINT64_C(1) << FILE_KIND_SHIFT) - 1)
@@ -160,6 +161,21 @@ int file_key_carrier_name(const struct device *dev, char *buf, size_t len)
 			return file_name(&ref, buf, len);
 		}
 	return -ENOENT;
+}
+
+bool file_enrol_window(const struct tree *t, const struct file_ref *ref, int64_t *until)
+{
+	if (!(file_flags(ref) & KF_DEVICE) || ref->dev == NULL || ref->dev->model == NULL ||
+	    enroll_device_until(t->inv, ref->dev, until) == NULL)
+		return false; /* no window: the cheap test first, a lookup pays nothing more */
+	return file_key_carrier(ref) ||
+	       (ref->vendor->plain_secret != NULL && ref->vendor->plain_secret(t, ref));
+}
+
+bool file_enrol_closed(const struct tree *t, const struct file_ref *ref, int64_t now,
+                       int64_t *until)
+{
+	return file_enrol_window(t, ref, until) && enroll_closed(*until, now);
 }
 
 bool file_is_passthrough(const struct file_ref *ref)

@@ -78,6 +78,21 @@ bool file_key_carrier(const struct file_ref *ref);
 int file_key_carrier_name(const struct device *dev, char *buf, size_t len);
 bool file_key_proof(const struct file_ref *ref);
 
+/*
+ * Enrolment windows (inventory/enroll.h). A file that bootstraps a phone with a secret in the
+ * clear (a key carrier before its key is delivered, or what the vendor's plain_secret says,
+ * e.g. a Grandstream file with a password and no XML password) is served only until the
+ * device's `enroll_until`; encrypted files are not concerned.
+ *
+ * file_enrol_window: whether the file is such a file AND its device has a window; *until is
+ * its end (seconds, UTC). file_enrol_closed: the same, and the window is closed at `now` (the
+ * caller's clock: the time of the lookup, open or read, not of the generation), so the file
+ * is not found.
+ */
+bool file_enrol_window(const struct tree *t, const struct file_ref *ref, int64_t *until);
+bool file_enrol_closed(const struct tree *t, const struct file_ref *ref, int64_t now,
+                       int64_t *until);
+
 /* Firmware is read straight from its real file; everything else is rendered. */
 bool file_is_passthrough(const struct file_ref *ref);
 

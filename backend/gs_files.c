@@ -295,6 +295,33 @@ static bool gs_exists(const struct tree *t, const struct file_ref *ref)
 	}
 }
 
+/*
+ * A device file a phone can read without any key: the XML when no XML password encrypts it,
+ * and the binary in either layout (GAPSLITE's key is made of the MAC and the file's own
+ * header: anyone can undo it). It bootstraps with a secret when any secret it carries is set.
+ */
+static bool gs_plain_secret(const struct tree *t, const struct file_ref *ref)
+{
+	struct resolved params;
+	bool any = false;
+
+	if ((ref->kind != GS_XML && ref->kind != GS_BIN) || ref->dev == NULL)
+		return false;
+	resolved_init(&params);
+	if (gs_resolve_device(t->inv, ref->dev, &params) < 0) {
+		resolved_free(&params);
+		return true; /* cannot tell: the safe answer */
+	}
+	if (ref->kind == GS_BIN || resolved_get(&params, "P1359") == NULL)
+		for (size_t i = 0; i < params.n && !any; i++)
+			any =
+			    params.items[i].secret && params.items[i].value[0] != '\0' &&
+			    (ref->kind == GS_XML || binary_option_is(t, ref->dev, false, "full") ||
+			     in_bootstrap(params.items[i].key));
+	resolved_free(&params);
+	return any;
+}
+
 static int gs_render(const struct tree *t, const struct file_ref *ref, bool plain, struct buf *out)
 {
 	switch (ref->kind) {
@@ -433,4 +460,5 @@ const struct vendor vendor_grandstream = {
 	.check_model = gs_check_model,
 	.check_level = gs_check_level,
 	.check_tree = gs_check_tree,
+	.plain_secret = gs_plain_secret,
 };

@@ -96,6 +96,11 @@ struct vendor {
 	unsigned (*key_bits)(const struct model *m);
 	/* The key as the carrier file writes it, from the stored passphrase. Its length or <0. */
 	int (*key_text)(const char *pass, char *out, size_t len);
+	/*
+	 * Whether a device file outside the key flow hands the phone a secret that nothing but
+	 * the MAC protects (files.h: file_enrol_only). NULL: none does.
+	 */
+	bool (*plain_secret)(const struct tree *t, const struct file_ref *ref);
 };
 
 #define VENDOR_USE_BITS 4

@@ -20,6 +20,13 @@
  * "Audit"). With audit=exact they are opened without keep_cache, so every open reads its
  * bytes from here and each fetch is recorded complete or partial, at the price measured by
  * make bench. The plain Panasonic key file is direct I/O in both modes (the key flow).
+ *
+ * Enrolment windows (backend/files.h, file_enrol_window): a file that bootstraps a phone with a
+ * secret in the clear and whose device has an `enroll_until` is looked up, opened and read
+ * against the wall clock of the request, never the generation's: once the window ends it is
+ * not found (ENOENT), without a reload. So that no cache outlives the window, its entry and
+ * attributes are cached only until the window ends and it is direct I/O (no pages, every read
+ * comes here: a descriptor a server kept open gets EIO after the end).
  */
 #include "fs/ops.h"
 
@@ -29,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/vendor.h"
@@ -37,6 +45,7 @@
 #include "fs/gen.h"
 #include "fs/log.h"
 #include "fs/reload.h"
+#include "inventory/enroll.h"
 #include "inventory/mac.h"
 
 #define TIMEOUT 86400.0 /* entries and attributes: changes are pushed by invalidation */
@@ -69,6 +78,8 @@ struct handle {
 	bool key_file;                  /* a plain file that carries the device's key: */
 	atomic_bool served;             /* ... read to its end by this reader */
 	atomic_bool short_logged;       /* firmware: a short read was logged for this handle */
+	bool windowed;                  /* an enrolment window ends this file at: */
+	int64_t window_end;             /* ... (seconds, UTC) */
 };
 
 /* A directory listing, snapshotted at opendir. */
@@ -80,6 +91,39 @@ struct dirlist {
 static const struct provfs *ctx_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
+}
+
+/* A file's enrolment window as one request sees it (see the head comment). */
+struct window {
+	bool has;      /* the file has one: */
+	int64_t until; /* ... its end (seconds, UTC) */
+	bool closed;   /* ... it ended: the file is not found */
+	double left;   /* ... seconds left, to the nanosecond (the kernel's caches end with it) */
+};
+
+static const struct window no_window = { false, 0, false, 0.0 };
+
+static struct window window_of(const struct gen *g, const struct file_ref *ref)
+{
+	struct window w = no_window;
+	struct timespec now;
+
+	if (!file_enrol_window(g->tree, ref, &w.until))
+		return w;
+	clock_gettime(CLOCK_REALTIME, &now);
+	w.has = true;
+	w.closed = enroll_closed(w.until, (int64_t)now.tv_sec);
+	w.left = (double)(w.until - (int64_t)now.tv_sec) - (double)now.tv_nsec / 1e9;
+	return w;
+}
+
+/* How long the kernel may keep the name and attributes of a file with window w. */
+static double window_timeout(const struct window *w)
+{
+	return !w->has                       ? TIMEOUT
+	       : w->closed || w->left <= 0.0 ? 0.0
+	       : w->left < TIMEOUT           ? w->left
+	                                     : TIMEOUT;
 }
 
 static void fill_file_attr(struct stat *st, uint64_t nodeid, uint64_t size, time_t mtime)
@@ -145,8 +189,14 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	} else if ((r = file_of_node(g, ino, &ref, &cf)) < 0) {
 		fuse_reply_err(req, -r);
 	} else {
-		fill_file_attr(&st, ino, cf->size, cf->mtime);
-		fuse_reply_attr(req, &st, TIMEOUT);
+		struct window w = window_of(g, &ref);
+
+		if (w.closed) {
+			fuse_reply_err(req, ENOENT);
+		} else {
+			fill_file_attr(&st, ino, cf->size, cf->mtime);
+			fuse_reply_attr(req, &st, window_timeout(&w));
+		}
 	}
 	gen_put(g);
 }
@@ -284,6 +334,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			ask_again = r == 0 && key_flow_lookup(req, &ref);
 		}
 	}
+	struct window w = r == 0 ? window_of(g, &ref) : no_window;
+
+	if (w.closed)
+		r = -ENOENT; /* its window ended: as if it were not there */
 	if (r == 0)
 		r = cache_get(g->cache, g->tree, &ref, &cf);
 	if (r == -ENOENT && file_unknown_device(g->tree, name))
@@ -291,8 +345,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (r == 0 && cf != NULL) {
 
 		e.ino = cf->nodeid;
-		e.attr_timeout = ask_again ? 0.0 : TIMEOUT;
-		e.entry_timeout = ask_again ? 0.0 : TIMEOUT;
+		e.attr_timeout = ask_again ? 0.0 : window_timeout(&w);
+		e.entry_timeout = e.attr_timeout;
 		fill_file_attr(&e.attr, e.ino, cf->size, cf->mtime);
 		fuse_reply_entry(req, &e);
 	} else if (r == -ENOENT) {
@@ -328,6 +382,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->fd = -1;
 	g = gen_acquire();
 	r = file_of_node(g, ino, &ref, &cf);
+	struct window w = r == 0 ? window_of(g, &ref) : no_window;
+
+	if (w.closed)
+		r = -ENOENT;
 	if (r == 0 && file_is_passthrough(&ref)) {
 		h->fd = file_open_source(&ref);
 		if (h->fd < 0) {
@@ -368,6 +426,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * is what it read (not kernel readahead), and nothing of the key stays cached.
 		 */
 		h->key_file = true;
+		fi->direct_io = 1;
+		fi->keep_cache = 0;
+	}
+	if (w.has) {
+		/* every read comes here, checked against the clock; no page outlives the window */
+		h->windowed = true;
+		h->window_end = w.until;
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
 	}
@@ -474,6 +539,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	n = h->size - (uint64_t)off < size ? (size_t)(h->size - (uint64_t)off) : size;
 	if (h->fd < 0 && (bytes = handle_bytes(req, h)) == NULL)
 		return;
+	if (h->windowed && enroll_closed(h->window_end, (int64_t)time(NULL))) {
+		/* a descriptor kept open past the window (a server's cache) gets nothing more */
+		fuse_reply_err(req, EIO);
+		content_put(bytes);
+		return;
+	}
 	if (h->key_file && mac_key_delivered(req, h->mac)) {
 		/* a server's cached descriptor must not hand the key out after its delivery */
 		fuse_reply_err(req, EIO);
@@ -564,6 +635,8 @@ static int dir_add_file(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct list_ctx *lc = ctx;
 
+	if (window_of(lc->gen, ref).closed)
+		return 0;
 	return dir_add(lc, name, cache_nodeid(lc->gen->cache, file_ino(lc->gen->tree, ref)),
 	               S_IFREG);
 }

@@ -102,12 +102,16 @@ static int diff_old_name(void *ctx, const struct file_ref *ref, const char *name
 	uint64_t ino = file_ino(d->old->tree, ref);
 	const struct cached_file *was, *is;
 	struct file_ref now;
+	int64_t until;
 
 	if (file_resolve(d->cur->tree, name, &now) < 0) {
 		if (canonical(ref, name) && file_from_ino(d->cur->tree, ino, &now) < 0)
 			d->removed++;
 		forget_name(d, name);
-	} else if (file_ino(d->cur->tree, &now) != ino) {
+	} else if (file_ino(d->cur->tree, &now) != ino ||
+	           file_enrol_window(d->cur->tree, &now, &until)) {
+		/* another file now, or one with an enrolment window: the kernel may hold the name
+		 * for longer than the window lasts now */
 		forget_name(d, name);
 	} else if ((was = cache_peek(d->old->cache, ino)) != NULL) {
 		is = cache_peek(d->cur->cache, ino);
@@ -315,6 +319,20 @@ static int poll_timeout(const struct burst *b)
 	return left > 0 ? (int)left : 0;
 }
 
+/*
+ * The current generation's secrets file counts as the inventory: an edit, a chmod or a
+ * replacement of it reloads (a bad one then keeps the last good generation). Re-arms.
+ */
+static int rearm_watch(struct watch *w)
+{
+	struct gen *g = gen_acquire();
+	int r = watch_also(w, g != NULL ? g->tree->inv->secrets_path : NULL);
+
+	if (g != NULL)
+		gen_put(g);
+	return r < 0 ? r : watch_rearm(w);
+}
+
 static void *reload_main(void *arg)
 {
 	struct provfs *fs = arg;
@@ -328,6 +346,9 @@ static void *reload_main(void *arg)
 		        strerror(-r));
 	else if (w != NULL)
 		pfd[1] = (struct pollfd){ .fd = watch_fd(w), .events = POLLIN };
+	if (w != NULL && rearm_watch(w) < 0)
+		log_msg(LOG_WARNING, "cannot watch the secrets file of %s: reload with SIGHUP",
+		        fs->inventory);
 	for (;;) {
 		int quit = 0, reload = 0, n = poll(pfd, 2, poll_timeout(&burst));
 
@@ -351,7 +372,7 @@ static void *reload_main(void *arg)
 		burst.first = 0;
 		reload_now(fs);
 		/* symlinks may point elsewhere now, files may have come or gone */
-		if (w != NULL && watch_rearm(w) < 0)
+		if (w != NULL && rearm_watch(w) < 0)
 			log_msg(LOG_WARNING, "cannot watch all of %s again: reload with SIGHUP",
 			        fs->inventory);
 	}

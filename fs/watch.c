@@ -48,6 +48,7 @@ struct watch_set {
 
 struct watch {
 	char *path;
+	char *also; /* the secrets file, or NULL */
 	int fd;
 	struct watch_set set;
 };
@@ -154,6 +155,9 @@ static int arm(struct watch *w)
 		r = add_directory(w, &s, w->path);
 	else if (r == 0)
 		add_target(w, &s, w->path);
+	if (r == 0 && w->also != NULL && add_name(w, &s, w->also) == 0)
+		add_target(w, &s,
+		           w->also); /* its directory may be gone: the inventory's still are */
 	if (r < 0) {
 		/* keep the old set: better some events than none */
 		set_free(&s);
@@ -204,6 +208,7 @@ void watch_close(struct watch *w)
 		close(w->fd);
 	set_free(&w->set);
 	free(w->path);
+	free(w->also);
 	free(w);
 }
 
@@ -250,4 +255,15 @@ int watch_drain(struct watch *w)
 int watch_rearm(struct watch *w)
 {
 	return arm(w);
+}
+
+int watch_also(struct watch *w, const char *path)
+{
+	char *copy = NULL;
+
+	if (path != NULL && (copy = strdup(path)) == NULL)
+		return -ENOMEM;
+	free(w->also);
+	w->also = copy;
+	return 0;
 }

@@ -29,4 +29,10 @@ int watch_drain(struct watch *w);
 /* Watches again from scratch: symlinks may point elsewhere, files may have come or gone. */
 int watch_rearm(struct watch *w);
 
+/*
+ * One more file that counts as the inventory (its `secrets:` file; NULL: none), watched by
+ * name like a file inventory, from the next watch_rearm on. Returns 0 or -ENOMEM.
+ */
+int watch_also(struct watch *w, const char *path);
+
 #endif

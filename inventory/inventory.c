@@ -16,6 +16,7 @@
 
 #include "inventory/mac.h"
 #include "inventory/schema.h"
+#include "inventory/secret_file.h"
 #include "inventory/ytree.h"
 
 #define MAX_FILES 10000
@@ -538,6 +539,9 @@ static int finalize(struct builder *b)
 	struct pos top = { 0, 1, 1 };
 	int r;
 
+	r = secrets_resolve(b); /* first: every later check sees the values */
+	if (r < 0)
+		return r;
 	if (b->seen_version.line == 0)
 		inv_error(inv, b->d, top, "missing 'version: 1'");
 	if (b->seen_server.line == 0 || inv->server_url.s == NULL)

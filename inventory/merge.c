@@ -80,6 +80,11 @@ struct ranked eff_binary_layout(const struct effective *e)
 	return top_value(e, offsetof(struct level, binary_layout));
 }
 
+struct ranked eff_enroll_until(const struct effective *e)
+{
+	return top_value(e, offsetof(struct level, enroll_until));
+}
+
 const struct level *eff_lines(const struct effective *e, int *rank)
 {
 	for (int i = e->nlevels - 1; i >= 0; i--)

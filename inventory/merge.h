@@ -53,6 +53,8 @@ struct ranked eff_setting(const struct effective *e, enum setting s);
 struct ranked eff_xml_password(const struct effective *e);
 struct ranked eff_binary(const struct effective *e);
 struct ranked eff_binary_layout(const struct effective *e);
+/* enroll_until: the level that sets it is e->levels[rank] (its enroll_until_at) */
+struct ranked eff_enroll_until(const struct effective *e);
 
 /* The level whose lines apply (NULL if none lists lines) and its rank. */
 const struct level *eff_lines(const struct effective *e, int *rank);

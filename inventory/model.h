@@ -154,6 +154,9 @@ struct level {
 	struct value binary_layout; /* encrypted | plain */
 	struct cfg_names config;
 	struct firmware firmware;
+	/* groups and devices: the end of the enrolment window (enroll.h); s == NULL: unset */
+	struct value enroll_until;
+	int64_t enroll_until_at; /* seconds since the epoch, UTC */
 };
 
 struct model {
@@ -209,6 +212,10 @@ struct inventory {
 	const char *url_path;     /* host[:port][/path] of server.url: no scheme, no trailing '/' */
 	const char *firmware_dir; /* resolved against its declaring file; NULL if unset */
 	struct pos firmware_dir_pos;
+	const char *secrets_path; /* `secrets:`, resolved like firmware_dir; NULL if unset */
+	struct pos secrets_pos;
+	uint32_t inline_secrets;      /* password, admin_password, xml_password written inline */
+	struct pos inline_secret_pos; /* the first of them */
 	bool has_generic;
 	struct level generic;
 	struct level defaults;

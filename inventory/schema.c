@@ -15,7 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "inventory/enroll.h"
 #include "inventory/mac.h"
+#include "inventory/secret_file.h"
 
 #define LEVEL_MAPS (SM_LEVELS | SM_GENERIC)
 
@@ -23,6 +25,7 @@ const struct schema_key schema_keys[] = {
 	{ "version", SM_TOP | SM_FIRMWARE, SK_VERSION },
 	{ "server", SM_TOP, SK_SERVER },
 	{ "firmware_dir", SM_TOP, SK_FIRMWARE_DIR },
+	{ "secrets", SM_TOP, SK_SECRETS },
 	{ "generic", SM_TOP, SK_GENERIC },
 	{ "defaults", SM_TOP, SK_DEFAULTS },
 	{ "models", SM_TOP, SK_MODELS },
@@ -42,6 +45,7 @@ const struct schema_key schema_keys[] = {
 	{ "binary_layout", SM_LEVELS, SK_BINARY_LAYOUT },
 	{ "config", SM_LEVELS, SK_CONFIG },
 	{ "firmware", SM_LEVELS, SK_FIRMWARE },
+	{ "enroll_until", SM_GROUP | SM_DEVICE, SK_ENROLL_UNTIL },
 	{ "prefix", SM_CONFIG | SM_FIRMWARE, SK_PREFIX },
 	{ "postfix", SM_CONFIG | SM_FIRMWARE, SK_POSTFIX },
 	/* the neutral settings (SPEC §3), mapped per vendor by the backend's tables */
@@ -347,6 +351,9 @@ static void read_settings(struct builder *b, const struct ynode *m, struct level
 		if (s == SET_RESYNC_MINUTES &&
 		    !parse_uint(b, v, "resync_minutes", 1, 5256000, &num))
 			continue;
+		if (s == SET_ADMIN_PASSWORD &&
+		    secret_ref_read(b, v, "admin_password", false, &lv->settings[s]))
+			continue;
 		get_value(b, v, row->key, &lv->settings[s]);
 	}
 }
@@ -367,6 +374,9 @@ static void read_line(struct builder *b, const struct ynode *m, struct line *ln,
 			unknown_key(b, k, SM_LINE, NULL);
 			continue;
 		}
+		if (row->id == LF_PASSWORD &&
+		    secret_ref_read(b, v, "password", false, &ln->f[row->id]))
+			continue;
 		get_value(b, v, row->key, &ln->f[row->id]);
 	}
 	if (ln->f[LF_USER].s == NULL)
@@ -523,6 +533,8 @@ static void read_xml_password(struct builder *b, const struct ynode *v, struct l
 {
 	struct value val;
 
+	if (secret_ref_read(b, v, "xml_password", true, &lv->xml_password))
+		return; /* checked once resolved */
 	if (!get_value(b, v, "xml_password", &val))
 		return;
 	/* Grandstream: "between ascii values 33 and 126" (P1359). */
@@ -609,6 +621,32 @@ static void read_firmware(struct builder *b, const struct ynode *m, struct firmw
 		err(b, m, "'firmware' needs a 'version'");
 }
 
+/* enroll_until: a time (enroll.h has the forms); the table admits it on a group or a device. */
+static void read_enroll_until(struct builder *b, const struct ynode *v, struct level *lv)
+{
+	struct value val;
+
+	if (!get_value(b, v, "enroll_until", &val))
+		return;
+	if (enroll_parse(val.s, val.len, &lv->enroll_until_at) < 0) {
+		err(b, v,
+		    "'enroll_until' must be a date (2026-12-31, meaning 00:00 UTC that day) or a "
+		    "time with a zone (2026-12-31T18:00:00Z, 2026-12-31T19:00:00+01:00)");
+		return;
+	}
+	lv->enroll_until = val;
+}
+
+/* A level key of the wrong level: enroll_until says where it belongs, the rest are unknown. */
+static void unknown_level_key(struct builder *b, const struct ynode *k, unsigned map,
+                              const struct vendor_schema *vs)
+{
+	if (strcmp(k->u.str, "enroll_until") == 0)
+		err(b, k, "'enroll_until' is set on a device or a group");
+	else
+		unknown_key(b, k, map, vs);
+}
+
 /*
  * One key of a level, by its row's id. Returns true if the key belongs to levels (handled,
  * even with errors), false if the caller should treat it otherwise.
@@ -644,6 +682,9 @@ static bool read_level_key(struct builder *b, int id, const struct ynode *v, str
 	case SK_FIRMWARE:
 		read_firmware(b, v, &lv->firmware);
 		break;
+	case SK_ENROLL_UNTIL:
+		read_enroll_until(b, v, lv);
+		break;
 	default:
 		return false;
 	}
@@ -662,7 +703,7 @@ static void read_plain_level(struct builder *b, const struct ynode *m, unsigned 
 		const struct schema_key *row = schema_find(map, k->u.str);
 
 		if (row == NULL || !read_level_key(b, row->id, v, lv, -1, 0))
-			unknown_key(b, k, map, NULL);
+			unknown_level_key(b, k, map, NULL);
 	}
 }
 
@@ -795,7 +836,7 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 		} else if (o < vs->noptions) {
 			read_model_option(b, v, mo, o, &vs->options[o]);
 		} else if (!read_level_key(b, id, v, &mo->level, FLAT_MODEL, idx)) {
-			unknown_key(b, key, SM_MODEL, vs);
+			unknown_level_key(b, key, SM_MODEL, vs);
 		}
 	}
 	if (!have_max)
@@ -994,6 +1035,10 @@ void schema_read(struct builder *b, const struct ynode *root)
 			if (first_definition(b, k, &b->seen_defaults))
 				read_plain_level(b, v, SM_DEFAULTS, &b->inv->defaults);
 			break;
+		case SK_SECRETS:
+			if (first_definition(b, k, &b->seen_secrets))
+				secrets_declare(b, v);
+			break;
 		case SK_MODELS:
 			read_records(b, v, "models", read_model);
 			break;
@@ -1024,6 +1069,8 @@ void builder_release(struct builder *b)
 	free(b->groups);
 	free(b->devices);
 	free(b->flat);
+	free(b->srefs);
+	b->srefs = NULL;
 	b->models = NULL;
 	b->groups = NULL;
 	b->devices = NULL;

@@ -34,7 +34,13 @@ struct builder {
 	/* params written without a vendor key, resolved once models are known */
 	struct flat_params *flat;
 	uint32_t nflat, cap_flat;
+	/* {secret: NAME} references, resolved once every file is read (secret_file.h) */
+	struct pos seen_secrets;
+	struct secret_ref *srefs;
+	uint32_t nsrefs, cap_srefs;
 };
+
+struct secret_ref;
 
 enum { FLAT_MODEL, FLAT_DEVICE };
 
@@ -95,6 +101,8 @@ enum schema_key_id {
 	SK_FIRMWARE,
 	SK_PREFIX,
 	SK_POSTFIX,
+	SK_SECRETS,
+	SK_ENROLL_UNTIL,
 };
 
 struct schema_key {

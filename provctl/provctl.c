@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "state/keys.h"
 #include "state/nodump.h"
 #include "state/state.h"
+#include "inventory/enroll.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "provctl/serverlog.h"
@@ -104,12 +106,56 @@ static struct tree *load(const struct keys *keys, const char *path)
 	return t;
 }
 
+/* Whether path (a file or a directory) lies in a git work tree: its top in top. */
+static bool in_git_work_tree(const char *path, char *top, size_t len)
+{
+	char dir[PATH_MAX], git[PATH_MAX + 8];
+	struct stat st;
+	char *slash;
+
+	if (realpath(path, dir) == NULL)
+		return false;
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) && (slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	for (;;) {
+		snprintf(git, sizeof(git), "%s/.git", dir[0] != '\0' ? dir : "");
+		if (lstat(git, &st) == 0) {
+			snprintf(top, len, "%s", dir[0] != '\0' ? dir : "/");
+			return true;
+		}
+		slash = strrchr(dir, '/');
+		if (slash == NULL || dir[0] == '\0')
+			return false;
+		*slash = '\0';
+	}
+}
+
+/*
+ * A secret written inline in an inventory that lives in a git work tree is one commit away
+ * from every clone: say so (a warning, the status stays 0), at the first one's position.
+ */
+static void warn_inline_secrets(const struct inventory *inv, const char *path)
+{
+	char top[PATH_MAX];
+	struct pos p = inv->inline_secret_pos;
+
+	if (inv->inline_secrets == 0 || !in_git_work_tree(path, top, sizeof(top)))
+		return;
+	fprintf(stderr,
+	        "%s:%u:%u: warning: %u secret%s written inline in an inventory inside the git work "
+	        "tree %s: keep %s in a secrets file outside git ('secrets:' and {secret: NAME})\n",
+	        inventory_file(inv, p), (unsigned)p.line, (unsigned)p.col,
+	        (unsigned)inv->inline_secrets, inv->inline_secrets == 1 ? "" : "s", top,
+	        inv->inline_secrets == 1 ? "it" : "them");
+}
+
 static int cmd_check(const struct keys *keys, const char *path)
 {
 	struct tree *t = load(keys, path);
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
+	warn_inline_secrets(t->inv, path);
 	printf("%s: ok: %u devices, %u models, %u groups, %u firmware files\n", path,
 	       (unsigned)t->inv->ndevices, (unsigned)t->inv->nmodels, (unsigned)t->inv->ngroups,
 	       (unsigned)t->nfw);
@@ -121,13 +167,16 @@ struct name_list {
 	char **names;
 	size_t n, cap;
 	int oom;
+	const struct tree *t; /* files whose enrolment window closed are not listed */
 };
 
 static int collect_name(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct name_list *l = ctx;
+	int64_t until;
 
-	(void)ref;
+	if (file_enrol_closed(l->t, ref, (int64_t)time(NULL), &until))
+		return 0; /* the mount does not serve it either */
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 256;
 		char **nn = realloc(l->names, ncap * sizeof(*nn));
@@ -156,6 +205,7 @@ static int str_cmp(const void *a, const void *b)
 static int list_names(const struct tree *t, struct name_list *l)
 {
 	memset(l, 0, sizeof(*l));
+	l->t = t;
 	file_foreach(t, true, collect_name, l);
 	if (l->oom)
 		return -ENOMEM;
@@ -229,6 +279,30 @@ static int emit(const struct tree *t, const char *name, bool plain, int fd, int 
 	return r;
 }
 
+/*
+ * Whether name is a file whose enrolment window closed: the mount says ENOENT; cat says why
+ * (the device, when, and where enroll_until is set).
+ */
+static bool window_closed(const struct tree *t, const char *name)
+{
+	char mac[MAC_STRLEN + 1], when[ENROLL_TIME_SIZE];
+	struct file_ref ref;
+	const struct value *v;
+	int64_t until;
+
+	if (file_resolve(t, name, &ref) < 0 ||
+	    !file_enrol_closed(t, &ref, (int64_t)time(NULL), &until))
+		return false;
+	v = enroll_device_until(t->inv, ref.dev, &until);
+	mac_format(ref.dev->mac, false, mac);
+	fprintf(stderr,
+	        "provctl: %s: not served: the enrolment window of %s closed at %s (enroll_until, "
+	        "%s:%u:%u)\n",
+	        name, mac, enroll_format(until, when), inventory_file(t->inv, v->pos),
+	        (unsigned)v->pos.line, (unsigned)v->pos.col);
+	return true;
+}
+
 static int cmd_cat(const struct keys *keys, const char *path, const char *name, bool plain)
 {
 	struct tree *t = load(keys, path);
@@ -236,6 +310,10 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
+	if (window_closed(t, name)) {
+		tree_free(t);
+		return EXIT_PROBLEM;
+	}
 	r = emit(t, name, plain, STDOUT_FILENO, -1);
 	if (r == -ENOENT)
 		fprintf(stderr, "provctl: %s: no such file in this inventory\n", name);
@@ -380,6 +458,23 @@ static void utc(int64_t when, char out[32])
 	snprintf(out, 32, "?");
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The device's enrolment window, when it has one: open until, or closed at. */
+static void window_line(const struct tree *t, const struct device *dev)
+{
+	char when[ENROLL_TIME_SIZE];
+	int64_t until;
+
+	if (dev->model == NULL || enroll_device_until(t->inv, dev, &until) == NULL)
+		return;
+	enroll_format(until, when);
+	if (enroll_closed(until, (int64_t)time(NULL)))
+		printf("    enrolment window closed at %s: its bootstrap files with a secret in "
+		       "clear are not served\n",
+		       when);
+	else
+		printf("    enrolment window open until %s\n", when);
 }
 
 static void status_line(const struct keys *keys, const struct device *dev)
@@ -831,6 +926,7 @@ static int cmd_status(const struct keys *keys, const char *path, const char *mac
 		const struct device *d = f.only != NULL ? f.only : &t->inv->devices[i];
 
 		status_line(keys, d);
+		window_line(t, d);
 		fetch_lines(&f, d);
 		if (f.only != NULL)
 			break;
