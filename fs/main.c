@@ -510,6 +510,7 @@ int main(int argc, char **argv)
 	struct provfs fs;
 	struct gen *g;
 	struct runas ra;
+	bool entered = false; /* effective IDs are run_as's (runas_enter) */
 	char *inventory_abs = NULL;
 	const struct keystore_events events = { key_unreadable, &fs };
 	int r, err;
@@ -526,17 +527,17 @@ int main(int argc, char **argv)
 	fs.state_lock = -1;
 	if (fuse_opt_parse(&args, &o, option_spec, option_proc) != 0)
 		return 1;
-	if (o.help) {
-		usage(argv[0]);
-		return 0;
+	if (o.help || o.version) {
+		if (o.help)
+			usage(argv[0]);
+		else
+			printf("provfs %s\nlibfuse %s\n", PROVFS_VERSION, fuse_pkgversion());
+		r = 0;
+		goto out;
 	}
-	if (o.version) {
-		printf("provfs %s\nlibfuse %s\n", PROVFS_VERSION, fuse_pkgversion());
-		return 0;
-	}
-	if (fuse_parse_cmdline(&args, &cl) != 0)
-		return 1;
 	r = 1;
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		goto out;
 	if (o.inventory == NULL || cl.mountpoint == NULL) {
 		fprintf(stderr, "usage: %s INVENTORY MOUNTPOINT [-f] [-d] [-o opt,...]\n", argv[0]);
 		goto out;
@@ -579,6 +580,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "provfs: run_as=%s: %s\n", o.run_as, strerror(-err));
 			goto out;
 		}
+		entered = true;
 	}
 	if (probe_state_dir(&fs, o.run_as) != 0 || check_mountpoint(cl.mountpoint) != 0 ||
 	    lock_state_dir(&fs) != 0)
@@ -606,6 +608,7 @@ int main(int argc, char **argv)
 	}
 	gen_put(gen_swap(g));
 	fs.generation = 1;
+	entered = false;
 	if (o.run_as != NULL && runas_leave() < 0) {
 		fprintf(stderr, "provfs: run_as=%s: cannot become root again to mount\n", o.run_as);
 		goto out;
@@ -615,6 +618,8 @@ int main(int argc, char **argv)
 	r = run(&args, &cl, &fs, o.run_as != NULL ? &ra : NULL, o.run_as, o.allow_other);
 	gen_put(gen_swap(NULL));
 out:
+	if (entered) /* a refusal while acting as USER: root again for what exit writes */
+		(void)runas_leave();
 	audit_free(fs.audit); /* writes the last fetch records */
 	keystore_free(fs.keys);
 	if (fs.state_lock >= 0)
