@@ -1,5 +1,5 @@
 /*
- * cs_table.h - Cisco SPA and MPP (3PCC) knowledge as data (formats/cisco.md in ../shared).
+ * cs_table.h - Cisco SPA and MPP (3PCC) knowledge as data (formats/cisco.md).
  *
  * What lives here, and nothing else: the models provfs knows and the family each belongs
  * to (§1.1, §1.2), the names a phone asks for first and the per-device names provfs's own

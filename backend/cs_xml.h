@@ -1,6 +1,6 @@
 /*
  * cs_xml.h - the Cisco <flat-profile> writer and the profile rules provfs hands a phone
- * (formats/cisco.md §2, §4, §7.2 in ../shared).
+ * (formats/cisco.md §2, §4, §7 item 2).
  *
  * One element per parameter, `<Name ua="na">value</Name>`, in the order the caller gives:
  * within a file the last duplicate wins and across profiles the last processed wins (§2.3),

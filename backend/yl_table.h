@@ -1,5 +1,5 @@
 /*
- * yl_table.h - Yealink knowledge as data (formats/yealink.md, in ../shared).
+ * yl_table.h - Yealink knowledge as data (formats/yealink.md).
  *
  * What a Yealink renderer needs to know and nothing about how files are served: the model
  * table (the per-model code XX of the common file y0000000000XX.cfg, §1.3, merged with the

@@ -3,7 +3,8 @@
  *
  * Each handler checks shape (mapping, list, value), known keys, and neutral ranges, and
  * reports every problem with its position instead of stopping: an administrator fixing an
- * inventory wants the whole list. Unknown keys name the keys that are allowed there.
+ * inventory wants the whole list. Which keys a mapping accepts is one table (schema_keys):
+ * each handler looks its keys up there, and an unknown key names the table's keys for it.
  * A message quotes a key only through diag_key() and never a value (diag.h says why).
  */
 #include "inventory/schema.h"
@@ -16,33 +17,100 @@
 
 #include "inventory/mac.h"
 
-static const char *const setting_names[SET__COUNT] = {
-	[SET_ADMIN_PASSWORD] = "admin_password",
-	[SET_NTP_SERVER] = "ntp_server",
-	[SET_TIMEZONE] = "timezone",
-	[SET_LANGUAGE] = "language",
-	[SET_SIP_SERVER] = "sip_server",
-	[SET_SIP_PORT] = "sip_port",
-	[SET_OUTBOUND_PROXY] = "outbound_proxy",
-	[SET_RESYNC_MINUTES] = "resync_minutes",
+#define LEVEL_MAPS (SM_LEVELS | SM_GENERIC)
+
+const struct schema_key schema_keys[] = {
+	{ "version", SM_TOP | SM_FIRMWARE, SK_VERSION },
+	{ "server", SM_TOP, SK_SERVER },
+	{ "firmware_dir", SM_TOP, SK_FIRMWARE_DIR },
+	{ "generic", SM_TOP, SK_GENERIC },
+	{ "defaults", SM_TOP, SK_DEFAULTS },
+	{ "models", SM_TOP, SK_MODELS },
+	{ "model", SM_DEVICE, SK_MODEL },
+	{ "groups", SM_TOP | SM_DEVICE, SK_GROUPS },
+	{ "devices", SM_TOP, SK_DEVICES },
+	{ "url", SM_SERVER, SK_URL },
+	{ "vendor", SM_MODEL, SK_VENDOR },
+	{ "max_lines", SM_MODEL, SK_MAX_LINES },
+	{ "encrypt", SM_MODEL, SK_ENCRYPT },
+	/* the level keys: defaults, a group, a model, a device; generic has the first two */
+	{ "settings", LEVEL_MAPS, SK_SETTINGS },
+	{ "params", LEVEL_MAPS, SK_PARAMS },
+	{ "lines", SM_LEVELS, SK_LINES },
+	{ "xml_password", SM_LEVELS, SK_XML_PASSWORD },
+	{ "binary", SM_LEVELS, SK_BINARY },
+	{ "binary_layout", SM_LEVELS, SK_BINARY_LAYOUT },
+	{ "config", SM_LEVELS, SK_CONFIG },
+	{ "firmware", SM_LEVELS, SK_FIRMWARE },
+	{ "prefix", SM_CONFIG | SM_FIRMWARE, SK_PREFIX },
+	{ "postfix", SM_CONFIG | SM_FIRMWARE, SK_POSTFIX },
+	/* the neutral settings (SPEC §3), mapped per vendor by the backend's tables */
+	{ "admin_password", SM_SETTINGS, SET_ADMIN_PASSWORD },
+	{ "ntp_server", SM_SETTINGS, SET_NTP_SERVER },
+	{ "timezone", SM_SETTINGS, SET_TIMEZONE },
+	{ "language", SM_SETTINGS, SET_LANGUAGE },
+	{ "sip_server", SM_SETTINGS, SET_SIP_SERVER },
+	{ "sip_port", SM_SETTINGS, SET_SIP_PORT },
+	{ "outbound_proxy", SM_SETTINGS, SET_OUTBOUND_PROXY },
+	{ "resync_minutes", SM_SETTINGS, SET_RESYNC_MINUTES },
+	/* one account */
+	{ "user", SM_LINE, LF_USER },
+	{ "auth_user", SM_LINE, LF_AUTH_USER },
+	{ "password", SM_LINE, LF_PASSWORD },
+	{ "display_name", SM_LINE, LF_DISPLAY_NAME },
+	{ "server", SM_LINE, LF_SERVER },
+	{ "voicemail", SM_LINE, LF_VOICEMAIL },
 };
 
-static const char *const line_names[LF__COUNT] = {
-	[LF_USER] = "user",         [LF_AUTH_USER] = "auth_user",
-	[LF_PASSWORD] = "password", [LF_DISPLAY_NAME] = "display_name",
-	[LF_SERVER] = "server",     [LF_VOICEMAIL] = "voicemail",
+const size_t schema_nkeys = sizeof(schema_keys) / sizeof(schema_keys[0]);
+
+/* Indexed by the bit number of an SM_* value. */
+static const char *const map_names[SM__COUNT] = {
+	"the inventory", "server",   "generic", "defaults", "a group",  "a model",
+	"a device",      "settings", "a line",  "config",   "firmware",
 };
 
-/* Which level keys a section accepts. */
-enum {
-	LV_SETTINGS = 1 << 0,
-	LV_PARAMS = 1 << 1,
-	LV_LINES = 1 << 2,
-	LV_OPTIONS = 1 << 3, /* xml_password, binary, binary_layout, config, firmware */
-	LV_ALL = LV_SETTINGS | LV_PARAMS | LV_LINES | LV_OPTIONS,
-};
+const char *schema_map_name(unsigned map)
+{
+	for (unsigned i = 0; i < SM__COUNT; i++)
+		if (map == 1u << i)
+			return map_names[i];
+	return "?";
+}
 
-#define LEVEL_KEYS     "settings, params, lines, xml_password, binary, binary_layout, config, firmware"
+const struct schema_key *schema_find(unsigned map, const char *key)
+{
+	for (size_t i = 0; i < schema_nkeys; i++)
+		if ((schema_keys[i].maps & map) && strcmp(schema_keys[i].key, key) == 0)
+			return &schema_keys[i];
+	return NULL;
+}
+
+static void append_key(char *buf, size_t len, const char *key)
+{
+	if (buf[0] != '\0')
+		strncat(buf, ", ", len - strlen(buf) - 1);
+	strncat(buf, key, len - strlen(buf) - 1);
+}
+
+const char *schema_key_list(unsigned map, const struct vendor_schema *vs, char *buf, size_t len)
+{
+	bool options_done = map != SM_MODEL || vs == NULL;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < schema_nkeys; i++) {
+		if (!(schema_keys[i].maps & map))
+			continue;
+		if (!options_done && schema_keys[i].maps != SM_MODEL) {
+			for (uint32_t o = 0; o < vs->noptions; o++)
+				append_key(buf, len, vs->options[o].key);
+			options_done = true;
+		}
+		append_key(buf, len, schema_keys[i].key);
+	}
+	return buf;
+}
+
 #define NAME_ALPHABET  "A-Z a-z 0-9 . _ -"
 #define MAX_NAME_LEN   64
 #define MAX_PARAM_NAME 128
@@ -248,13 +316,13 @@ static bool get_version(struct builder *b, const struct ynode *n, struct value *
 }
 
 /* The key is quoted as an excerpt: a typo like `password:Secr3t` makes one of the secret. */
-static void unknown_key(struct builder *b, const struct ynode *k, const char *section,
-                        const char *expected)
+static void unknown_key(struct builder *b, const struct ynode *k, unsigned map,
+                        const struct vendor_schema *vs)
 {
-	char key[DIAG_KEY_SIZE];
+	char key[DIAG_KEY_SIZE], expected[512];
 
-	err(b, k, "unknown key '%s' in %s (expected one of: %s)", diag_key(key, k->u.str), section,
-	    expected);
+	err(b, k, "unknown key '%s' in %s (expected one of: %s)", diag_key(key, k->u.str),
+	    schema_map_name(map), schema_key_list(map, vs, expected, sizeof(expected)));
 }
 
 /* ---- settings, lines, params ------------------------------------------------------------ */
@@ -265,21 +333,21 @@ static void read_settings(struct builder *b, const struct ynode *m, struct level
 		return;
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
-		int s = find_name(k->u.str, setting_names, SET__COUNT);
+		const struct schema_key *row = schema_find(SM_SETTINGS, k->u.str);
 		uint32_t num;
+		int s;
 
-		if (s < 0) {
-			unknown_key(b, k, "settings",
-			            "admin_password, ntp_server, timezone, language, sip_server, "
-			            "sip_port, outbound_proxy, resync_minutes");
+		if (row == NULL || row->id < 0 || row->id >= SET__COUNT) {
+			unknown_key(b, k, SM_SETTINGS, NULL);
 			continue;
 		}
+		s = row->id;
 		if (s == SET_SIP_PORT && !parse_uint(b, v, "sip_port", 1, 65535, &num))
 			continue;
 		if (s == SET_RESYNC_MINUTES &&
 		    !parse_uint(b, v, "resync_minutes", 1, 5256000, &num))
 			continue;
-		get_value(b, v, setting_names[s], &lv->settings[s]);
+		get_value(b, v, row->key, &lv->settings[s]);
 	}
 }
 
@@ -293,14 +361,13 @@ static void read_line(struct builder *b, const struct ynode *m, struct line *ln,
 	}
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
-		int f = find_name(k->u.str, line_names, LF__COUNT);
+		const struct schema_key *row = schema_find(SM_LINE, k->u.str);
 
-		if (f < 0) {
-			unknown_key(b, k, "a line",
-			            "user, auth_user, password, display_name, server, voicemail");
+		if (row == NULL || row->id < 0 || row->id >= LF__COUNT) {
+			unknown_key(b, k, SM_LINE, NULL);
 			continue;
 		}
-		get_value(b, v, line_names[f], &ln->f[f]);
+		get_value(b, v, row->key, &ln->f[row->id]);
 	}
 	if (ln->f[LF_USER].s == NULL)
 		err(b, m, "line %u has no 'user'", (unsigned)number);
@@ -505,13 +572,14 @@ static void read_config_names(struct builder *b, const struct ynode *m, struct c
 	c->pos = pos_of(b, m);
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
+		const struct schema_key *row = schema_find(SM_CONFIG, k->u.str);
 
-		if (strcmp(k->u.str, "prefix") == 0)
+		if (row == NULL)
+			unknown_key(b, k, SM_CONFIG, NULL);
+		else if (row->id == SK_PREFIX)
 			get_name(b, v, "prefix", 0, &c->prefix);
-		else if (strcmp(k->u.str, "postfix") == 0)
+		else if (row->id == SK_POSTFIX)
 			get_name(b, v, "postfix", 0, &c->postfix);
-		else
-			unknown_key(b, k, "config", "prefix, postfix");
 	}
 }
 
@@ -526,64 +594,75 @@ static void read_firmware(struct builder *b, const struct ynode *m, struct firmw
 	fw->pos = pos_of(b, m);
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
+		const struct schema_key *row = schema_find(SM_FIRMWARE, k->u.str);
 
-		if (strcmp(k->u.str, "version") == 0)
+		if (row == NULL)
+			unknown_key(b, k, SM_FIRMWARE, NULL);
+		else if (row->id == SK_VERSION)
 			get_version(b, v, &fw->version);
-		else if (strcmp(k->u.str, "prefix") == 0)
+		else if (row->id == SK_PREFIX)
 			get_name(b, v, "prefix", 0, &fw->prefix);
-		else if (strcmp(k->u.str, "postfix") == 0)
+		else if (row->id == SK_POSTFIX)
 			get_name(b, v, "postfix", 0, &fw->postfix);
-		else
-			unknown_key(b, k, "firmware", "version, prefix, postfix");
 	}
 	if (fw->version.s == NULL)
 		err(b, m, "'firmware' needs a 'version'");
 }
 
 /*
- * One key of a level. Returns true if the key belongs to levels (handled, even with
- * errors), false if the caller should treat it as unknown.
+ * One key of a level, by its row's id. Returns true if the key belongs to levels (handled,
+ * even with errors), false if the caller should treat it otherwise.
  */
-static bool read_level_key(struct builder *b, const struct ynode *k, const struct ynode *v,
-                           struct level *lv, unsigned allowed, int flat_kind, uint32_t owner)
+static bool read_level_key(struct builder *b, int id, const struct ynode *v, struct level *lv,
+                           int flat_kind, uint32_t owner)
 {
 	static const char *const binary_modes[] = { "off", "bootstrap", "full" };
 	static const char *const layouts[] = { "encrypted", "plain" };
-	const char *key = k->u.str;
 
-	if ((allowed & LV_SETTINGS) && strcmp(key, "settings") == 0)
+	switch (id) {
+	case SK_SETTINGS:
 		read_settings(b, v, lv);
-	else if ((allowed & LV_PARAMS) && strcmp(key, "params") == 0)
+		break;
+	case SK_PARAMS:
 		read_params(b, v, lv, flat_kind, owner);
-	else if ((allowed & LV_LINES) && strcmp(key, "lines") == 0)
+		break;
+	case SK_LINES:
 		read_lines(b, v, lv);
-	else if ((allowed & LV_OPTIONS) && strcmp(key, "xml_password") == 0)
+		break;
+	case SK_XML_PASSWORD:
 		read_xml_password(b, v, lv);
-	else if ((allowed & LV_OPTIONS) && strcmp(key, "binary") == 0)
+		break;
+	case SK_BINARY:
 		read_choice(b, v, "binary", binary_modes, 3, &lv->binary);
-	else if ((allowed & LV_OPTIONS) && strcmp(key, "binary_layout") == 0)
+		break;
+	case SK_BINARY_LAYOUT:
 		read_choice(b, v, "binary_layout", layouts, 2, &lv->binary_layout);
-	else if ((allowed & LV_OPTIONS) && strcmp(key, "config") == 0)
+		break;
+	case SK_CONFIG:
 		read_config_names(b, v, &lv->config);
-	else if ((allowed & LV_OPTIONS) && strcmp(key, "firmware") == 0)
+		break;
+	case SK_FIRMWARE:
 		read_firmware(b, v, &lv->firmware);
-	else
+		break;
+	default:
 		return false;
+	}
 	return true;
 }
 
-/* A section that is nothing but a level: defaults, a group, generic. */
-static void read_plain_level(struct builder *b, const struct ynode *m, const char *section,
-                             struct level *lv, unsigned allowed, const char *expected)
+/* A section that is nothing but a level: defaults, a group, generic (map says which). */
+static void read_plain_level(struct builder *b, const struct ynode *m, unsigned map,
+                             struct level *lv)
 {
 	lv->pos = pos_of(b, m);
-	if (!expect_map(b, m, section))
+	if (!expect_map(b, m, schema_map_name(map)))
 		return;
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
+		const struct schema_key *row = schema_find(map, k->u.str);
 
-		if (!read_level_key(b, k, v, lv, allowed, -1, 0))
-			unknown_key(b, k, section, expected);
+		if (row == NULL || !read_level_key(b, row->id, v, lv, -1, 0))
+			unknown_key(b, k, map, NULL);
 	}
 }
 
@@ -637,17 +716,6 @@ static void read_model_option(struct builder *b, const struct ynode *v, struct m
 		mo->choice[i] = (uint8_t)find_name(mo->options[i].s, o->choices, n);
 }
 
-/* The model keys of its vendor: "dialect, key_length" for messages. */
-static const char *option_list(const struct vendor_schema *vs, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < vs->noptions; i++) {
-		strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, vs->options[i].key, len - strlen(buf) - 1);
-	}
-	return buf;
-}
-
 /* The vendor named in a model's mapping (read first: it says which other keys exist). */
 static int read_model_vendor(struct builder *b, const struct ynode *m, const char *q)
 {
@@ -678,7 +746,6 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 	bool have_max = false;
 	uint32_t idx = b->nmodels;
 	char q[DIAG_KEY_SIZE]; /* the model's name, as a message may quote it */
-	char keys[320];
 	int vd;
 
 	if (!get_name(b, k, "model name", 1, &name))
@@ -708,16 +775,18 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *key = ymap_key(m, i), *v = ymap_val(m, i);
 		const char *kk = key->u.str;
+		const struct schema_key *row = schema_find(SM_MODEL, kk);
+		int id = row != NULL ? row->id : -1;
 		uint32_t o = 0;
 
 		while (o < vs->noptions && strcmp(kk, vs->options[o].key) != 0)
 			o++;
-		if (strcmp(kk, "vendor") == 0) {
+		if (id == SK_VENDOR) {
 			continue;
-		} else if (strcmp(kk, "max_lines") == 0) {
+		} else if (id == SK_MAX_LINES) {
 			parse_uint(b, v, "max_lines", 1, 16, &mo->max_lines);
 			have_max = true; /* a bad value was reported already */
-		} else if (strcmp(kk, "encrypt") == 0) {
+		} else if (id == SK_ENCRYPT) {
 			if (vs->encrypt_hint != NULL)
 				err(b, v, "'encrypt' does not apply to %s models: %s", vs->name,
 				    vs->encrypt_hint);
@@ -725,12 +794,8 @@ static void read_model(struct builder *b, const struct ynode *k, const struct yn
 				parse_bool(b, v, "encrypt", &mo->encrypt);
 		} else if (o < vs->noptions) {
 			read_model_option(b, v, mo, o, &vs->options[o]);
-		} else if (!read_level_key(b, key, v, &mo->level, LV_ALL, FLAT_MODEL, idx)) {
-			char opts[96];
-
-			snprintf(keys, sizeof(keys), "vendor, max_lines, encrypt%s, " LEVEL_KEYS,
-			         option_list(vs, opts, sizeof(opts)));
-			unknown_key(b, key, "a model", keys);
+		} else if (!read_level_key(b, id, v, &mo->level, FLAT_MODEL, idx)) {
+			unknown_key(b, key, SM_MODEL, vs);
 		}
 	}
 	if (!have_max)
@@ -754,7 +819,7 @@ static void read_group(struct builder *b, const struct ynode *k, const struct yn
 	g = &b->groups[b->ngroups++];
 	g->name = name.s;
 	g->pos = pos_of(b, k);
-	read_plain_level(b, m, "a group", &g->level, LV_ALL, LEVEL_KEYS);
+	read_plain_level(b, m, SM_GROUP, &g->level);
 }
 
 static void read_device_groups(struct builder *b, const struct ynode *s, struct device *dev)
@@ -823,13 +888,15 @@ static void read_device(struct builder *b, const struct ynode *k, const struct y
 	dev->level.pos = pos_of(b, m);
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *key = ymap_key(m, i), *v = ymap_val(m, i);
+		const struct schema_key *row = schema_find(SM_DEVICE, key->u.str);
+		int id = row != NULL ? row->id : -1;
 
-		if (strcmp(key->u.str, "model") == 0)
+		if (id == SK_MODEL)
 			get_name(b, v, "model", 1, &dev->model_name);
-		else if (strcmp(key->u.str, "groups") == 0)
+		else if (id == SK_GROUPS)
 			read_device_groups(b, v, dev);
-		else if (!read_level_key(b, key, v, &dev->level, LV_ALL, FLAT_DEVICE, idx))
-			unknown_key(b, key, "a device", "model, groups, " LEVEL_KEYS);
+		else if (!read_level_key(b, id, v, &dev->level, FLAT_DEVICE, idx))
+			unknown_key(b, key, SM_DEVICE, NULL);
 	}
 	if (dev->model_name.s == NULL)
 		err(b, m, "device '%s' has no 'model'", name);
@@ -864,11 +931,12 @@ static void read_server(struct builder *b, const struct ynode *m)
 		return;
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct ynode *k = ymap_key(m, i), *v = ymap_val(m, i);
+		const struct schema_key *row = schema_find(SM_SERVER, k->u.str);
 
-		if (strcmp(k->u.str, "url") == 0)
+		if (row != NULL && row->id == SK_URL)
 			get_value(b, v, "url", &b->inv->server_url);
 		else
-			unknown_key(b, k, "server", "url");
+			unknown_key(b, k, SM_SERVER, NULL);
 	}
 }
 
@@ -901,38 +969,44 @@ void schema_read(struct builder *b, const struct ynode *root)
 	}
 	for (uint32_t i = 0; i < root->n; i++) {
 		const struct ynode *k = ymap_key(root, i), *v = ymap_val(root, i);
-		const char *key = k->u.str;
+		const struct schema_key *row = schema_find(SM_TOP, k->u.str);
 
-		if (strcmp(key, "version") == 0) {
+		switch (row != NULL ? row->id : -1) {
+		case SK_VERSION:
 			if (first_definition(b, k, &b->seen_version))
 				parse_uint(b, v, "version", 1, 1, &version);
-		} else if (strcmp(key, "server") == 0) {
+			break;
+		case SK_SERVER:
 			if (first_definition(b, k, &b->seen_server))
 				read_server(b, v);
-		} else if (strcmp(key, "firmware_dir") == 0) {
+			break;
+		case SK_FIRMWARE_DIR:
 			if (first_definition(b, k, &b->seen_firmware_dir))
 				read_firmware_dir(b, v);
-		} else if (strcmp(key, "generic") == 0) {
+			break;
+		case SK_GENERIC:
 			if (first_definition(b, k, &b->seen_generic)) {
 				b->inv->has_generic = true;
-				read_plain_level(b, v, "generic", &b->inv->generic,
-				                 LV_SETTINGS | LV_PARAMS, "settings, params");
+				read_plain_level(b, v, SM_GENERIC, &b->inv->generic);
 			}
-		} else if (strcmp(key, "defaults") == 0) {
+			break;
+		case SK_DEFAULTS:
 			if (first_definition(b, k, &b->seen_defaults))
-				read_plain_level(b, v, "defaults", &b->inv->defaults, LV_ALL,
-				                 LEVEL_KEYS);
-		} else if (strcmp(key, "models") == 0) {
+				read_plain_level(b, v, SM_DEFAULTS, &b->inv->defaults);
+			break;
+		case SK_MODELS:
 			read_records(b, v, "models", read_model);
-		} else if (strcmp(key, "groups") == 0) {
+			break;
+		case SK_GROUPS:
 			read_records(b, v, "groups", read_group);
-		} else if (strcmp(key, "devices") == 0) {
+			break;
+		case SK_DEVICES:
 			reserve_devices(b, v);
 			read_records(b, v, "devices", read_device);
-		} else {
-			unknown_key(b, k, "the inventory",
-			            "version, server, firmware_dir, generic, defaults, models, "
-			            "groups, devices");
+			break;
+		default:
+			unknown_key(b, k, SM_TOP, NULL);
+			break;
 		}
 	}
 }

@@ -46,6 +46,79 @@ struct flat_params {
 	struct pos pos;
 };
 
+/*
+ * The keys the schema accepts, as one table: the readers look every key up here (a key that
+ * is not in the table is refused with the table's list for that mapping), messages list them
+ * from here, and tests check both the parser and man/provfs-inventory.5 against it. Adding a
+ * key is one row (and its handling in the reader of each mapping it goes to).
+ */
+enum schema_map {
+	SM_TOP = 1 << 0,      /* the root of an inventory file */
+	SM_SERVER = 1 << 1,   /* server: {...} */
+	SM_GENERIC = 1 << 2,  /* generic: {...} */
+	SM_DEFAULTS = 1 << 3, /* defaults: {...} */
+	SM_GROUP = 1 << 4,    /* one group under groups */
+	SM_MODEL = 1 << 5,    /* one model under models (plus its vendor's model options) */
+	SM_DEVICE = 1 << 6,   /* one device under devices */
+	SM_SETTINGS = 1 << 7, /* settings: {...} of a level or generic */
+	SM_LINE = 1 << 8,     /* one entry of lines */
+	SM_CONFIG = 1 << 9,   /* config: {...} */
+	SM_FIRMWARE = 1 << 10,
+};
+
+#define SM__COUNT 11
+#define SM_LEVELS (SM_DEFAULTS | SM_GROUP | SM_MODEL | SM_DEVICE)
+
+/* What a key is to the reader of its mapping (settings use enum setting, a line enum line_field).
+ */
+enum schema_key_id {
+	SK_VERSION,
+	SK_SERVER,
+	SK_FIRMWARE_DIR,
+	SK_GENERIC,
+	SK_DEFAULTS,
+	SK_MODELS,
+	SK_GROUPS,
+	SK_DEVICES,
+	SK_URL,
+	SK_VENDOR,
+	SK_MAX_LINES,
+	SK_ENCRYPT,
+	SK_MODEL,
+	SK_SETTINGS,
+	SK_PARAMS,
+	SK_LINES,
+	SK_XML_PASSWORD,
+	SK_BINARY,
+	SK_BINARY_LAYOUT,
+	SK_CONFIG,
+	SK_FIRMWARE,
+	SK_PREFIX,
+	SK_POSTFIX,
+};
+
+struct schema_key {
+	const char *key;
+	unsigned maps; /* SM_* where it is accepted */
+	int id;        /* SK_*; in SM_SETTINGS an enum setting, in SM_LINE an enum line_field */
+};
+
+/* Every row, in the order messages list the keys of a mapping. */
+extern const struct schema_key schema_keys[];
+extern const size_t schema_nkeys;
+
+/* How messages name the mapping `map` (one SM_* bit): "a device", "the inventory". */
+const char *schema_map_name(unsigned map);
+
+/* The row of `key` in the mapping `map`, or NULL when the schema does not accept it there. */
+const struct schema_key *schema_find(unsigned map, const char *key);
+
+/*
+ * The keys `map` accepts, "model, groups, settings, ...", into buf; for SM_MODEL with the
+ * options of vendor schema vs (may be NULL) after the keys only models have.
+ */
+const char *schema_key_list(unsigned map, const struct vendor_schema *vs, char *buf, size_t len);
+
 void builder_init(struct builder *b, struct inventory *inv, struct diag *d);
 void builder_release(struct builder *b);
 

@@ -16,6 +16,8 @@
 #   clients       fetch_tftp, fetch_http (nginx), fetch_lighttpd, fetch_apache, fetch_ftp
 #                                                         -> FETCH_RC, FETCH_CODE, FETCH_ERR
 #                 expect_fetch, expect_not_found          (assertions built on them)
+#   contrib       site_copy, only_site_lines              (a contrib file changed on "# site:" lines only)
+#                 lib_nginx_site_spawn                    (nginx around one of contrib's server blocks)
 #   provfs        provfs_mount, provfs_umount, provfs_track_mount, provfs_pids_for,
 #                 lib_is_mounted, lib_mount_opts          -> PROVFS_PID, PROVFS_RC
 #                 provfs_helper_link, provfs_helper_unlink (for mount -t / fstab tests)
@@ -451,10 +453,51 @@ $fmt
 	lib_spawn "$d/stderr.log" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
 }
 
+# --- contrib's configurations as shipped ------------------------------------------------------
+#
+# The files of contrib/ mark the lines an admin changes (address and port, paths) with "# site:".
+# A test starts a server from a copy made with site_copy, which checks that only those lines
+# changed: what runs in the test is what an admin installs.
+
+# only_site_lines SHIPPED COPY N — COPY has SHIPPED's lines, except exactly N lines, each of which
+# is marked in SHIPPED: "# site:" after its value, or a comment line "# site: ..." just above it
+# (for formats without comments after a value). Says which line differs otherwise.
+only_site_lines() {
+	awk -v n="$3" '
+		NR == FNR { a[FNR] = $0; na = FNR; next }
+		{
+			b[FNR] = $0; nb = FNR
+		}
+		END {
+			if (na != nb) { printf "%d lines shipped, %d in the copy\n", na, nb; exit 1 }
+			for (i = 1; i <= na; i++) {
+				if (a[i] == b[i]) continue
+				changed++
+				marked = (a[i] ~ /[^[:space:]].*# site:/) || (i > 1 && a[i - 1] ~ /^[[:space:]]*# site:/)
+				if (!marked) { printf "line %d changed but is not marked \"# site:\": %s\n", i, a[i]; bad = 1 }
+			}
+			if (changed != n) { printf "%d lines changed, expected %d (one per substitution)\n", changed, n; bad = 1 }
+			exit bad
+		}' "$1" "$2"
+}
+
+# site_copy SHIPPED COPY SEDEXPR... — COPY = SHIPPED with the sed substitutions, one line each;
+# fails (saying why) unless every substitution changed one marked line and nothing else changed.
+site_copy() {
+	local src=$1 dst=$2 args=() e
+	shift 2
+	for e in "$@"; do
+		args+=(-e "$e")
+	done
+	sed "${args[@]}" -- "$src" >"$dst" || return 1
+	only_site_lines "$src" "$dst" "$#"
+}
+
 # srv_nginx_contrib_start ROOT — nginx with contrib/nginx-provfs.conf's server block exactly as
-# shipped: only the listen address and the alias path are substituted (a sed that must match,
-# or the start fails). worker_rlimit_nofile stands for contrib/nginx-provfs-limits.conf, the
-# systemd drop-in that raises the limit under systemd. Phones ask for /prov/NAME.
+# shipped: only its "# site:" lines (listen address, alias path, access log) are substituted
+# (site_copy: each must match, nothing else may change, or the start fails).
+# worker_rlimit_nofile stands for contrib/nginx-provfs-limits.conf, the systemd drop-in that
+# raises the limit under systemd. Phones ask for /prov/NAME.
 # Sets NGINXC_PORT, NGINXC_PID; the access log (contrib's provfs format) is
 # $WORK/nginx-contrib/provfs.access.log.
 srv_nginx_contrib_start() {
@@ -468,24 +511,29 @@ srv_nginx_contrib_start() {
 
 _lib_nginx_contrib_spawn() {
 	local root=$1 port=$2 d=$WORK/nginx-contrib
-	sed -e "s|^\([[:space:]]*\)listen 80;|\1listen $LIB_ADDR:$port;|" \
-		-e '/^[[:space:]]*listen \[::\]:80;/d' \
-		-e "s|^\([[:space:]]*\)alias /srv/provfs/;|\1alias $root/;|" \
-		-e "s|^\([[:space:]]*\)access_log /var/log/nginx/provfs.access.log provfs;|\1access_log $d/provfs.access.log provfs;|" \
-		"$REPO_ROOT/contrib/nginx-provfs.conf" >"$d/provfs.conf" || return 1
-	if ! grep -q "listen $LIB_ADDR:$port;" "$d/provfs.conf" || ! grep -q "alias $root/;" "$d/provfs.conf" ||
-		! grep -q "access_log $d/provfs.access.log provfs;" "$d/provfs.conf"; then
-		_lib_diag "contrib/nginx-provfs.conf no longer has 'listen 80;', 'alias /srv/provfs/;' and its access_log line"
+	if ! site_copy "$REPO_ROOT/contrib/nginx-provfs.conf" "$d/provfs.conf" \
+		"s|^\([[:space:]]*\)listen 80;|\1listen $LIB_ADDR:$port;|" \
+		"s|^\([[:space:]]*\)alias /srv/provfs/;|\1alias $root/;|" \
+		"s|^\([[:space:]]*\)access_log /var/log/nginx/provfs.access.log provfs;|\1access_log $d/provfs.access.log provfs;|" \
+		>"$d/copy.why"; then
+		_lib_diag "contrib/nginx-provfs.conf: $(cat "$d/copy.why")"
 		return 1
 	fi
-	# Debian 12's http settings, then contrib's server block
+	lib_nginx_site_spawn "$d" "$d/provfs.conf"
+}
+
+# lib_nginx_site_spawn DIR SITE — start nginx (lib_spawn, log DIR/stderr.log) on DIR/nginx.conf:
+# Debian 12's http settings around SITE, a server block of contrib's included as
+# /etc/nginx/sites-enabled/ is. Requests of other servers go to DIR/access.log.
+lib_nginx_site_spawn() {
+	local d=$1
 	_lib_nginx_conf "$d" 768 "worker_rlimit_nofile 65536;" "    sendfile on;
     tcp_nopush on;
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     access_log $d/access.log;
 
-    include $d/provfs.conf;" || return 1
+    include $2;" || return 1
 	lib_spawn "$d/stderr.log" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
 }
 

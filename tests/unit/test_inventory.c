@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "backend/pa_files.h"
+#include "backend/validate.h"
 #include "backend/vendor.h"
 #include "inventory/mac.h"
+#include "inventory/schema.h"
 #include "inventory/ytree.h"
 
 #define H                                                                                          \
@@ -911,6 +913,289 @@ static void test_inventory_directory_entry_not_a_file(void **state)
 	}
 }
 
+/* ---- the schema's key table (schema_keys): the parser and the manual follow it ---------- */
+
+#define UNLISTED "zz_unlisted"
+
+/*
+ * YAML that puts `entry` ("KEY: x") and an unlisted key into one mapping of kind `map`. The
+ * unlisted key proves the mapping was read: it must be the only unknown key reported.
+ */
+static void yaml_for(unsigned map, const char *entry, char *out, size_t len)
+{
+	const char *fmt;
+
+	switch (map) {
+	case SM_TOP:
+		fmt = "%s\n" UNLISTED ": x\n";
+		break;
+	case SM_SERVER:
+		fmt = "server: {%s, " UNLISTED ": x}\n";
+		break;
+	case SM_GENERIC:
+		fmt = "generic: {%s, " UNLISTED ": x}\n";
+		break;
+	case SM_DEFAULTS:
+		fmt = "defaults: {%s, " UNLISTED ": x}\n";
+		break;
+	case SM_GROUP:
+		fmt = "groups: {g: {%s, " UNLISTED ": x}}\n";
+		break;
+	case SM_MODEL:
+		fmt = "models: {M: {%s, " UNLISTED ": x}}\n";
+		break;
+	case SM_DEVICE:
+		fmt = "devices: {000b82123456: {%s, " UNLISTED ": x}}\n";
+		break;
+	case SM_SETTINGS:
+		fmt = "defaults: {settings: {%s, " UNLISTED ": x}}\n";
+		break;
+	case SM_LINE:
+		fmt = "defaults: {lines: [{%s, " UNLISTED ": x}]}\n";
+		break;
+	case SM_CONFIG:
+		fmt = "defaults: {config: {%s, " UNLISTED ": x}}\n";
+		break;
+	case SM_FIRMWARE:
+		fmt = "defaults: {firmware: {%s, " UNLISTED ": x}}\n";
+		break;
+	default:
+		fail_msg("map %#x has no YAML form in this test: add one", map);
+		return;
+	}
+	snprintf(out, len, fmt, entry);
+}
+
+/* The only unknown-key message of d, or NULL (and a note) if there is not exactly one. */
+static const char *only_unknown(const struct diag *d, const char *yaml)
+{
+	const char *found = NULL;
+	int n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->msgs[i], "unknown key") != NULL) {
+			found = d->msgs[i];
+			n++;
+		}
+	if (n != 1) {
+		fprintf(stderr, "%d unknown-key messages for:\n%s", n, yaml);
+		diag_print(d, stderr);
+		return NULL;
+	}
+	return found;
+}
+
+/* Whether the comma-separated list after "expected one of: " names key. */
+static bool list_names(const char *msg, const char *key)
+{
+	const char *p = strstr(msg, "(expected one of: ");
+	size_t klen = strlen(key);
+
+	if (p == NULL)
+		return false;
+	for (p += strlen("(expected one of: "); *p != '\0' && *p != ')';) {
+		size_t n = strcspn(p, ",)");
+
+		if (n == klen && strncmp(p, key, n) == 0)
+			return true;
+		p += n;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
+/* One key in one mapping: accepted, and named in the list of that mapping's unknown key. */
+static int check_key_in_map(unsigned map, const char *key, const char *vendor)
+{
+	char entry[128], yaml[512], want[128];
+	struct diag d;
+	const char *msg;
+	int bad = 0;
+
+	if (map == SM_MODEL && strcmp(key, "vendor") == 0)
+		snprintf(entry, sizeof(entry), "vendor: %s", vendor);
+	else if (map == SM_MODEL)
+		snprintf(entry, sizeof(entry), "vendor: %s, %s: x", vendor, key);
+	else
+		snprintf(entry, sizeof(entry), "%s: x", key);
+	yaml_for(map, entry, yaml, sizeof(yaml));
+	assert_null(load_yaml(yaml, &d)); /* the unlisted key alone makes it fail */
+	msg = only_unknown(&d, yaml);
+	snprintf(want, sizeof(want),
+	         "unknown key '" UNLISTED "' in %s (expected one of: ", schema_map_name(map));
+	if (msg == NULL || strstr(msg, want) == NULL || !list_names(msg, key)) {
+		fprintf(stderr, "key '%s' in %s: %s\n", key, schema_map_name(map),
+		        msg ? msg : "(no single unknown-key message)");
+		bad = 1;
+	}
+	diag_free(&d);
+	return bad;
+}
+
+static void test_schema_every_listed_key_is_accepted(void **state)
+{
+	int bad = 0, checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < schema_nkeys; i++)
+		for (unsigned bit = 0; bit < SM__COUNT; bit++)
+			if (schema_keys[i].maps & (1u << bit)) {
+				bad +=
+				    check_key_in_map(1u << bit, schema_keys[i].key, "grandstream");
+				checked++;
+			}
+	assert_int_equal(bad, 0);
+	assert_true(checked > 40); /* every mapping has its keys */
+}
+
+/* Each vendor's model options are accepted for its models, and listed; no option is a key of
+ * the schema's own (the reader would take it for that key). */
+static void test_schema_vendor_options_are_accepted(void **state)
+{
+	int bad = 0;
+
+	(void)state;
+	for (uint32_t v = 0; v < vendor_set.n; v++) {
+		const struct vendor_schema *vs = vendor_set.v[v];
+
+		for (uint32_t o = 0; o < vs->noptions; o++) {
+			assert_null(schema_find(SM_MODEL, vs->options[o].key));
+			bad += check_key_in_map(SM_MODEL, vs->options[o].key, vs->name);
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A key in the wrong mapping is refused: the table's maps are what the reader accepts. */
+static void test_schema_key_in_another_map_is_refused(void **state)
+{
+	struct diag d;
+	const char *msg;
+
+	(void)state;
+	/* lines belong to levels, not to generic; url only to server */
+	assert_null(load_yaml("generic: {lines: [], " UNLISTED ": x}\n", &d));
+	assert_true(diag_count(&d) >= 2);
+	diag_free(&d);
+	assert_null(load_yaml("defaults: {url: x}\n", &d));
+	msg = only_unknown(&d, "defaults: {url: x}\n");
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "unknown key 'url' in defaults"));
+	diag_free(&d);
+}
+
+/* The backend's labels of settings and line fields (vendor messages) are the schema's keys. */
+static void test_schema_labels_match_the_backend(void **state)
+{
+	int settings = 0, fields = 0;
+
+	(void)state;
+	for (size_t i = 0; i < schema_nkeys; i++) {
+		const struct schema_key *k = &schema_keys[i];
+
+		if (k->maps & SM_SETTINGS) {
+			assert_true(k->id >= 0 && k->id < SET__COUNT);
+			assert_string_equal(validate_setting_label[k->id], k->key);
+			settings++;
+		}
+		if (k->maps & SM_LINE) {
+			assert_true(k->id >= 0 && k->id < LF__COUNT);
+			assert_string_equal(validate_line_label[k->id], k->key);
+			fields++;
+		}
+	}
+	assert_int_equal(settings, SET__COUNT);
+	assert_int_equal(fields, LF__COUNT);
+}
+
+/* The text of man/provfs-inventory.5 (the tests run from the repository's root). */
+static char *read_manual(void)
+{
+	static const char path[] = "man/provfs-inventory.5";
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s (run from the repository's root)", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	text = malloc((size_t)n + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/*
+ * Whether the manual defines `key` as an entry: a tagged paragraph whose tag line is
+ * ".B key" (".TP" then ".B key", maybe followed by the value's form).
+ */
+static bool manual_defines(const char *text, const char *key)
+{
+	char want[96];
+	size_t n = (size_t)snprintf(want, sizeof(want), ".TP\n.B %s", key);
+
+	for (const char *p = strstr(text, want); p != NULL; p = strstr(p + 1, want))
+		if (p[n] == '\n' || p[n] == ' ')
+			return true;
+	return false;
+}
+
+static void test_manual_names_every_key(void **state)
+{
+	char *text = read_manual();
+	int missing = 0;
+
+	(void)state;
+	for (size_t i = 0; i < schema_nkeys; i++)
+		if (!manual_defines(text, schema_keys[i].key)) {
+			fprintf(stderr, "man/provfs-inventory.5 does not define '%s' (.TP/.B)\n",
+			        schema_keys[i].key);
+			missing++;
+		}
+	for (uint32_t v = 0; v < vendor_set.n; v++) {
+		const struct vendor_schema *vs = vendor_set.v[v];
+
+		for (uint32_t o = 0; o < vs->noptions; o++) {
+			if (!manual_defines(text, vs->options[o].key)) {
+				fprintf(
+				    stderr,
+				    "man/provfs-inventory.5 does not define the %s option '%s'\n",
+				    vs->name, vs->options[o].key);
+				missing++;
+			}
+			for (const char *const *c = vs->options[o].choices; *c != NULL; c++) {
+				char word[64];
+
+				snprintf(word, sizeof(word), "\\fB%s\\fR", *c);
+				if (strstr(text, word) == NULL) {
+					fprintf(stderr,
+					        "man/provfs-inventory.5 lacks '%s' (%s: %s)\n",
+					        word, vs->name, vs->options[o].key);
+					missing++;
+				}
+			}
+		}
+		/* each vendor has its section: .SH or .SS naming it */
+		{
+			char sect[64];
+
+			snprintf(sect, sizeof(sect), "vendor: %s", vs->name);
+			if (strstr(text, sect) == NULL) {
+				fprintf(stderr, "man/provfs-inventory.5 lacks '%s'\n", sect);
+				missing++;
+			}
+		}
+	}
+	free(text);
+	assert_int_equal(missing, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +1222,11 @@ int main(void)
 		cmocka_unit_test(test_messages_hostile_table),
 		cmocka_unit_test(test_inventory_fifo_or_device_is_refused),
 		cmocka_unit_test(test_inventory_directory_entry_not_a_file),
+		cmocka_unit_test(test_schema_every_listed_key_is_accepted),
+		cmocka_unit_test(test_schema_vendor_options_are_accepted),
+		cmocka_unit_test(test_schema_key_in_another_map_is_refused),
+		cmocka_unit_test(test_schema_labels_match_the_backend),
+		cmocka_unit_test(test_manual_names_every_key),
 	};
 
 	return cmocka_run_group_tests_name("inventory", tests, NULL, NULL);
