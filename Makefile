@@ -12,7 +12,8 @@
 #                 BENCH_SIZES (default "1000 10000" devices), bench/scale.sh at BENCH_SCALE_N
 #                 (100000), and one summary table; not part of make check. BENCH_WRITE=1 also
 #                 writes bench/results.md
-#   make install  install the two programs (PREFIX=/usr/local) and the mount helper link
+#   make install  install the programs, the manuals, the mount helper and the systemd unit
+#                 (PREFIX=/usr/local, DESTDIR); make uninstall removes them again
 #
 # Data flows one way: inventory/ -> backend/ -> state/ -> fs/ and provctl/. The first three form
 # the static library that both programs link; only fs/ sees FUSE headers.
@@ -21,6 +22,13 @@ BUILD   ?= build
 CC      ?= gcc
 PREFIX  ?= /usr/local
 DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# mount(8) (libmount) looks for the helper of type fuse.provfs in /sbin, /sbin/fs.d and /sbin/fs
+# only, whatever PREFIX is: /sbin/mount.fuse.provfs, then /sbin/mount.fuse (fuse3's).
+MOUNT_HELPER_DIR ?= /sbin
+MOUNT_FUSE3      ?= /sbin/mount.fuse3
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev zlib1g-dev libcmocka-dev \
 	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 wrk \
@@ -144,14 +152,41 @@ unit: all $(UNIT_BIN)
 integration: all $(SHIM)
 	@bash tests/run-all.sh $(BUILD) integration
 
+# --- install (issue 13) -----------------------------------------------------------------------
+# What an administrator gets, each where Debian's own daemons put theirs:
+#   BINDIR            provfs, provctl
+#   MANDIR/man1, man5 every man/*.1 and man/*.5 of the tree (none yet: none installed)
+#   MOUNT_HELPER_DIR  mount.fuse.provfs, so that `mount -t fuse.provfs` and fstab lines run this
+#                     BINDIR/provfs: without it, mount(8) falls back to mount.fuse3, which finds
+#                     provfs only on its fixed PATH (/usr/local/bin, /usr/bin, ...), not under
+#                     another PREFIX, and then whichever copy comes first
+#   UNITDIR           provfs.service with BINDIR/provfs in ExecStart (contrib/ has /usr/local/bin)
+#   /var/lib/provfs   the default state directory, 0700
+# No user is created: `adduser --system --group provfs` for -o run_as=provfs (README). uninstall
+# removes what install put, except /var/lib/provfs: it holds the Panasonic keys.
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+
+# The helper and the unit are written with this BINDIR at every install (no file in BUILD that
+# a later install with another PREFIX would find up to date).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/provfs $(BUILD)/provctl $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)/var/lib/provfs
-	chmod 0700 $(DESTDIR)/var/lib/provfs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MOUNT_HELPER_DIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/provfs $(BUILD)/provctl $(DESTDIR)$(BINDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@MOUNT_FUSE3@|$(MOUNT_FUSE3)|g' \
+		contrib/mount.fuse.provfs.in >$(DESTDIR)$(MOUNT_HELPER_DIR)/mount.fuse.provfs
+	chmod 0755 $(DESTDIR)$(MOUNT_HELPER_DIR)/mount.fuse.provfs
+	sed -e 's|/usr/local/bin/provfs|$(BINDIR)/provfs|g' contrib/provfs.service \
+		>$(DESTDIR)$(UNITDIR)/provfs.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/provfs.service
+	$(if $(MAN1),install -d $(DESTDIR)$(MANDIR)/man1 && install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5 && install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	install -d -m 0700 $(DESTDIR)/var/lib/provfs
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/provfs $(DESTDIR)$(PREFIX)/bin/provctl
+	rm -f $(DESTDIR)$(BINDIR)/provfs $(DESTDIR)$(BINDIR)/provctl
+	rm -f $(DESTDIR)$(MOUNT_HELPER_DIR)/mount.fuse.provfs $(DESTDIR)$(UNITDIR)/provfs.service
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,11 +1,12 @@
 /*
  * main.c - provfs INVENTORY MOUNTPOINT [-f] [-d] [-s] [-o opt,...]
  *
- * Parses our options (state=, listing=) out of the FUSE command line, loads and validates
- * the inventory before anything is mounted (a bad inventory never mounts), forces a
- * read-only mount, and runs the multi-threaded session loop. Works the same when started
- * by mount(8) as `mount -t fuse.provfs INVENTORY MNT -o ...` or from /etc/fstab: mount.fuse3
- * runs `provfs INVENTORY MNT -o ...`.
+ * Parses our options (state=, listing=, run_as=, ...) out of the FUSE command line, loads and
+ * validates the inventory before anything is mounted (a bad inventory never mounts), forces a
+ * read-only mount whose source is the inventory's absolute path (findmnt, /proc/mounts), drops
+ * root after mounting when asked (fs/runas.h), and runs the multi-threaded session loop. Works
+ * the same when started by mount(8) as `mount -t fuse.provfs INVENTORY MNT -o ...` or from
+ * /etc/fstab: mount.fuse3 runs `provfs INVENTORY MNT -o ...`.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,10 +28,12 @@
 #include "state/nodump.h"
 #include "fs/ops.h"
 #include "fs/reload.h"
+#include "fs/runas.h"
 #include "state/keys.h"
 #include "state/state.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
+#include "inventory/version.h"
 
 struct options {
 	char *inventory;
@@ -38,7 +41,9 @@ struct options {
 	char *listing;
 	char *audit;
 	char *retain;
+	char *run_as;
 	int nowatch;
+	int allow_other;
 	int help;
 	int version;
 };
@@ -46,6 +51,7 @@ struct options {
 enum {
 	KEY_HELP,
 	KEY_VERSION,
+	KEY_ALLOW_OTHER,
 };
 
 static const struct fuse_opt option_spec[] = {
@@ -53,7 +59,10 @@ static const struct fuse_opt option_spec[] = {
 	{ "listing=%s", offsetof(struct options, listing), 0 },
 	{ "audit=%s", offsetof(struct options, audit), 0 },
 	{ "retain=%s", offsetof(struct options, retain), 0 },
+	{ "run_as=%s", offsetof(struct options, run_as), 0 },
 	{ "nowatch", offsetof(struct options, nowatch), 1 },
+	/* seen, and passed on to libfuse */
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	/* the mount is always read-only: a request for rw (mount(8) adds it) is dropped */
 	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -97,6 +106,8 @@ static void usage(const char *prog)
 	       "                           or every fetch is read and recorded here (slower)\n"
 	       "    -o retain=MIB          rendered bytes kept per generation (default %zu);\n"
 	       "                           beyond, a file is rendered again when read\n"
+	       "    -o run_as=USER         mount as root, then serve as USER (e.g. provfs):\n"
+	       "                           the state directory becomes USER's\n"
 	       "The mount is always read-only. Servers that drop privileges (tftpd-hpa, nginx,\n"
 	       "vsftpd) need -o allow_other.\n"
 	       "\n",
@@ -138,6 +149,9 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 	case KEY_VERSION:
 		o->version = 1;
 		return 0;
+	case KEY_ALLOW_OTHER:
+		o->allow_other = 1;
+		return 1;
 	default:
 		return 1;
 	}
@@ -269,6 +283,99 @@ static int check_mountpoint(const char *mountpoint)
 	return r;
 }
 
+/* -o run_as=USER: a user that exists and is not root, and a daemon started as root. */
+static int lookup_run_as(const char *user, struct runas *ra)
+{
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "provfs: run_as=%s: only root can mount and then drop to a user\n",
+		        user);
+		return 1;
+	}
+	r = runas_lookup(user, ra);
+	if (r == 0)
+		return 0;
+	fprintf(stderr, "provfs: run_as=%s: %s\n", user,
+	        r == -ENOENT   ? "no such user (adduser --system --group provfs makes one)"
+	        : r == -EINVAL ? "the user is root, or its group is: nothing to drop"
+	                       : strerror(-r));
+	return 1;
+}
+
+/*
+ * The state directory, created if missing, and with run_as given to that user (0700): the
+ * daemon writes keys, deliveries and fetch records there after it dropped root. One line
+ * naming the directory and the reason if it cannot be. Returns 0 or 1.
+ */
+static int open_state_dir(struct provfs *fs, const char *dir, const struct runas *ra,
+                          const char *user)
+{
+	int err = state_open(dir, &fs->state);
+
+	if (err < 0) {
+		if (err == -ENOTDIR)
+			fprintf(stderr,
+			        "provfs: state directory %s: not a directory: not mounted\n", dir);
+		else
+			fprintf(stderr,
+			        "provfs: state directory %s: cannot open or create it (%s): not "
+			        "mounted\n",
+			        dir, strerror(-err));
+		return 1;
+	}
+	if (ra != NULL) {
+		err = state_give(&fs->state, ra->uid, ra->gid);
+		if (err < 0) {
+			fprintf(
+			    stderr,
+			    "provfs: state directory %s: cannot give it to %s: %s: not mounted\n",
+			    dir, user, strerror(-err));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A state directory that takes no write would mount and then fail every encrypted lookup
+ * ("Read-only file system", naming nothing): refuse now, naming it.
+ */
+static int probe_state_dir(const struct provfs *fs, const char *user)
+{
+	int err = state_probe_write(&fs->state);
+
+	if (err == 0)
+		return 0;
+	fprintf(stderr, "provfs: state directory %s is not writable%s%s (%s): not mounted\n",
+	        fs->state.path, user != NULL ? " by " : "", user != NULL ? user : "",
+	        strerror(-err));
+	return 1;
+}
+
+/*
+ * Read-only always; the kernel checks the 0444/0555 modes; type fuse.provfs; the source
+ * (findmnt's SOURCE, /proc/mounts' first field) is the inventory's absolute path, escaped for
+ * the option string (a comma would end it). With run_as, the mount goes through fusermount3
+ * --auto-unmount, whose root helper unmounts when the daemon exits (it cannot itself).
+ */
+static int add_mount_options(struct fuse_args *args, const char *inventory, bool auto_unmount)
+{
+	char *opts = NULL, *fsname = NULL;
+	int r = -ENOMEM;
+
+	if (asprintf(&fsname, "fsname=%s", inventory) < 0)
+		return 1;
+	if (fuse_opt_add_opt(&opts, "ro,default_permissions,subtype=provfs") == 0 &&
+	    fuse_opt_add_opt_escaped(&opts, fsname) == 0 &&
+	    (!auto_unmount || fuse_opt_add_opt(&opts, "auto_unmount") == 0) &&
+	    fuse_opt_add_arg(args, "-o") == 0 && fuse_opt_add_arg(args, opts) == 0)
+		r = 0;
+	free(opts);
+	free(fsname);
+	return r == 0 ? 0 : 1;
+}
+
 /* Loads and validates the first generation; prints every problem. */
 static struct gen *first_generation(const char *path, struct keystore *keys, size_t retain)
 {
@@ -307,7 +414,12 @@ static void write_pid(const struct provfs *fs)
 		        fs->state.path, PID_FILE);
 }
 
-static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct provfs *fs)
+/*
+ * Mounts, then (run_as) becomes that user for good before any thread starts and before
+ * daemonizing; without allow_other, says once more in the log who will be refused.
+ */
+static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct provfs *fs,
+               const struct runas *ra, const char *run_as, bool allow_other)
 {
 	struct fuse_session *se;
 	int r = 1;
@@ -319,7 +431,28 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 		goto out_destroy;
 	if (fuse_session_mount(se, cl->mountpoint) != 0)
 		goto out_signals;
+	/* on the terminal of whoever mounts (mount(8) too: daemonizing comes later) */
+	if (!allow_other)
+		fprintf(
+		    stderr,
+		    "provfs: warning: %s is mounted without -o allow_other: servers running as "
+		    "other users (tftpd-hpa, nginx, vsftpd) will be refused (Permission denied)\n",
+		    cl->mountpoint);
+	if (ra != NULL) {
+		r = runas_drop(ra);
+		if (r < 0) {
+			fprintf(stderr, "provfs: cannot become %s: %s: unmounting\n", run_as,
+			        strerror(-r));
+			r = 1;
+			goto out_unmount;
+		}
+	}
 	log_init(cl->foreground);
+	if (!allow_other && !cl->foreground)
+		log_msg(LOG_WARNING,
+		        "%s is mounted without allow_other: servers running as other "
+		        "users (tftpd-hpa, nginx, vsftpd) are refused",
+		        cl->mountpoint);
 	fuse_daemonize(cl->foreground);
 	/* threads only after daemonizing: fork keeps just the calling thread */
 	fs->se = se;
@@ -336,8 +469,9 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 		r = 1;
 		goto out_unmount;
 	}
-	log_msg(LOG_INFO, "mounted %s on %s (generation %llu)", fs->inventory, cl->mountpoint,
-	        (unsigned long long)fs->generation);
+	log_msg(LOG_INFO, "mounted %s on %s (generation %llu)%s%s", fs->inventory, cl->mountpoint,
+	        (unsigned long long)fs->generation, ra != NULL ? ", serving as " : "",
+	        ra != NULL ? run_as : "");
 	if (cl->singlethread) {
 		r = fuse_session_loop(se);
 	} else {
@@ -354,7 +488,13 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 	reload_stop(fs);
 	unlinkat(fs->state.dirfd, PID_FILE, 0);
 out_unmount:
-	fuse_session_unmount(se);
+	/*
+	 * A daemon that is no longer root cannot unmount (umount2 needs CAP_SYS_ADMIN, and
+	 * fusermount3 refuses a mount root made): the auto_unmount helper that mounted it
+	 * (root, part of fuse3) unmounts when our /dev/fuse descriptor closes, at exit.
+	 */
+	if (geteuid() == 0)
+		fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
@@ -369,6 +509,8 @@ int main(int argc, char **argv)
 	struct options o;
 	struct provfs fs;
 	struct gen *g;
+	struct runas ra;
+	bool entered = false; /* effective IDs are run_as's (runas_enter) */
 	char *inventory_abs = NULL;
 	const struct keystore_events events = { key_unreadable, &fs };
 	int r, err;
@@ -385,17 +527,17 @@ int main(int argc, char **argv)
 	fs.state_lock = -1;
 	if (fuse_opt_parse(&args, &o, option_spec, option_proc) != 0)
 		return 1;
-	if (o.help) {
-		usage(argv[0]);
-		return 0;
+	if (o.help || o.version) {
+		if (o.help)
+			usage(argv[0]);
+		else
+			printf("provfs %s\nlibfuse %s\n", PROVFS_VERSION, fuse_pkgversion());
+		r = 0;
+		goto out;
 	}
-	if (o.version) {
-		printf("provfs (libfuse %s)\n", fuse_pkgversion());
-		return 0;
-	}
-	if (fuse_parse_cmdline(&args, &cl) != 0)
-		return 1;
 	r = 1;
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		goto out;
 	if (o.inventory == NULL || cl.mountpoint == NULL) {
 		fprintf(stderr, "usage: %s INVENTORY MOUNTPOINT [-f] [-d] [-o opt,...]\n", argv[0]);
 		goto out;
@@ -426,13 +568,22 @@ int main(int argc, char **argv)
 		        o.retain);
 		goto out;
 	}
-	err = state_open(o.state ? o.state : STATE_DEFAULT_DIR, &fs.state);
-	if (err < 0) {
-		fprintf(stderr, "provfs: state directory %s: %s\n",
-		        o.state ? o.state : STATE_DEFAULT_DIR, strerror(-err));
+	if (o.run_as != NULL && lookup_run_as(o.run_as, &ra) != 0)
 		goto out;
+	if (open_state_dir(&fs, o.state ? o.state : STATE_DEFAULT_DIR,
+	                   o.run_as != NULL ? &ra : NULL, o.run_as) != 0)
+		goto out;
+	/* as USER from here to the mount: what USER cannot do now would fail after the drop */
+	if (o.run_as != NULL) {
+		err = runas_enter(&ra);
+		if (err < 0) {
+			fprintf(stderr, "provfs: run_as=%s: %s\n", o.run_as, strerror(-err));
+			goto out;
+		}
+		entered = true;
 	}
-	if (check_mountpoint(cl.mountpoint) != 0 || lock_state_dir(&fs) != 0)
+	if (probe_state_dir(&fs, o.run_as) != 0 || check_mountpoint(cl.mountpoint) != 0 ||
+	    lock_state_dir(&fs) != 0)
 		goto out;
 	/* left by a daemon or provctl killed mid-write; a minute is far beyond any live write */
 	(void)state_sweep_temps(&fs.state, 60);
@@ -447,16 +598,28 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g = first_generation(fs.inventory, fs.keys, fs.retain);
-	if (g == NULL)
+	if (g == NULL) {
+		if (o.run_as != NULL)
+			fprintf(stderr,
+			        "provfs: run_as=%s reads the inventory (and reloads it) as %s: it "
+			        "must be readable by that user, e.g. group-readable\n",
+			        o.run_as, o.run_as);
 		goto out;
+	}
 	gen_put(gen_swap(g));
 	fs.generation = 1;
-	/* read-only always; the kernel checks the 0444/0555 modes; show as fuse.provfs */
-	if (fuse_opt_add_arg(&args, "-oro,default_permissions,fsname=provfs,subtype=provfs") != 0)
+	entered = false;
+	if (o.run_as != NULL && runas_leave() < 0) {
+		fprintf(stderr, "provfs: run_as=%s: cannot become root again to mount\n", o.run_as);
 		goto out;
-	r = run(&args, &cl, &fs);
+	}
+	if (add_mount_options(&args, fs.inventory, o.run_as != NULL) != 0)
+		goto out;
+	r = run(&args, &cl, &fs, o.run_as != NULL ? &ra : NULL, o.run_as, o.allow_other);
 	gen_put(gen_swap(NULL));
 out:
+	if (entered) /* a refusal while acting as USER: root again for what exit writes */
+		(void)runas_leave();
 	audit_free(fs.audit); /* writes the last fetch records */
 	keystore_free(fs.keys);
 	if (fs.state_lock >= 0)
@@ -469,6 +632,7 @@ out:
 	free(o.listing);
 	free(o.audit);
 	free(o.retain);
+	free(o.run_as);
 	fuse_opt_free_args(&args);
 	return r;
 }

@@ -24,6 +24,7 @@
 #include "inventory/enroll.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
+#include "inventory/version.h"
 #include "provctl/serverlog.h"
 
 #define EXIT_PROBLEM    1
@@ -33,7 +34,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: provctl check INVENTORY\n"
+	        "usage: provctl --version\n"
+	        "       provctl check INVENTORY\n"
 	        "       provctl ls INVENTORY\n"
 	        "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
 	        "       provctl export INVENTORY DIR [-s STATE]\n"
@@ -974,11 +976,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			a->logs[a->nlogs++] = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "provctl: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "provctl: unknown option '%s' (see provctl --help)\n",
+			        argv[i]);
 			return -1;
 		} else if (a->npos < 3) {
 			a->pos[a->npos++] = argv[i];
 		} else {
+			fprintf(stderr, "provctl: too many arguments (see provctl --help)\n");
 			return -1;
 		}
 	}
@@ -1014,6 +1018,25 @@ static int run_command(const char *cmd, const struct args *a)
 	return r;
 }
 
+/* Every command run_command knows. */
+static const char *const commands[] = { "check", "ls", "cat", "export", "rekey", "status" };
+
+/*
+ * A mistyped command or option is named in one line, as sshfs and git do, rather than
+ * buried at the end of the whole usage. Returns true if cmd is a command.
+ */
+static bool known_command(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i]) == 0)
+			return true;
+	if (cmd[0] == '-')
+		fprintf(stderr, "provctl: unknown option '%s' (see provctl --help)\n", cmd);
+	else
+		fprintf(stderr, "provctl: unknown command '%s' (see provctl --help)\n", cmd);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -1028,9 +1051,20 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("provctl %s\n", PROVFS_VERSION);
+		return 0;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!known_command(cmd))
+		return EXIT_USAGE;
+	if (parse_args(argc, argv, &a) < 0) /* it named the option */
+		return EXIT_USAGE;
 	/* --server-log is status's alone */
-	if (argc < 3 || parse_args(argc, argv, &a) < 0 ||
-	    (a.nlogs > 0 && strcmp(cmd, "status") != 0)) {
+	if (argc < 3 || (a.nlogs > 0 && strcmp(cmd, "status") != 0)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -145,7 +145,13 @@ static int open_log(const struct state *st)
 {
 	/* read too: the last byte tells whether a crash left half a line; and a FIFO opens at
 	 * once for reading and writing, to be refused by its type rather than by ENXIO */
-	return open_regular(st->dirfd, FETCH_LOG, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, 0600);
+	int fd = open_regular(st->dirfd, FETCH_LOG, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, 0600);
+
+	if (fd >= 0 && state_own(st, fd) < 0) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 int fetch_append(const struct state *st, const void *text, size_t len, uint64_t cap)

@@ -37,6 +37,61 @@ int state_open(const char *path, struct state *st)
 	return 0;
 }
 
+int state_own(const struct state *st, int fd)
+{
+	struct stat dir;
+
+	if (geteuid() != 0)
+		return 0;
+	if (fstat(st->dirfd, &dir) < 0)
+		return -errno;
+	if (dir.st_uid == 0 && dir.st_gid == 0)
+		return 0;
+	return fchown(fd, dir.st_uid, dir.st_gid) < 0 ? -errno : 0;
+}
+
+int state_give(const struct state *st, uid_t uid, gid_t gid)
+{
+	struct dirent *e;
+	struct stat dir;
+	DIR *d;
+	int fd, r = 0;
+
+	/*
+	 * Only what differs is changed: a restart finds it all given already, and a root limited
+	 * to a few capabilities (the systemd unit) needs CAP_FOWNER and CAP_CHOWN only the first
+	 * time. The mode first: once the directory is the user's, root needs CAP_FOWNER for it.
+	 */
+	if (fstat(st->dirfd, &dir) < 0)
+		return -errno;
+	if ((dir.st_mode & 07777) != 0700 && fchmod(st->dirfd, 0700) < 0)
+		return -errno;
+	if ((dir.st_uid != uid || dir.st_gid != gid) && fchown(st->dirfd, uid, gid) < 0)
+		return -errno;
+	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		struct stat sb;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(st->dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode) || (sb.st_uid == uid && sb.st_gid == gid))
+			continue;
+		if (fchownat(st->dirfd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+}
+
 void state_close(struct state *st)
 {
 	if (st->dirfd >= 0)
@@ -106,9 +161,20 @@ static int create_temp(int dirfd, const char *name, char tmp[FILE_NAME_MAX_TMP])
 	return -EEXIST;
 }
 
+int state_probe_write(const struct state *st)
+{
+	char tmp[FILE_NAME_MAX_TMP];
+	int fd = create_temp(st->dirfd, "probe", tmp);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return unlinkat(st->dirfd, tmp, 0) < 0 ? -errno : 0;
+}
+
 /* Temporary file, content from one of two sources, mode, optional fsync, rename. */
-static int replace(int dirfd, const char *name, const void *data, size_t len, int srcfd,
-                   mode_t mode, bool durable)
+static int replace(const struct state *own, int dirfd, const char *name, const void *data,
+                   size_t len, int srcfd, mode_t mode, bool durable)
 {
 	char tmp[FILE_NAME_MAX_TMP];
 	int fd, r;
@@ -119,6 +185,8 @@ static int replace(int dirfd, const char *name, const void *data, size_t len, in
 	if (fd < 0)
 		return fd;
 	r = srcfd >= 0 ? copy_fd(srcfd, fd) : write_full(fd, data, len);
+	if (r == 0 && own != NULL)
+		r = state_own(own, fd);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && durable && fsync(fd) < 0)
@@ -137,17 +205,17 @@ static int replace(int dirfd, const char *name, const void *data, size_t len, in
 int replace_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                  bool durable)
 {
-	return replace(dirfd, name, data, len, -1, mode, durable);
+	return replace(NULL, dirfd, name, data, len, -1, mode, durable);
 }
 
 int replace_file_copy(int dirfd, const char *name, int srcfd, mode_t mode, bool durable)
 {
-	return replace(dirfd, name, NULL, 0, srcfd, mode, durable);
+	return replace(NULL, dirfd, name, NULL, 0, srcfd, mode, durable);
 }
 
 int state_write(const struct state *st, const char *name, const void *data, size_t len)
 {
-	return replace_file(st->dirfd, name, data, len, 0600, true);
+	return replace(st, st->dirfd, name, data, len, -1, 0600, true);
 }
 
 int open_regular(int dirfd, const char *name, int flags, mode_t mode)
@@ -298,6 +366,11 @@ int state_lock(const struct state *st, const char *name, bool wait, int *fd_out)
 	fd = openat(st->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
+	r = state_own(st, fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	do
 		r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
 	while (r < 0 && errno == EINTR);

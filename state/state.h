@@ -32,6 +32,27 @@ struct state {
 int state_open(const char *path, struct state *st);
 void state_close(struct state *st);
 
+/*
+ * Creates a file in DIR and removes it again: the directory can take the writes provfs will
+ * make (keys, deliveries, fetch records). Root's bypass of mode bits does not hide a read-only
+ * file system or an immutable directory from this. Returns 0 or -errno.
+ */
+int state_probe_write(const struct state *st);
+
+/*
+ * Gives DIR (mode 0700) and every regular file in it to uid:gid, for a daemon that drops to
+ * that user after mounting (-o run_as=). Symlinks and other entries are left alone. Returns 0
+ * or -errno.
+ */
+int state_give(const struct state *st, uid_t uid, gid_t gid);
+
+/*
+ * A file that root (provctl, or the daemon before it drops privileges) creates in the state
+ * directory goes to the directory's owner, so that a daemon running as that user can read and
+ * replace it. Does nothing for other callers. Returns 0 or -errno.
+ */
+int state_own(const struct state *st, int fd);
+
 /* Replaces `name` with data, atomically and durably. Returns 0 or -errno. */
 int state_write(const struct state *st, const char *name, const void *data, size_t len);
 

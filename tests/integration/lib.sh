@@ -911,7 +911,7 @@ provfs_pids_for() {
 		p=${d#/proc/}
 		[ "$p" != "$$" ] || continue
 		args=()
-		mapfile -d '' -t args <"$d/cmdline" 2>/dev/null || continue
+		mapfile -d '' -t args 2>/dev/null <"$d/cmdline" || continue
 		[ "${#args[@]}" -gt 0 ] || continue
 		[ "${args[0]##*/}" = provfs ] || continue
 		for a in "${args[@]:1}"; do

@@ -2,7 +2,8 @@
  * test_state.c - the state directory: created 0700 when missing, files replaced whole,
  * no temporary file left behind, names that could escape the directory refused; a temporary
  * file left by a killed writer never blocks a write and is swept once old; writers in
- * several threads never collide.
+ * several threads never collide; a directory given to a user (run_as) takes its files along,
+ * and what root writes there later goes to that user too; the write probe leaves nothing.
  */
 #include "testutil.h"
 
@@ -174,6 +175,62 @@ static void test_state_writers_in_threads_never_collide(void **state)
 	state_close(&st);
 }
 
+#define NOBODY 65534 /* Debian's nobody:nogroup */
+
+static void assert_owner(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat sb;
+
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, uid);
+	assert_int_equal(sb.st_gid, gid);
+}
+
+static void test_state_given_to_a_user_takes_its_files_along(void **state)
+{
+	char own[80], path[160];
+	struct state st;
+	struct stat sb;
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* giving files away is root's */
+	snprintf(own, sizeof(own), "%s-own", dir);
+	assert_int_equal(state_open(own, &st), 0);
+	assert_int_equal(state_write(&st, "key-old", "k", 1), 0);
+	snprintf(path, sizeof(path), "%s/key-old", own);
+	assert_owner(path, 0, 0); /* root's directory: root's file */
+	snprintf(path, sizeof(path), "%s/link", own);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(fchmod(st.dirfd, 0755), 0);
+
+	assert_int_equal(state_give(&st, NOBODY, NOBODY), 0);
+	assert_owner(own, NOBODY, NOBODY);
+	assert_int_equal(stat(own, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	snprintf(path, sizeof(path), "%s/key-old", own);
+	assert_owner(path, NOBODY, NOBODY);
+	snprintf(path, sizeof(path), "%s/link", own);
+	assert_owner(path, 0, 0);                             /* a symlink is left alone */
+	assert_owner("/etc/passwd", 0, 0);                    /* and so is what it names */
+	assert_int_equal(state_give(&st, NOBODY, NOBODY), 0); /* again: nothing to change */
+
+	/* root writes there later (provctl rekey): the file is the directory owner's */
+	assert_int_equal(state_write(&st, "key-new", "k", 1), 0);
+	snprintf(path, sizeof(path), "%s/key-new", own);
+	assert_owner(path, NOBODY, NOBODY);
+	assert_int_equal(state_lock(&st, "keys.lock", false, &fd), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/keys.lock", own);
+	assert_owner(path, NOBODY, NOBODY);
+
+	assert_int_equal(state_probe_write(&st), 0);
+	assert_int_equal(count_entries(own, true), 0); /* the probe left nothing */
+	state_close(&st);
+	assert_int_equal(remove_tree(own), 0);
+}
+
 static int teardown(void **state)
 {
 	char path[128];
@@ -193,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_state_replace_file_sets_mode),
 		cmocka_unit_test(test_state_write_is_not_blocked_by_a_leftover_temp_file),
 		cmocka_unit_test(test_state_writers_in_threads_never_collide),
+		cmocka_unit_test(test_state_given_to_a_user_takes_its_files_along),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, setup, teardown);
