@@ -22,10 +22,10 @@
 #include "state/state.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
+#include "provctl/progress.h"
+#include "provctl/provctl.h"
 #include "provctl/serverlog.h"
 
-#define EXIT_PROBLEM    1
-#define EXIT_USAGE      2
 #define MAX_SERVER_LOGS 32
 
 static void usage(FILE *out)
@@ -42,7 +42,9 @@ static void usage(FILE *out)
 	        "check   validate; every problem as FILE:LINE:COL: message (exit 1)\n"
 	        "ls      every name the mount serves, sorted\n"
 	        "cat     the exact bytes a phone reading NAME gets (--plain: unencrypted)\n"
-	        "export  write every file into DIR (a static copy of the tree)\n"
+	        "export  write every file into a new tree beside DIR and swap it in whole; DIR\n"
+	        "        must be new, empty or an earlier export; -s is required for encrypted\n"
+	        "        devices (their keys)\n"
 	        "rekey   give an encrypted Panasonic device a new key (plain file served again)\n"
 	        "status  per device: its key state (never the key) and the last fetch of each\n"
 	        "        of its files as provfs saw it (UTC time, bytes/size, complete, partial\n"
@@ -53,12 +55,6 @@ static void usage(FILE *out)
 	        "        xferlog; FILE - is standard input; repeat it for several files\n"
 	        "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n");
 }
-
-/* The state directory (-s), opened for the commands that need Panasonic keys. */
-struct keys {
-	struct state st;
-	struct keystore *ks;
-};
 
 /*
  * Opens the state directory and its keys. With `create`, a missing directory is made (cat
@@ -88,14 +84,18 @@ static void close_keys(struct keys *keys)
 		state_close(&keys->st);
 }
 
-/* Loads and checks, printing every problem. */
-static struct tree *load(const struct keys *keys, const char *path)
+struct tree *load(const struct keys *keys, const char *path)
 {
 	struct tree *t = NULL;
+	struct progress p;
 	struct diag d;
+	int r;
 
 	diag_init(&d);
-	if (tree_load(path, keys->ks ? keystore_source(keys->ks) : NULL, &t, &d) < 0) {
+	progress_note(&p, "loading", path);
+	r = tree_load(path, keys->ks ? keystore_source(keys->ks) : NULL, &t, &d);
+	progress_end(&p);
+	if (r < 0) {
 		diag_print(&d, stderr);
 		if (diag_count(&d) == 0)
 			fprintf(stderr, "provctl: %s: cannot load\n", path);
@@ -116,12 +116,6 @@ static int cmd_check(const struct keys *keys, const char *path)
 	tree_free(t);
 	return 0;
 }
-
-struct name_list {
-	char **names;
-	size_t n, cap;
-	int oom;
-};
 
 static int collect_name(void *ctx, const struct file_ref *ref, const char *name)
 {
@@ -153,7 +147,7 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_names(const struct tree *t, struct name_list *l)
+int list_names(const struct tree *t, struct name_list *l)
 {
 	memset(l, 0, sizeof(*l));
 	file_foreach(t, true, collect_name, l);
@@ -164,7 +158,7 @@ static int list_names(const struct tree *t, struct name_list *l)
 	return 0;
 }
 
-static void free_names(struct name_list *l)
+void free_names(struct name_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->names[i]);
@@ -190,11 +184,7 @@ static int cmd_ls(const struct keys *keys, const char *path)
 	return 0;
 }
 
-/*
- * Writes what a phone reading `name` gets to fd: rendered bytes, or the real firmware file
- * copied through. With dirfd >= 0, the bytes replace dirfd/name instead (export).
- */
-static int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
+int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
 {
 	struct file_ref ref;
 	struct buf out;
@@ -252,42 +242,7 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
-static int cmd_export(const struct keys *keys, const char *path, const char *dir)
-{
-	struct tree *t = load(keys, path);
-	struct name_list l;
-	int dirfd, r = 0;
-
-	if (t == NULL)
-		return EXIT_PROBLEM;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(errno));
-		tree_free(t);
-		return EXIT_PROBLEM;
-	}
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || list_names(t, &l) < 0) {
-		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(errno));
-		if (dirfd >= 0)
-			close(dirfd);
-		tree_free(t);
-		return EXIT_PROBLEM;
-	}
-	for (size_t i = 0; i < l.n && r == 0; i++) {
-		r = emit(t, l.names[i], false, -1, dirfd);
-		if (r < 0)
-			fprintf(stderr, "provctl: %s/%s: %s\n", dir, l.names[i], strerror(-r));
-	}
-	if (r == 0)
-		printf("%zu files written to %s\n", l.n, dir);
-	free_names(&l);
-	close(dirfd);
-	tree_free(t);
-	return r < 0 ? EXIT_PROBLEM : 0;
-}
-
-/* The device named on the command line, in any MAC notation. */
-static const struct device *device_arg(const struct tree *t, const char *arg)
+const struct device *device_arg(const struct tree *t, const char *arg)
 {
 	uint64_t mac;
 	const struct device *dev;
@@ -371,8 +326,7 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
-/* "2026-11-29T19:00:00Z" */
-static void utc(int64_t when, char out[32])
+void utc(int64_t when, char out[32])
 {
 	time_t t = (time_t)when;
 	struct tm tm;
@@ -892,12 +846,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 static int run_command(const char *cmd, const struct args *a)
 {
 	const char *dir = a->state ? a->state : STATE_DEFAULT_DIR;
-	bool writes =
-	    strcmp(cmd, "cat") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "rekey") == 0;
+	bool writes = strcmp(cmd, "cat") == 0 || strcmp(cmd, "rekey") == 0 ||
+	              (strcmp(cmd, "export") == 0 && a->state != NULL);
+	/* export makes keys only in a state directory named with -s (export.c) */
+	bool keyless = strcmp(cmd, "check") == 0 || (strcmp(cmd, "export") == 0 && !a->state);
 	struct keys keys = { { -1, NULL }, NULL };
 	int r = EXIT_USAGE;
 
-	if (strcmp(cmd, "check") != 0 && open_keys(&keys, dir, writes) < 0)
+	if (!keyless && open_keys(&keys, dir, writes) < 0)
 		return EXIT_PROBLEM;
 	if (strcmp(cmd, "check") == 0 && a->npos == 1 && !a->plain)
 		r = cmd_check(&keys, a->pos[0]);
