@@ -25,6 +25,7 @@
 #include "inventory/model.h"
 
 struct file_ref;
+struct resolved;
 
 /* What the shared code must know of a kind of file (struct vendor.kinds). */
 enum {
@@ -96,6 +97,14 @@ struct vendor {
 	unsigned (*key_bits)(const struct model *m);
 	/* The key as the carrier file writes it, from the stored passphrase. Its length or <0. */
 	int (*key_text)(const char *pass, char *out, size_t len);
+
+	/*
+	 * A device's effective parameters under the vendor's own names, each marked secret or
+	 * not, as its own file carries them (without the key-flow values provfs adds): what
+	 * `provctl diff` compares and the reload's count of changed devices digests (params.h).
+	 * out is resolved_init'ed by the caller. 0 or a negative errno.
+	 */
+	int (*params)(const struct tree *t, const struct device *dev, struct resolved *out);
 };
 
 #define VENDOR_USE_BITS 4

@@ -35,6 +35,7 @@ static void usage(FILE *out)
 	        "       provctl ls INVENTORY\n"
 	        "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
 	        "       provctl export INVENTORY DIR [-s STATE]\n"
+	        "       provctl diff INVENTORY [OTHER] [-s STATE]\n"
 	        "       provctl rekey INVENTORY MAC [-s STATE]\n"
 	        "       provctl status INVENTORY [MAC] [-s STATE] [--server-log FILE]...\n"
 	        "\n"
@@ -45,6 +46,9 @@ static void usage(FILE *out)
 	        "export  write every file into a new tree beside DIR and swap it in whole; DIR\n"
 	        "        must be new, empty or an earlier export; -s is required for encrypted\n"
 	        "        devices (their keys)\n"
+	        "diff    which devices' files change between two inventories, or between what\n"
+	        "        the mount of STATE serves and INVENTORY: per parameter, secrets masked;\n"
+	        "        exit 0 no change, 1 changes, 2 trouble\n"
 	        "rekey   give an encrypted Panasonic device a new key (plain file served again)\n"
 	        "status  per device: its key state (never the key) and the last fetch of each\n"
 	        "        of its files as provfs saw it (UTC time, bytes/size, complete, partial\n"
@@ -863,6 +867,8 @@ static int run_command(const char *cmd, const struct args *a)
 		r = cmd_cat(&keys, a->pos[0], a->pos[1], a->plain);
 	else if (strcmp(cmd, "export") == 0 && a->npos == 2 && !a->plain)
 		r = cmd_export(&keys, a->pos[0], a->pos[1]);
+	else if (strcmp(cmd, "diff") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)
+		r = cmd_diff(&keys, a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
 	else if (strcmp(cmd, "rekey") == 0 && a->npos == 2 && !a->plain)
 		r = cmd_rekey(&keys, a->pos[0], a->pos[1]);
 	else if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)

@@ -51,4 +51,7 @@ void utc(int64_t when, char out[32]);
 /* export.c: every file into DIR, swapped in whole (see there). */
 int cmd_export(const struct keys *keys, const char *path, const char *dir);
 
+/* diff.c: what changes between two inventories, or the mount's and an edit (other NULL). */
+int cmd_diff(const struct keys *keys, const char *path, const char *other);
+
 #endif
