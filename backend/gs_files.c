@@ -439,4 +439,5 @@ const struct vendor vendor_grandstream = {
 	.check_level = gs_check_level,
 	.check_tree = gs_check_tree,
 	.params = gs_params,
+	.file_password = { "P1359", "XML password" },
 };

@@ -105,6 +105,14 @@ struct vendor {
 	 * out is resolved_init'ed by the caller. 0 or a negative errno.
 	 */
 	int (*params)(const struct tree *t, const struct device *dev, struct resolved *out);
+	/*
+	 * The parameter that, when the device sets it, encrypts the device's own file with a
+	 * password (Grandstream: P1359, the XML password), and its name for people. NULL: none.
+	 */
+	struct {
+		const char *param;
+		const char *label;
+	} file_password;
 };
 
 #define VENDOR_USE_BITS 4

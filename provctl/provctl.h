@@ -51,6 +51,23 @@ void utc(int64_t when, char out[32]);
 /* export.c: every file into DIR, swapped in whole (see there). */
 int cmd_export(const struct keys *keys, const char *path, const char *dir);
 
+#define MAX_SERVER_LOGS 32
+
+/* What `provctl status` shows: the filters and the servers' logs. */
+struct status_opts {
+	const char *mac;         /* one device */
+	const char *model;       /* --model */
+	const char *group;       /* --group */
+	bool never;              /* --never: only devices never fetched */
+	long stale_days;         /* --stale DAYS: not fetched for DAYS days (never included); -1 */
+	bool json;               /* --json */
+	const char *const *logs; /* --server-log */
+	int nlogs;
+};
+
+/* status.c */
+int cmd_status(const struct keys *keys, const char *path, const struct status_opts *o);
+
 /* diff.c: what changes between two inventories, or the mount's and an edit (other NULL). */
 int cmd_diff(const struct keys *keys, const char *path, const char *other);
 

@@ -375,3 +375,30 @@ int fetch_legacy_load(const struct state *st, uint64_t mac, struct fetch_set *s)
 	buf_free(&text);
 	return r;
 }
+
+int unknown_format(const struct unknown_count *u, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%llu %lld %lld\n", (unsigned long long)u->count,
+	                 (long long)u->since, (long long)u->last);
+
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int unknown_parse(const char *text, size_t len, struct unknown_count *u)
+{
+	char line[80], end;
+	unsigned long long count;
+	long long since, last;
+
+	if (len == 0 || len >= sizeof(line) || text[len - 1] != '\n')
+		return -EBADMSG;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	if (sscanf(line, "%llu %lld %lld%c", &count, &since, &last, &end) != 4 || end != '\n' ||
+	    since < 0 || last < 0)
+		return -EBADMSG;
+	u->count = count;
+	u->since = since;
+	u->last = last;
+	return 0;
+}
