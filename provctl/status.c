@@ -514,11 +514,11 @@ static void last_srv(void *ctx, const char *name, const struct srv_seen *s)
 	int64_t *last = ctx;
 
 	(void)name;
-	if (s->result != SRV_FAILED && s->time > *last)
+	if (s->time > *last)
 		*last = s->time;
 }
 
-/* The time of the device's latest fetch, provfs's or a server's; -1: never fetched. */
+/* The time of the device's latest fetch (a failed one too), provfs's or a server's; -1: none. */
 static int64_t last_fetch(const struct fetches *f, const struct device *dev)
 {
 	int64_t last = -1;
