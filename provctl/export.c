@@ -9,12 +9,14 @@
  * after the swap. An export that stops before the swap leaves DIR as it was.
  *
  * DIR is replaced only when it is provfs's own export (it holds EXPORT_MARK) or empty, so a
- * slip such as `provctl export inv.yaml /etc` deletes nothing. Without -s, export makes no key:
- * an inventory with encrypted devices is refused (their files need the mount's keys).
+ * slip such as `provctl export inv.yaml /etc` deletes nothing. An export killed before its swap
+ * leaves its temporary tree, which the next export into DIR removes. Without -s, export makes no
+ * key: an inventory with encrypted devices is refused (their files need the mount's keys).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +133,37 @@ static int remove_tree(int parentfd, const char *name)
 	return r;
 }
 
+/*
+ * Removes the temporary trees of exports into the same DIR that were killed before their
+ * swap (".BASE.provfs-new.PID" of a PID that no longer runs); a running export's is left.
+ */
+static void remove_stale(int parentfd, const char *base)
+{
+	int fd = openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+	char prefix[NAME_MAX + 1];
+	struct dirent *e;
+	size_t n;
+
+	if (dh == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	n = (size_t)snprintf(prefix, sizeof(prefix), ".%.200s.provfs-new.", base);
+	while ((e = readdir(dh)) != NULL) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, prefix, n) != 0)
+			continue;
+		pid = strtol(e->d_name + n, &end, 10);
+		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			remove_tree(parentfd, e->d_name);
+	}
+	closedir(dh);
+}
+
 /* The first device of an encrypted model, or NULL. */
 static const struct device *encrypted_device(const struct tree *t)
 {
@@ -196,7 +229,8 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 		return state;
 	if (snprintf(tmp, sizeof(tmp), ".%.200s.provfs-new.%ld", base, (long)getpid()) < 0)
 		return -EINVAL;
-	remove_tree(parentfd, tmp); /* a leftover of a killed export with this pid */
+	remove_stale(parentfd, base);
+	remove_tree(parentfd, tmp); /* a killed export's whose pid this process has now */
 	if (mkdirat(parentfd, tmp, 0755) < 0) {
 		r = -errno;
 		fprintf(stderr, "provctl: cannot make a directory beside %s: %s\n", dir,
