@@ -258,7 +258,7 @@ static void diff_trees(const struct tree *a, const struct tree *b, struct counts
 		diff_shared(a, b, c);
 }
 
-int cmd_diff(const struct keys *keys, const char *path, const char *other)
+int cmd_diff(const struct keys *keys, const char *state, const char *path, const char *other)
 {
 	const struct keys nokeys = { keys->st, NULL }; /* no device file is rendered */
 	struct tree *a = NULL, *b = NULL;
@@ -284,7 +284,7 @@ int cmd_diff(const struct keys *keys, const char *path, const char *other)
 			        " does not exist: no mount with this state "
 			        "directory has loaded an inventory (pass -s STATE, or two "
 			        "inventories)\n",
-			        keys->st.path);
+			        state);
 			return EXIT_TROUBLE;
 		}
 		if (r < 0)

@@ -198,27 +198,35 @@ int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
 
 	if (r < 0)
 		return r;
+	if (dirfd >= 0) {
+		/* export's directory is new: the file is created, with nothing to replace */
+		fd =
+		    openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+		if (fd < 0)
+			return -errno;
+		r = emit(t, name, plain, fd, -1);
+		if (close(fd) < 0 && r == 0)
+			r = -errno;
+		if (r < 0)
+			unlinkat(dirfd, name, 0);
+		return r;
+	}
 	if (file_is_passthrough(&ref)) {
 		int src = file_open_source(&ref);
 
 		if (src < 0)
 			return src;
-		r = dirfd >= 0 ? replace_file_copy(dirfd, name, src, 0444, false)
-		               : copy_fd(src, fd);
+		r = copy_fd(src, fd);
 		/* truncated or grown while copied: not the file a phone is told about */
-		if (r == 0 && lseek(src, 0, SEEK_CUR) != (off_t)file_source_size(&ref)) {
+		if (r == 0 && lseek(src, 0, SEEK_CUR) != (off_t)file_source_size(&ref))
 			r = -ESTALE;
-			if (dirfd >= 0)
-				unlinkat(dirfd, name, 0);
-		}
 		close(src);
 		return r;
 	}
 	buf_init(&out);
 	r = file_render(t, &ref, plain, &out);
 	if (r == 0)
-		r = dirfd >= 0 ? replace_file(dirfd, name, out.data, out.len, 0444, false)
-		               : write_full(fd, out.data, out.len);
+		r = write_full(fd, out.data, out.len);
 	if (out.data != NULL)
 		explicit_bzero(out.data, out.cap);
 	buf_free(&out);
@@ -423,7 +431,7 @@ static int run_command(const char *cmd, const struct args *a)
 	else if (strcmp(cmd, "export") == 0 && a->npos == 2 && !a->plain)
 		r = cmd_export(&keys, a->pos[0], a->pos[1]);
 	else if (strcmp(cmd, "diff") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)
-		r = cmd_diff(&keys, a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
+		r = cmd_diff(&keys, dir, a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
 	else if (strcmp(cmd, "rekey") == 0 && a->npos == 2 && !a->plain)
 		r = cmd_rekey(&keys, a->pos[0], a->pos[1]);
 	else if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain) {

@@ -38,7 +38,7 @@ void free_names(struct name_list *l);
 
 /*
  * Writes what a phone reading `name` gets to fd: rendered bytes, or the real firmware file
- * copied through. With dirfd >= 0, the bytes replace dirfd/name instead (export).
+ * copied through. With dirfd >= 0, into a new file dirfd/name instead (export's new tree).
  */
 int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd);
 
@@ -69,6 +69,6 @@ struct status_opts {
 int cmd_status(const struct keys *keys, const char *path, const struct status_opts *o);
 
 /* diff.c: what changes between two inventories, or the mount's and an edit (other NULL). */
-int cmd_diff(const struct keys *keys, const char *path, const char *other);
+int cmd_diff(const struct keys *keys, const char *state, const char *path, const char *other);
 
 #endif
