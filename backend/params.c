@@ -48,10 +48,11 @@ int device_digest(const struct tree *t, const struct device *dev, uint64_t *out)
 	if (r < 0)
 		return r;
 	if (dev->model != NULL) {
-		unsigned shape[2] = { vendor_encrypted(dev->model), vendor_key_bits(dev->model) };
+		uint64_t shape =
+		    (uint64_t)vendor_encrypted(dev->model) << 32 | vendor_key_bits(dev->model);
 
 		h = fnv_str(h, dev->model->name);
-		h = fnv(h, shape, sizeof(shape));
+		h = fnv(h, &shape, sizeof(shape));
 	}
 	for (size_t i = 0; i < p.n; i++) {
 		h = fnv_str(h, p.items[i].name);

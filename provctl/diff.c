@@ -48,6 +48,8 @@ static void print_change(void *ctx, const struct rparam *old, const struct rpara
 	bool secret = (old != NULL && old->secret) || (now != NULL && now->secret);
 
 	(void)ctx;
+	if (any == NULL)
+		return;
 	printf("    %s: ", any->name);
 	if (secret) {
 		printf("(secret) %s\n", old == NULL ? "set" : now == NULL ? "removed" : "changed");
@@ -86,7 +88,6 @@ static void count_only(void *ctx, const struct rparam *old, const struct rparam 
 static void device_changes(const struct tree *a, const struct device *da, const struct tree *b,
                            const struct device *db, struct counts *c)
 {
-	char mac[MAC_STRLEN + 1];
 	struct resolved pa, pb;
 	unsigned n;
 	int r = device_params(a, da, &pa);
@@ -102,6 +103,8 @@ static void device_changes(const struct tree *a, const struct device *da, const 
 	}
 	n = params_diff(&pa, &pb, count_only, NULL);
 	if (n > 0 || strcmp(model_name(da), model_name(db)) != 0) {
+		char mac[MAC_STRLEN + 1];
+
 		mac_format(da->mac, false, mac);
 		printf("device %s (%s): changed\n", mac, model_name(db));
 		if (strcmp(model_name(da), model_name(db)) != 0)
@@ -263,10 +266,10 @@ int cmd_diff(const struct keys *keys, const char *state, const char *path, const
 	const struct keys nokeys = { keys->st, NULL }; /* no device file is rendered */
 	struct tree *a = NULL, *b = NULL;
 	struct counts c = { 0, 0, 0, 0, 0 };
-	int r;
 
 	if (other == NULL) {
 		struct diag d;
+		int r;
 
 		diag_init(&d);
 		r = keys->st.dirfd >= 0 ? snapshot_load(&keys->st, &a, &d) : -ENOENT;

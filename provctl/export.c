@@ -48,16 +48,12 @@ static int split(const char *dir, char *parent, char *base)
 		path[--n] = '\0';
 	slash = strrchr(path, '/');
 	if (slash == NULL) {
-		strcpy(parent, ".");
-		strcpy(base, path);
+		snprintf(parent, PATH_MAX, ".");
+		snprintf(base, PATH_MAX, "%s", path);
 	} else {
-		strcpy(base, slash + 1);
-		if (slash == path)
-			strcpy(parent, "/");
-		else {
-			*slash = '\0';
-			strcpy(parent, path);
-		}
+		snprintf(base, PATH_MAX, "%s", slash + 1);
+		slash[slash == path] = '\0'; /* "/x": the parent is "/" */
+		snprintf(parent, PATH_MAX, "%s", path);
 	}
 	return strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || base[0] == '\0' ? -EINVAL : 0;
 }
@@ -241,10 +237,9 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 	r = newfd < 0 ? -errno : write_tree(t, newfd, dir);
 	if (newfd >= 0)
 		close(newfd);
-	if (r == 0 && state == 1 && renameat2(parentfd, tmp, parentfd, base, RENAME_NOREPLACE) < 0)
-		r = -errno;
-	else if (r == 0 && state == 0 &&
-	         renameat2(parentfd, tmp, parentfd, base, RENAME_EXCHANGE) < 0)
+	/* a new DIR appears whole; an existing one is exchanged with the new tree in one step */
+	if (r == 0 && renameat2(parentfd, tmp, parentfd, base,
+	                        state == 1 ? RENAME_NOREPLACE : RENAME_EXCHANGE) < 0)
 		r = -errno;
 	if (r == 0 && fsync(parentfd) < 0)
 		r = -errno;

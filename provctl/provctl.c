@@ -190,7 +190,8 @@ static int cmd_ls(const struct keys *keys, const char *path)
 	return 0;
 }
 
-int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
+/* What a phone reading name gets, to fd. */
+static int emit_fd(const struct tree *t, const char *name, bool plain, int fd)
 {
 	struct file_ref ref;
 	struct buf out;
@@ -198,19 +199,6 @@ int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
 
 	if (r < 0)
 		return r;
-	if (dirfd >= 0) {
-		/* export's directory is new: the file is created, with nothing to replace */
-		fd =
-		    openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-		if (fd < 0)
-			return -errno;
-		r = emit(t, name, plain, fd, -1);
-		if (close(fd) < 0 && r == 0)
-			r = -errno;
-		if (r < 0)
-			unlinkat(dirfd, name, 0);
-		return r;
-	}
 	if (file_is_passthrough(&ref)) {
 		int src = file_open_source(&ref);
 
@@ -230,6 +218,24 @@ int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
 	if (out.data != NULL)
 		explicit_bzero(out.data, out.cap);
 	buf_free(&out);
+	return r;
+}
+
+int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
+{
+	int r;
+
+	if (dirfd < 0)
+		return emit_fd(t, name, plain, fd);
+	/* export's directory is new: the file is created, with nothing to replace */
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	r = emit_fd(t, name, plain, fd);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, name, 0);
 	return r;
 }
 

@@ -622,7 +622,7 @@ static void json_device(const struct keys *keys, const struct tree *t, const str
 /* What the mount counted of lookups for MACs the inventory does not have (fs/audit.c). */
 static void unknown_line(const struct keys *keys, bool json)
 {
-	struct unknown_count u;
+	struct unknown_count u = { 0, 0, 0 };
 	struct buf text;
 	int r = -ENOENT;
 

@@ -386,19 +386,28 @@ int unknown_format(const struct unknown_count *u, char *buf, size_t len)
 
 int unknown_parse(const char *text, size_t len, struct unknown_count *u)
 {
-	char line[80], end;
-	unsigned long long count;
-	long long since, last;
+	char line[80], *p = line;
+	unsigned long long v[3];
 
 	if (len == 0 || len >= sizeof(line) || text[len - 1] != '\n')
 		return -EBADMSG;
 	memcpy(line, text, len);
 	line[len] = '\0';
-	if (sscanf(line, "%llu %lld %lld%c", &count, &since, &last, &end) != 4 || end != '\n' ||
-	    since < 0 || last < 0)
+	for (int i = 0; i < 3; i++) {
+		char *end;
+
+		if (*p < '0' || *p > '9') /* digits only: no sign, no space */
+			return -EBADMSG;
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno != 0 || *end != (i < 2 ? ' ' : '\n') || (i > 0 && v[i] > INT64_MAX))
+			return -EBADMSG;
+		p = end + 1;
+	}
+	if (*p != '\0')
 		return -EBADMSG;
-	u->count = count;
-	u->since = since;
-	u->last = last;
+	u->count = v[0];
+	u->since = (int64_t)v[1];
+	u->last = (int64_t)v[2];
 	return 0;
 }

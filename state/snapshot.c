@@ -78,10 +78,11 @@ static int copy_dir(int newfd, const char *dir)
 /* The directory relative paths count from, absolute: the inventory's own, or the one it is in. */
 static int base_of(const char *inventory, bool is_dir, struct buf *out)
 {
-	char cwd[PATH_MAX];
 	const char *slash;
 
 	if (inventory[0] != '/') {
+		char cwd[PATH_MAX];
+
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			return -errno;
 		buf_printf(out, "%s/", cwd);
