@@ -106,29 +106,6 @@ static int existing(int parentfd, const char *base, const char *dir)
 	return -EEXIST;
 }
 
-/* Removes a flat tree (an export holds files only) and the directory itself. */
-static int remove_tree(int parentfd, const char *name)
-{
-	int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
-	int r = 0;
-
-	if (dh == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	while ((e = readdir(dh)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    unlinkat(dirfd(dh), e->d_name, 0) < 0 && r == 0)
-			r = -errno;
-	closedir(dh);
-	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
-
 /*
  * Removes the temporary trees of exports into the same DIR that were killed before their
  * swap (".BASE.provfs-new.PID" of a PID that no longer runs); a running export's is left.
@@ -155,7 +132,7 @@ static void remove_stale(int parentfd, const char *base)
 			continue;
 		pid = strtol(e->d_name + n, &end, 10);
 		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-			remove_tree(parentfd, e->d_name);
+			remove_flat_dir(parentfd, e->d_name);
 	}
 	closedir(dh);
 }
@@ -226,7 +203,7 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 	if (snprintf(tmp, sizeof(tmp), ".%.200s.provfs-new.%ld", base, (long)getpid()) < 0)
 		return -EINVAL;
 	remove_stale(parentfd, base);
-	remove_tree(parentfd, tmp); /* a killed export's whose pid this process has now */
+	remove_flat_dir(parentfd, tmp); /* a killed export's whose pid this process has now */
 	if (mkdirat(parentfd, tmp, 0755) < 0) {
 		r = -errno;
 		fprintf(stderr, "provctl: cannot make a directory beside %s: %s\n", dir,
@@ -246,7 +223,7 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 	if (r < 0 && r != -ENOMEM)
 		fprintf(stderr, "provctl: %s: %s: left as it was\n", dir, strerror(-r));
 	/* the new tree when it failed, the old one after an exchange */
-	if ((r < 0 || state == 0) && remove_tree(parentfd, tmp) < 0)
+	if ((r < 0 || state == 0) && remove_flat_dir(parentfd, tmp) < 0)
 		fprintf(stderr, "provctl: cannot remove %s beside %s\n", tmp, dir);
 	return r;
 }

@@ -21,25 +21,6 @@
 
 #define SNAPSHOT_NEW ".live.new"
 
-/* Removes a flat directory of st's (the copies hold files only). */
-static void remove_flat(const struct state *st, const char *name)
-{
-	int fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
-
-	if (dh == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(dh)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(dh), e->d_name, 0);
-	closedir(dh);
-	unlinkat(st->dirfd, name, AT_REMOVEDIR);
-}
-
 static int copy_in(int newfd, const char *src, const char *name)
 {
 	int fd = open_regular(AT_FDCWD, src, O_RDONLY, 0);
@@ -121,7 +102,7 @@ int snapshot_save(const struct state *st, const char *inventory)
 {
 	int newfd, r;
 
-	remove_flat(st, SNAPSHOT_NEW);
+	remove_flat_dir(st->dirfd, SNAPSHOT_NEW);
 	if (mkdirat(st->dirfd, SNAPSHOT_NEW, 0700) < 0)
 		return -errno;
 	newfd = openat(st->dirfd, SNAPSHOT_NEW, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -137,7 +118,7 @@ int snapshot_save(const struct state *st, const char *inventory)
 	}
 	if (r == 0 && fsync(st->dirfd) < 0)
 		r = -errno;
-	remove_flat(st, SNAPSHOT_NEW); /* the old copy, or the new one that failed */
+	remove_flat_dir(st->dirfd, SNAPSHOT_NEW); /* the old copy, or the new one that failed */
 	return r;
 }
 
