@@ -89,6 +89,7 @@ static void device_changes(const struct tree *a, const struct device *da, const 
                            const struct device *db, struct counts *c)
 {
 	struct resolved pa, pb;
+	bool ea, eb;
 	unsigned n;
 	int r = device_params(a, da, &pa);
 
@@ -102,13 +103,18 @@ static void device_changes(const struct tree *a, const struct device *da, const 
 		return;
 	}
 	n = params_diff(&pa, &pb, count_only, NULL);
-	if (n > 0 || strcmp(model_name(da), model_name(db)) != 0) {
+	ea = da->model != NULL && vendor_encrypted(da->model);
+	eb = db->model != NULL && vendor_encrypted(db->model);
+	if (n > 0 || ea != eb || strcmp(model_name(da), model_name(db)) != 0) {
 		char mac[MAC_STRLEN + 1];
 
 		mac_format(da->mac, false, mac);
 		printf("device %s (%s): changed\n", mac, model_name(db));
 		if (strcmp(model_name(da), model_name(db)) != 0)
 			printf("    model: %s -> %s\n", model_name(da), model_name(db));
+		if (ea != eb) /* the key flow comes or goes with the model's `encrypt` */
+			printf("    per-device key: %s -> %s\n", ea ? "yes" : "no",
+			       eb ? "yes" : "no");
 		params_diff(&pa, &pb, print_change, NULL);
 		c->changed++;
 	}
@@ -245,6 +251,7 @@ static void diff_trees(const struct tree *a, const struct tree *b, struct counts
 			device_alone(da, "removed");
 			c->removed++;
 		} else {
+			progress_end(&p); /* its lines, if any, start on a clean line */
 			device_changes(a, da, b, db, c);
 		}
 	}
