@@ -164,14 +164,43 @@ static void current_retains(bool retain)
 	gen_put(cur);
 }
 
-/* What decides each device's files (params.h), in the order of t's devices; NULL: no memory. */
+/* One share of the digests: devices [from, to) of t into v. */
+struct digest_job {
+	const struct tree *t;
+	uint64_t *v;
+	uint32_t from, to;
+};
+
+static void *digest_range(void *arg)
+{
+	const struct digest_job *j = arg;
+
+	for (uint32_t i = j->from; i < j->to; i++)
+		if (device_digest(j->t, &j->t->inv->devices[i], &j->v[i]) < 0)
+			j->v[i] = 0; /* cannot say: counted as changed */
+	return NULL;
+}
+
+/*
+ * What decides each device's files (params.h), in the order of t's devices; NULL: no memory.
+ * On two threads, as the reload renders: 100,000 devices take about 0.35 s of one core.
+ */
 static uint64_t *digest_devices(const struct tree *t)
 {
-	uint64_t *v = calloc(t->inv->ndevices ? t->inv->ndevices : 1, sizeof(*v));
+	uint32_t n = t->inv->ndevices;
+	uint64_t *v = calloc(n ? n : 1, sizeof(*v));
+	struct digest_job half[2] = { { t, v, 0, n / 2 }, { t, v, n / 2, n } };
+	pthread_t other;
+	bool two;
 
-	for (uint32_t i = 0; v != NULL && i < t->inv->ndevices; i++)
-		if (device_digest(t, &t->inv->devices[i], &v[i]) < 0)
-			v[i] = 0; /* cannot say: counted as changed */
+	if (v == NULL)
+		return NULL;
+	two = n >= 1000 && pthread_create(&other, NULL, digest_range, &half[1]) == 0;
+	digest_range(&half[0]);
+	if (two)
+		pthread_join(other, NULL);
+	else
+		digest_range(&half[1]);
 	return v;
 }
 
