@@ -27,6 +27,7 @@
 #include "backend/files.h"
 #include "backend/gzip.h"
 #include "backend/keys.h"
+#include "backend/resolved.h"
 #include "backend/validate.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
@@ -53,7 +54,6 @@ static const struct model_option cs_options[] = {
 	[OPT_GZIP] = { "gzip", off_on },
 };
 
-#define RANK_FIXED   1000 /* what provfs sets itself: no level overrides it */
 #define RANK_DEFAULT (-1) /* provfs's defaults: any level overrides them */
 #define ENTRIES_MAX  512
 #define RULE_MAX     (CS_VALUE_MAX + 1)
@@ -314,13 +314,30 @@ static int write_entries(const struct entries *l, bool secrets, struct buf *out)
 	return buf_status(out);
 }
 
+/* A device's entries; with the rules of the key flow when key. */
+static int device_entries(const struct tree *t, const struct device *dev, const struct cs_model *cm,
+                          const char *key, struct entries *l)
+{
+	struct effective e;
+	int r;
+
+	effective_device(&e, t->inv, dev);
+	default_entries(l);
+	setting_entries(&e, cm->family, l);
+	r = key != NULL ? key_entries(t->inv, key, l) : 0;
+	if (r == 0) {
+		line_entries(&e, l);
+		r = param_entries(&e, l);
+	}
+	return r;
+}
+
 /* A device's profile: with or without secrets; with the rules of the key flow when key. */
 static int device_text(const struct tree *t, const struct device *dev, bool secrets,
                        const char *key, struct buf *out)
 {
 	const struct cs_model *cm = cs_of(dev->model);
 	struct entries l = { calloc(ENTRIES_MAX, sizeof(struct entry)), 0, false, false };
-	struct effective e;
 	int r;
 
 	if (l.e == NULL)
@@ -329,18 +346,30 @@ static int device_text(const struct tree *t, const struct device *dev, bool secr
 		free(l.e);
 		return -ENOENT;
 	}
-	effective_device(&e, t->inv, dev);
-	default_entries(&l);
-	setting_entries(&e, cm->family, &l);
-	r = key != NULL ? key_entries(t->inv, key, &l) : 0;
-	if (r == 0) {
-		line_entries(&e, &l);
-		r = param_entries(&e, &l);
-	}
+	r = device_entries(t, dev, cm, key, &l);
 	if (r == 0)
 		r = write_entries(&l, secrets, out);
 	entries_free(&l);
 	return r;
+}
+
+/* The vendor's params hook: the device's entries, copied into out's pool. */
+static int cs_params(const struct tree *t, const struct device *dev, struct resolved *out)
+{
+	const struct cs_model *cm = cs_of(dev->model);
+	struct entries l = { calloc(ENTRIES_MAX, sizeof(struct entry)), 0, false, false };
+	int r = cm == NULL ? -ENOENT : l.e == NULL ? -ENOMEM : 0;
+
+	if (r == 0)
+		r = device_entries(t, dev, cm, NULL, &l);
+	if (r == 0 && (l.full || l.nomem))
+		r = l.full ? -E2BIG : -ENOMEM;
+	for (size_t i = 0; i < l.n && r == 0; i++)
+		resolved_add(out, arena_strdup(&out->pool, l.e[i].name), 0,
+		             arena_strndup(&out->pool, l.e[i].value, l.e[i].len), l.e[i].rank,
+		             l.e[i].secret, LEVEL_DEVICE, false);
+	entries_free(&l);
+	return r == 0 ? resolved_finish(out) : r;
 }
 
 /* The bootstrap (§4 step 1): resync parameters and the per-device rule, nothing secret. */
@@ -645,4 +674,6 @@ const struct vendor vendor_cisco = {
 	.check_level = cs_check_level,
 	.encrypted = cs_encrypted,
 	.key_text = cs_key_text,
+	.rekey_needs_factory_reset = true,
+	.params = cs_params,
 };

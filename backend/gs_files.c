@@ -442,6 +442,11 @@ static unsigned gs_model_use(const struct model *m)
 	return 1; /* XML: the binary carries what the XML does */
 }
 
+static int gs_params(const struct tree *t, const struct device *dev, struct resolved *out)
+{
+	return gs_resolve_device(t->inv, dev, out);
+}
+
 const struct vendor vendor_grandstream = {
 	.schema = { "grandstream", NULL, 0,
 	            LK_XML_PASSWORD | LK_BINARY | LK_CONFIG | LK_FIRMWARE | LK_GENERIC,
@@ -461,4 +466,6 @@ const struct vendor vendor_grandstream = {
 	.check_level = gs_check_level,
 	.check_tree = gs_check_tree,
 	.plain_secret = gs_plain_secret,
+	.params = gs_params,
+	.file_password = { "P1359", "XML password" },
 };

@@ -393,6 +393,11 @@ static const struct model_option pa_options[] = {
 	{ "key_length", pa_key_lengths },
 };
 
+static int pa_params(const struct tree *t, const struct device *dev, struct resolved *out)
+{
+	return pa_resolve_device(t->inv, dev, NULL, 0, out);
+}
+
 const struct vendor vendor_panasonic = {
 	.schema = { "panasonic", pa_options, 2, 0, NULL },
 	.label = "Panasonic",
@@ -409,4 +414,5 @@ const struct vendor vendor_panasonic = {
 	.encrypted = pa_encrypted,
 	.key_bits = pa_bits,
 	.key_text = pa_key_text,
+	.params = pa_params,
 };

@@ -120,8 +120,8 @@ static int tree_check(const struct inventory *inv, struct diag *d, void *ctx)
 	return r;
 }
 
-static int load(const char *path, const char *yaml, size_t len, const struct key_source *keys,
-                struct tree **out, struct diag *d)
+static int load(const char *path, const char *base, const char *yaml, size_t len,
+                const struct key_source *keys, struct tree **out, struct diag *d)
 {
 	struct tree *t = calloc(1, sizeof(*t));
 	struct inventory *inv = NULL;
@@ -133,7 +133,7 @@ static int load(const char *path, const char *yaml, size_t len, const struct key
 	atomic_init(&t->refs, 1);
 	t->keys = keys;
 	arena_init(&t->arena);
-	r = inventory_load_checked(path, yaml, len, &vendor_set, tree_check, t, &inv, d);
+	r = inventory_load_based(path, base, &vendor_set, tree_check, t, &inv, d, yaml, len);
 	if (r < 0) {
 		firmware_close(t);
 		arena_free(&t->arena);
@@ -147,13 +147,19 @@ static int load(const char *path, const char *yaml, size_t len, const struct key
 
 int tree_load(const char *path, const struct key_source *keys, struct tree **out, struct diag *d)
 {
-	return load(path, NULL, 0, keys, out, d);
+	return load(path, NULL, NULL, 0, keys, out, d);
+}
+
+int tree_load_based(const char *path, const char *base, const struct key_source *keys,
+                    struct tree **out, struct diag *d)
+{
+	return load(path, base, NULL, 0, keys, out, d);
 }
 
 int tree_load_buffer(const char *name, const char *yaml, size_t len, const struct key_source *keys,
                      struct tree **out, struct diag *d)
 {
-	return load(name, yaml, len, keys, out, d);
+	return load(name, NULL, yaml, len, keys, out, d);
 }
 
 struct tree *tree_ref(struct tree *t)

@@ -71,6 +71,10 @@ struct tree {
  */
 int tree_load(const char *path, const struct key_source *keys, struct tree **out, struct diag *d);
 
+/* The same of a copy kept away from the original: relative paths count from base. */
+int tree_load_based(const char *path, const char *base, const struct key_source *keys,
+                    struct tree **out, struct diag *d);
+
 /* The same from memory (`name` in messages; firmware_dir relative to the working directory). */
 int tree_load_buffer(const char *name, const char *yaml, size_t len, const struct key_source *keys,
                      struct tree **out, struct diag *d);

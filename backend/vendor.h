@@ -25,6 +25,7 @@
 #include "inventory/model.h"
 
 struct file_ref;
+struct resolved;
 
 /* What the shared code must know of a kind of file (struct vendor.kinds). */
 enum {
@@ -101,6 +102,28 @@ struct vendor {
 	 * the MAC protects (files.h: file_enrol_only). NULL: none does.
 	 */
 	bool (*plain_secret)(const struct tree *t, const struct file_ref *ref);
+	/*
+	 * A phone that holds its key never asks for the key carrier again (Cisco: its profile
+	 * rule names only the encrypted file), so a new key cannot reach it: a rekey needs the
+	 * phone reset to factory settings, and provctl says so (docs/formats/cisco.md §4).
+	 */
+	bool rekey_needs_factory_reset;
+
+	/*
+	 * A device's effective parameters under the vendor's own names, each marked secret or
+	 * not, as its own file carries them (without the key-flow values provfs adds): what
+	 * `provctl diff` compares and the reload's count of changed devices digests (params.h).
+	 * out is resolved_init'ed by the caller. 0 or a negative errno.
+	 */
+	int (*params)(const struct tree *t, const struct device *dev, struct resolved *out);
+	/*
+	 * The parameter that, when the device sets it, encrypts the device's own file with a
+	 * password (Grandstream: P1359, the XML password), and its name for people. NULL: none.
+	 */
+	struct {
+		const char *param;
+		const char *label;
+	} file_password;
 };
 
 #define VENDOR_USE_BITS 4

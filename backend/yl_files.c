@@ -29,6 +29,7 @@
 #include "backend/crypto.h"
 #include "backend/files.h"
 #include "backend/keys.h"
+#include "backend/resolved.h"
 #include "backend/validate.h"
 #include "backend/yl_table.h"
 #include "backend/yl_text.h"
@@ -59,7 +60,6 @@ static const struct model_option yl_options[] = {
 	[OPT_KEY_IN_FILE] = { "key_in_file", off_on },
 };
 
-#define RANK_FIXED  1000 /* what provfs sets itself: no level overrides it */
 #define ENTRIES_MAX 512
 
 static bool yl_encrypted(const struct model *m)
@@ -300,27 +300,56 @@ static void entries_free(struct entries *l)
 	free(l->e);
 }
 
+/* A device's entries; with the key lines when key. l->e is allocated by the caller. */
+static int device_entries(const struct tree *t, const struct device *dev, const char *key,
+                          struct entries *l)
+{
+	struct effective e;
+	int r;
+
+	effective_device(&e, t->inv, dev);
+	fixed_entries(t->inv, l);
+	setting_entries(&e, l);
+	line_entries(&e, l);
+	r = param_entries(&e, l);
+	if (r == 0 && key != NULL)
+		key_entries(key, l);
+	return r;
+}
+
 /* A device's text: everything (secrets), or without secrets; with the key lines when key. */
 static int device_text(const struct tree *t, const struct device *dev, bool secrets,
                        const char *key, struct buf *out)
 {
 	struct entries l = { calloc(ENTRIES_MAX, sizeof(struct entry)), 0, false };
-	struct effective e;
 	int r;
 
 	if (l.e == NULL)
 		return -ENOMEM;
-	effective_device(&e, t->inv, dev);
-	fixed_entries(t->inv, &l);
-	setting_entries(&e, &l);
-	line_entries(&e, &l);
-	r = param_entries(&e, &l);
-	if (r == 0 && key != NULL)
-		key_entries(key, &l);
+	r = device_entries(t, dev, key, &l);
 	if (r == 0)
 		r = write_entries(&l, secrets, out);
 	entries_free(&l);
 	return r;
+}
+
+/* The vendor's params hook: the device's entries, copied into out's pool. */
+static int yl_params(const struct tree *t, const struct device *dev, struct resolved *out)
+{
+	struct entries l = { calloc(ENTRIES_MAX, sizeof(struct entry)), 0, false };
+	int r;
+
+	if (l.e == NULL)
+		return -ENOMEM;
+	r = device_entries(t, dev, NULL, &l);
+	if (r == 0 && l.full)
+		r = -E2BIG;
+	for (size_t i = 0; i < l.n && r == 0; i++)
+		resolved_add(out, arena_strdup(&out->pool, l.e[i].key), 0,
+		             arena_strdup(&out->pool, l.e[i].value), l.e[i].rank, l.e[i].secret,
+		             LEVEL_DEVICE, false);
+	entries_free(&l);
+	return r == 0 ? resolved_finish(out) : r;
 }
 
 /* The common file: defaults and the model, no lines, no secret (SPEC §3). */
@@ -604,4 +633,5 @@ const struct vendor vendor_yealink = {
 	.check_level = yl_check_level,
 	.encrypted = yl_encrypted,
 	.key_text = yl_key_text,
+	.params = yl_params,
 };

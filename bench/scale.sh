@@ -259,8 +259,8 @@ reload() {
 	RELOAD_MS=$(ms_since "$t0")
 }
 
-# changed_of LINE — C of "...; C changed, A added, R removed"
-changed_of() { sed -n 's/.*; \([0-9]*\) changed,.*/\1/p' <<<"$1"; }
+# changed_of LINE — C of "...; files: C re-rendered, A added, R removed" (files rendered before)
+changed_of() { sed -n 's/.*; files: \([0-9]*\) re-rendered,.*/\1/p' <<<"$1"; }
 
 # --- the reader: snapshot the sample at rest, or read it under load and check every read ------
 

@@ -36,14 +36,18 @@ struct sweep {
 
 struct audit {
 	const struct state *st;
-	pthread_mutex_t lock;            /* cur, example, stop */
-	pthread_cond_t wake;             /* monotonic clock */
-	struct fetch_table cur;          /* filled by releases */
-	struct fetch_table spare;        /* written out by the flusher */
-	struct buf text;                 /* the flusher's: the lines of one round */
-	int write_err;                   /* the last round's error, logged once (flusher's) */
-	atomic_uint_fast64_t unknown;    /* unknown-MAC lookups since the last warning */
-	char example[FILE_NAME_MAX + 1]; /* the first of them */
+	pthread_mutex_t lock;               /* cur, example, stop */
+	pthread_cond_t wake;                /* monotonic clock */
+	struct fetch_table cur;             /* filled by releases */
+	struct fetch_table spare;           /* written out by the flusher */
+	struct buf text;                    /* the flusher's: the lines of one round */
+	int write_err;                      /* the last round's error, logged once (flusher's) */
+	atomic_uint_fast64_t unknown;       /* unknown-MAC lookups since the last warning */
+	char example[FILE_NAME_MAX + 1];    /* the first of them */
+	atomic_uint_fast64_t unknown_total; /* all of them since the mount started ... */
+	atomic_int_fast64_t unknown_last;   /* ... the latest at this time (wall clock) */
+	int64_t started;
+	uint64_t unknown_written; /* the total STATE/unknown-macs says (flusher's) */
 	struct sweep sweep;
 	bool stop;
 	bool running;
@@ -148,6 +152,21 @@ static void sweep_tick(struct audit *a, int64_t now)
 	sweep_log(n, example);
 }
 
+/* STATE/unknown-macs for provctl status, when the total moved on. */
+static void write_unknown(struct audit *a)
+{
+	struct unknown_count u = { atomic_load(&a->unknown_total), a->started,
+		                   atomic_load(&a->unknown_last) };
+	char line[80];
+	int n;
+
+	if (a->st == NULL || u.count == a->unknown_written)
+		return;
+	n = unknown_format(&u, line, sizeof(line));
+	if (n > 0 && state_write(a->st, UNKNOWN_MACS_FILE, line, (size_t)n) == 0)
+		a->unknown_written = u.count;
+}
+
 /* ---- the flusher ----------------------------------------------------------------------- */
 
 static void *flusher(void *arg)
@@ -178,6 +197,8 @@ static void *flusher(void *arg)
 		pthread_mutex_unlock(&a->lock);
 		flush(a, &a->spare);
 		sweep_tick(a, (int64_t)now.tv_sec);
+		/* after the sweep's reset: a lookup after this read makes another round */
+		write_unknown(a);
 		pthread_mutex_lock(&a->lock);
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -208,6 +229,10 @@ int audit_new(const struct state *st, struct audit **out)
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	atomic_init(&a->unknown, 0);
+	atomic_init(&a->unknown_total, 0);
+	atomic_init(&a->unknown_last, 0);
+	a->started = (int64_t)time(NULL);
+	a->unknown_written = 0; /* no file until there is something to count */
 	buf_init(&a->text);
 	a->st = st;
 	*out = a;
@@ -245,6 +270,7 @@ void audit_free(struct audit *a)
 	n = atomic_load(&a->unknown);
 	if (n > 0)
 		sweep_log(n, a->example);
+	write_unknown(a);
 	fetch_table_free(&a->cur);
 	fetch_table_free(&a->spare);
 	buf_free(&a->text);
@@ -314,6 +340,10 @@ void audit_fetch(struct audit *a, const struct audit_fetch *f)
 
 void audit_unknown(struct audit *a, const char *name)
 {
+	if (a != NULL) {
+		atomic_fetch_add_explicit(&a->unknown_total, 1, memory_order_relaxed);
+		atomic_store_explicit(&a->unknown_last, (int64_t)time(NULL), memory_order_relaxed);
+	}
 	if (a == NULL || atomic_fetch_add_explicit(&a->unknown, 1, memory_order_relaxed) != 0)
 		return;
 	/* the first since the last warning: its name is the example, the flusher starts ticking */

@@ -457,6 +457,7 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 	/* threads only after daemonizing: fork keeps just the calling thread */
 	fs->se = se;
 	write_pid(fs);
+	reload_keep_copy(fs); /* what provctl diff compares an edit with */
 	r = audit_start(fs->audit);
 	if (r < 0) {
 		log_msg(LOG_ERR, "cannot start the audit flusher: %s", strerror(-r));

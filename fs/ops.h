@@ -33,6 +33,7 @@ struct provfs {
 	int wake[2];         /* self-pipe: SIGHUP and shutdown wake the reloader */
 	pthread_t reloader;
 	int reloader_running;
+	uint64_t *digests; /* the reloader's: one per device of the current generation */
 };
 
 extern const struct fuse_lowlevel_ops provfs_ops;

@@ -18,17 +18,20 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/files.h"
+#include "backend/params.h"
 #include "backend/tree.h"
 #include "fs/audit.h"
 #include "fs/cache.h"
 #include "fs/gen.h"
 #include "state/keys.h"
 #include "fs/log.h"
+#include "state/snapshot.h"
 #include "state/state.h"
 #include "fs/watch.h"
 #include "inventory/inventory.h"
@@ -165,6 +168,88 @@ static void current_retains(bool retain)
 	gen_put(cur);
 }
 
+/* One share of the digests: devices [from, to) of t into v. */
+struct digest_job {
+	const struct tree *t;
+	uint64_t *v;
+	uint32_t from, to;
+};
+
+static void *digest_range(void *arg)
+{
+	const struct digest_job *j = arg;
+
+	for (uint32_t i = j->from; i < j->to; i++)
+		if (device_digest(j->t, &j->t->inv->devices[i], &j->v[i]) < 0)
+			j->v[i] = 0; /* cannot say: counted as changed */
+	return NULL;
+}
+
+/*
+ * What decides each device's files (params.h), in the order of t's devices; NULL: no memory.
+ * On two threads, as the reload renders: 100,000 devices take about 0.35 s of one core.
+ */
+static uint64_t *digest_devices(const struct tree *t)
+{
+	uint32_t n = t->inv->ndevices;
+	uint64_t *v = calloc(n ? n : 1, sizeof(*v));
+	struct digest_job half[2] = { { t, v, 0, n / 2 }, { t, v, n / 2, n } };
+	pthread_t other;
+	bool two;
+
+	if (v == NULL)
+		return NULL;
+	two = n >= 1000 && pthread_create(&other, NULL, digest_range, &half[1]) == 0;
+	digest_range(&half[0]);
+	if (two)
+		pthread_join(other, NULL);
+	else
+		digest_range(&half[1]);
+	return v;
+}
+
+/* Devices whose files changed, came or went between two generations' trees. */
+struct dev_count {
+	unsigned changed, added, removed;
+};
+
+static void count_devices(struct provfs *fs, const struct tree *old, const struct tree *cur,
+                          struct dev_count *c)
+{
+	uint64_t *now = digest_devices(cur), *was = fs->digests;
+
+	if (was == NULL)
+		was = digest_devices(old); /* the first reload: the mount digested nothing */
+	memset(c, 0, sizeof(*c));
+	for (uint32_t i = 0; i < cur->inv->ndevices; i++) {
+		const struct device *d = inventory_find(old->inv, cur->inv->devices[i].mac);
+
+		if (d == NULL)
+			c->added++;
+		else if (now == NULL || was == NULL || now[i] == 0 ||
+		         now[i] != was[d - old->inv->devices])
+			c->changed++;
+	}
+	for (uint32_t i = 0; i < old->inv->ndevices; i++)
+		if (inventory_find(cur->inv, old->inv->devices[i].mac) == NULL)
+			c->removed++;
+	free(was);
+	fs->digests = now;
+}
+
+/* Keeps the copy provctl diff compares an edit with (state/snapshot.h). */
+void reload_keep_copy(struct provfs *fs)
+{
+	int r = snapshot_save(&fs->state, fs->inventory);
+
+	if (r < 0)
+		log_msg(LOG_WARNING,
+		        "cannot keep a copy of %s in %s/" SNAPSHOT_DIR
+		        ": %s: provctl diff with one "
+		        "inventory cannot see what this generation serves",
+		        fs->inventory, fs->state.path, strerror(-r));
+}
+
 /*
  * Makes tree t the next generation: the files the current one rendered are rendered again
  * (before the swap, so that versions are known, and the first fetch after a reload finds the
@@ -175,6 +260,7 @@ static int install(struct provfs *fs, struct tree *t, const char *why)
 {
 	struct gen *g = gen_new(t, fs->generation + 1, fs->retain), *old;
 	struct diff d = { fs->se, NULL, NULL, 0, 0 };
+	struct dev_count dc;
 	int changed;
 
 	if (g == NULL) {
@@ -195,14 +281,17 @@ static int install(struct provfs *fs, struct tree *t, const char *why)
 		current_retains(true);
 		return changed;
 	}
+	count_devices(fs, old->tree, g->tree, &dc);
 	fs->generation++;
 	gen_put(gen_swap(g));
 	d.old = old;
 	d.cur = g;
 	invalidate(&d);
-	log_msg(LOG_INFO, "%s %s: generation %llu, %u devices; %d changed, %u added, %u removed",
+	log_msg(LOG_INFO,
+	        "%s %s: generation %llu, %u devices; devices: %u changed, %u added, %u removed; "
+	        "files: %d re-rendered, %u added, %u removed",
 	        why, fs->inventory, (unsigned long long)g->number, (unsigned)t->inv->ndevices,
-	        changed, d.added, d.removed);
+	        dc.changed, dc.added, dc.removed, changed, d.added, d.removed);
 	gen_put(old);
 	/*
 	 * The old generation's rendered bytes are free now (unless readers still hold it):
@@ -227,7 +316,10 @@ int reload_now(struct provfs *fs)
 	malloc_trim(0); /* the parse tree is gone: its pages must not add to the carry's */
 	if (r == 0) {
 		diag_free(&d);
-		return install(fs, t, "reloaded");
+		r = install(fs, t, "reloaded");
+		if (r == 0)
+			reload_keep_copy(fs);
+		return r;
 	}
 	for (size_t i = 0; i < d.n; i++)
 		log_msg(LOG_ERR, "%s", d.msgs[i]);
@@ -349,6 +441,14 @@ static void *reload_main(void *arg)
 	if (w != NULL && rearm_watch(w) < 0)
 		log_msg(LOG_WARNING, "cannot watch the secrets file of %s: reload with SIGHUP",
 		        fs->inventory);
+	{
+		/* the mount's generation, digested now (off the request path), not at the first
+		 * reload */
+		struct gen *cur = gen_acquire();
+
+		fs->digests = digest_devices(cur->tree);
+		gen_put(cur);
+	}
 	for (;;) {
 		int quit = 0, reload = 0, n = poll(pfd, 2, poll_timeout(&burst));
 
@@ -452,6 +552,8 @@ void reload_stop(struct provfs *fs)
 	if (pthread_timedjoin_np(fs->reloader, NULL, &until) != 0)
 		abandon_reloader(fs);
 	fs->reloader_running = 0;
+	free(fs->digests);
+	fs->digests = NULL;
 	close(fs->wake[0]);
 	close(fs->wake[1]);
 }

@@ -34,4 +34,7 @@ int reload_key_delivered(struct provfs *fs, uint64_t mac);
 /* One reload, now (the thread's work; also for tests). Returns 0 or a negative errno. */
 int reload_now(struct provfs *fs);
 
+/* Copies the inventory into STATE/live for provctl diff (state/snapshot.h); logs a failure. */
+void reload_keep_copy(struct provfs *fs);
+
 #endif

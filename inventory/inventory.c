@@ -92,7 +92,9 @@ static int read_one_file(struct builder *b, const char *path, uint32_t *cap)
 		b->unreadable = 1;
 		return 0; /* reported */
 	}
-	return read_text(b, text, len, dir_of(inv, path), text);
+	return read_text(b, text, len,
+	                 b->base != NULL ? arena_strdup(&inv->arena, b->base) : dir_of(inv, path),
+	                 text);
 }
 
 bool inventory_is_yaml_name(const char *name)
@@ -569,6 +571,13 @@ int inventory_load_checked(const char *source, const char *text, size_t len,
                            const struct vendor_set *vendors, inventory_check_fn check, void *ctx,
                            struct inventory **out, struct diag *d)
 {
+	return inventory_load_based(source, NULL, vendors, check, ctx, out, d, text, len);
+}
+
+int inventory_load_based(const char *source, const char *base, const struct vendor_set *vendors,
+                         inventory_check_fn check, void *ctx, struct inventory **out,
+                         struct diag *d, const char *text, size_t len)
+{
 	struct inventory *inv = calloc(1, sizeof(*inv));
 	struct builder b;
 	size_t errors_before = diag_count(d);
@@ -583,6 +592,7 @@ int inventory_load_checked(const char *source, const char *text, size_t len,
 	inv->source = arena_strdup(&inv->arena, source);
 	inv->vendors = vendors;
 	builder_init(&b, inv, d);
+	b.base = base;
 	if (text != NULL) {
 		r = add_file_name(inv, source, &cap);
 		if (r == 0)

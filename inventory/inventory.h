@@ -36,6 +36,15 @@ int inventory_load_checked(const char *path, const char *yaml, size_t len,
                            const struct vendor_set *vendors, inventory_check_fn check, void *ctx,
                            struct inventory **out, struct diag *d);
 
+/*
+ * inventory_load_checked() of a copy kept away from the original (state/snapshot.h): with base
+ * set, relative paths in the files (firmware_dir) count from base, not from each file's own
+ * directory, so that the copy means what the original did.
+ */
+int inventory_load_based(const char *source, const char *base, const struct vendor_set *vendors,
+                         inventory_check_fn check, void *ctx, struct inventory **out,
+                         struct diag *d, const char *text, size_t len);
+
 void inventory_free(struct inventory *inv);
 
 /* Whether a directory entry is read as part of a directory inventory: "*.yaml", not hidden. */

@@ -19,8 +19,9 @@
 struct builder {
 	struct inventory *inv; /* strings go to inv->arena */
 	struct diag *d;
-	uint32_t file;   /* index of the file being read */
-	const char *dir; /* directory of the file being read (for firmware_dir) */
+	uint32_t file;    /* index of the file being read */
+	const char *dir;  /* directory of the file being read (for firmware_dir) */
+	const char *base; /* when set, the directory every file counts as in (a kept copy) */
 	/* growable record vectors (malloc'd; moved to the arena when done) */
 	struct model *models;
 	uint32_t nmodels, cap_models;

@@ -25,44 +25,47 @@
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "inventory/version.h"
+#include "provctl/progress.h"
+#include "provctl/provctl.h"
 #include "provctl/serverlog.h"
-
-#define EXIT_PROBLEM    1
-#define EXIT_USAGE      2
-#define MAX_SERVER_LOGS 32
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: provctl --version\n"
-	        "       provctl check INVENTORY\n"
-	        "       provctl ls INVENTORY\n"
-	        "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
-	        "       provctl export INVENTORY DIR [-s STATE]\n"
-	        "       provctl rekey INVENTORY MAC [-s STATE]\n"
-	        "       provctl status INVENTORY [MAC] [-s STATE] [--server-log FILE]...\n"
-	        "\n"
-	        "INVENTORY is a YAML file or a directory of *.yaml files.\n"
-	        "check   validate; every problem as FILE:LINE:COL: message (exit 1)\n"
-	        "ls      every name the mount serves, sorted\n"
-	        "cat     the exact bytes a phone reading NAME gets (--plain: unencrypted)\n"
-	        "export  write every file into DIR (a static copy of the tree)\n"
-	        "rekey   give an encrypted Panasonic device a new key (plain file served again)\n"
-	        "status  per device: its key state (never the key) and the last fetch of each\n"
-	        "        of its files as provfs saw it (UTC time, bytes/size, complete, partial\n"
-	        "        or cached, generation); with --server-log, also the last fetches of\n"
-	        "        each file in these server logs, with the client's address: nginx\n"
-	        "        (contrib's provfs log_format), tftpd-hpa -v via syslog or journalctl\n"
-	        "        -o short-iso (requested only: tftpd logs no completion), vsftpd\n"
-	        "        xferlog; FILE - is standard input; repeat it for several files\n"
-	        "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n");
+	fprintf(
+	    out,
+	    "usage: provctl --version\n"
+	    "       provctl check INVENTORY\n"
+	    "       provctl ls INVENTORY\n"
+	    "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
+	    "       provctl export INVENTORY DIR [-s STATE]\n"
+	    "       provctl diff INVENTORY [OTHER] [-s STATE]\n"
+	    "       provctl rekey INVENTORY MAC [--factory-reset] [-s STATE]\n"
+	    "       provctl status INVENTORY [MAC] [-s STATE] [--server-log FILE]...\n"
+	    "                      [--model M] [--group G] [--never] [--stale DAYS] [--json]\n"
+	    "\n"
+	    "INVENTORY is a YAML file or a directory of *.yaml files.\n"
+	    "check   validate; every problem as FILE:LINE:COL: message (exit 1)\n"
+	    "ls      every name the mount serves, sorted\n"
+	    "cat     the exact bytes a phone reading NAME gets (--plain: unencrypted)\n"
+	    "export  write every file into a new tree beside DIR and swap it in whole; DIR\n"
+	    "        must be new, empty or an earlier export; -s is required for encrypted\n"
+	    "        devices (their keys)\n"
+	    "diff    which devices' files change between two inventories, or between what\n"
+	    "        the mount of STATE serves and INVENTORY: per parameter, secrets masked;\n"
+	    "        exit 0 no change, 1 changes, 2 trouble\n"
+	    "rekey   give an encrypted device a new key (its plain carrier file is served again)\n"
+	    "status  per device: its key state (never the key) and the last fetch of each\n"
+	    "        of its files as provfs saw it (UTC time, bytes/size, complete, partial\n"
+	    "        or cached, generation); with --server-log, also the last fetches of\n"
+	    "        each file in these server logs, with the client's address: nginx\n"
+	    "        (contrib's provfs log_format), tftpd-hpa -v via syslog or journalctl\n"
+	    "        -o short-iso (requested only: tftpd logs no completion), vsftpd\n"
+	    "        xferlog; FILE - is standard input; repeat it for several files.\n"
+	    "        --model, --group: those devices; --never: never fetched; --stale DAYS:\n"
+	    "        not fetched for DAYS days (never fetched included); --json: the same as\n"
+	    "        JSON (no key, no password); ends with the mount's unknown-MAC count\n"
+	    "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n");
 }
-
-/* The state directory (-s), opened for the commands that need Panasonic keys. */
-struct keys {
-	struct state st;
-	struct keystore *ks;
-};
 
 /*
  * Opens the state directory and its keys. With `create`, a missing directory is made (cat
@@ -92,14 +95,18 @@ static void close_keys(struct keys *keys)
 		state_close(&keys->st);
 }
 
-/* Loads and checks, printing every problem. */
-static struct tree *load(const struct keys *keys, const char *path)
+struct tree *load(const struct keys *keys, const char *path)
 {
 	struct tree *t = NULL;
+	struct progress p;
 	struct diag d;
+	int r;
 
 	diag_init(&d);
-	if (tree_load(path, keys->ks ? keystore_source(keys->ks) : NULL, &t, &d) < 0) {
+	progress_note(&p, "loading", path);
+	r = tree_load(path, keys->ks ? keystore_source(keys->ks) : NULL, &t, &d);
+	progress_end(&p);
+	if (r < 0) {
 		diag_print(&d, stderr);
 		if (diag_count(&d) == 0)
 			fprintf(stderr, "provctl: %s: cannot load\n", path);
@@ -165,13 +172,6 @@ static int cmd_check(const struct keys *keys, const char *path)
 	return 0;
 }
 
-struct name_list {
-	char **names;
-	size_t n, cap;
-	int oom;
-	const struct tree *t; /* files whose enrolment window closed are not listed */
-};
-
 static int collect_name(void *ctx, const struct file_ref *ref, const char *name)
 {
 	struct name_list *l = ctx;
@@ -204,7 +204,7 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_names(const struct tree *t, struct name_list *l)
+int list_names(const struct tree *t, struct name_list *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->t = t;
@@ -216,7 +216,7 @@ static int list_names(const struct tree *t, struct name_list *l)
 	return 0;
 }
 
-static void free_names(struct name_list *l)
+void free_names(struct name_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->names[i]);
@@ -242,11 +242,8 @@ static int cmd_ls(const struct keys *keys, const char *path)
 	return 0;
 }
 
-/*
- * Writes what a phone reading `name` gets to fd: rendered bytes, or the real firmware file
- * copied through. With dirfd >= 0, the bytes replace dirfd/name instead (export).
- */
-static int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
+/* What a phone reading name gets, to fd. */
+static int emit_fd(const struct tree *t, const char *name, bool plain, int fd)
 {
 	struct file_ref ref;
 	struct buf out;
@@ -259,25 +256,38 @@ static int emit(const struct tree *t, const char *name, bool plain, int fd, int 
 
 		if (src < 0)
 			return src;
-		r = dirfd >= 0 ? replace_file_copy(dirfd, name, src, 0444, false)
-		               : copy_fd(src, fd);
+		r = copy_fd(src, fd);
 		/* truncated or grown while copied: not the file a phone is told about */
-		if (r == 0 && lseek(src, 0, SEEK_CUR) != (off_t)file_source_size(&ref)) {
+		if (r == 0 && lseek(src, 0, SEEK_CUR) != (off_t)file_source_size(&ref))
 			r = -ESTALE;
-			if (dirfd >= 0)
-				unlinkat(dirfd, name, 0);
-		}
 		close(src);
 		return r;
 	}
 	buf_init(&out);
 	r = file_render(t, &ref, plain, &out);
 	if (r == 0)
-		r = dirfd >= 0 ? replace_file(dirfd, name, out.data, out.len, 0444, false)
-		               : write_full(fd, out.data, out.len);
+		r = write_full(fd, out.data, out.len);
 	if (out.data != NULL)
 		explicit_bzero(out.data, out.cap);
 	buf_free(&out);
+	return r;
+}
+
+int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
+{
+	int r;
+
+	if (dirfd < 0)
+		return emit_fd(t, name, plain, fd);
+	/* export's directory is new: the file is created, with nothing to replace */
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	r = emit_fd(t, name, plain, fd);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, name, 0);
 	return r;
 }
 
@@ -332,42 +342,7 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
-static int cmd_export(const struct keys *keys, const char *path, const char *dir)
-{
-	struct tree *t = load(keys, path);
-	struct name_list l;
-	int dirfd, r = 0;
-
-	if (t == NULL)
-		return EXIT_PROBLEM;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(errno));
-		tree_free(t);
-		return EXIT_PROBLEM;
-	}
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || list_names(t, &l) < 0) {
-		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(errno));
-		if (dirfd >= 0)
-			close(dirfd);
-		tree_free(t);
-		return EXIT_PROBLEM;
-	}
-	for (size_t i = 0; i < l.n && r == 0; i++) {
-		r = emit(t, l.names[i], false, -1, dirfd);
-		if (r < 0)
-			fprintf(stderr, "provctl: %s/%s: %s\n", dir, l.names[i], strerror(-r));
-	}
-	if (r == 0)
-		printf("%zu files written to %s\n", l.n, dir);
-	free_names(&l);
-	close(dirfd);
-	tree_free(t);
-	return r < 0 ? EXIT_PROBLEM : 0;
-}
-
-/* The device named on the command line, in any MAC notation. */
-static const struct device *device_arg(const struct tree *t, const char *arg)
+const struct device *device_arg(const struct tree *t, const char *arg)
 {
 	uint64_t mac;
 	const struct device *dev;
@@ -410,7 +385,8 @@ static void signal_daemon(const struct keys *keys)
 		       keys->st.path);
 }
 
-static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_arg)
+static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_arg,
+                     bool factory_reset)
 {
 	struct tree *t = load(keys, path);
 	const struct device *dev = t ? device_arg(t, mac_arg) : NULL;
@@ -425,6 +401,16 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	if (!vendor_encrypted(dev->model)) {
 		fprintf(stderr, "provctl: %s (%s) has no encrypted provisioning\n", mac,
 		        dev->model->name);
+		tree_free(t);
+		return EXIT_PROBLEM;
+	}
+	if (vendor_of(dev->model)->rekey_needs_factory_reset && !factory_reset) {
+		fprintf(
+		    stderr,
+		    "provctl: %s (%s): a %s phone that holds its key asks only for its encrypted "
+		    "file, which a new key would make unreadable to it; rekey with "
+		    "--factory-reset and reset the phone to factory settings\n",
+		    mac, dev->model->name, vendor_of(dev->model)->label);
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
@@ -451,8 +437,7 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
 
-/* "2026-11-29T19:00:00Z" */
-static void utc(int64_t when, char out[32])
+void utc(int64_t when, char out[32])
 {
 	time_t t = (time_t)when;
 	struct tm tm;
@@ -462,494 +447,6 @@ static void utc(int64_t when, char out[32])
 		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The device's enrolment window, when it has one: open until, or closed at. */
-static void window_line(const struct tree *t, const struct device *dev)
-{
-	char when[ENROLL_TIME_SIZE];
-	int64_t until;
-
-	if (dev->model == NULL || enroll_device_until(t->inv, dev, &until) == NULL)
-		return;
-	enroll_format(until, when);
-	if (enroll_closed(until, (int64_t)time(NULL)))
-		printf("    enrolment window closed at %s: its bootstrap files with a secret in "
-		       "clear are not served\n",
-		       when);
-	else
-		printf("    enrolment window open until %s\n", when);
-}
-
-static void status_line(const struct keys *keys, const struct device *dev)
-{
-	char mac[MAC_STRLEN + 1], when[32];
-	struct dev_key k;
-	int r = -ENOENT;
-
-	mac_format(dev->mac, true, mac);
-	if (dev->model == NULL || !vendor_encrypted(dev->model)) {
-		printf("%s  %-12s  plain\n", mac, dev->model ? dev->model->name : "?");
-		return;
-	}
-	memset(&k, 0, sizeof(k));
-	if (keys->ks != NULL)
-		r = keystore_lookup(keys->ks, dev->mac, &k);
-	if (r < 0 && r != -ENOENT) {
-		printf("%s  %-12s  key file unreadable (%s): its encrypted files fail until it is "
-		       "restored or removed\n",
-		       mac, dev->model->name, r == -EBADMSG ? "damaged content" : strerror(-r));
-		explicit_bzero(&k, sizeof(k));
-		return;
-	}
-	printf("%s  %-12s  key %s", mac, dev->model->name, key_state_name(k.state));
-	if (k.state != KEY_NONE)
-		printf(" (%u-bit%s)", k.bits,
-		       k.bits != vendor_key_bits(dev->model) ? "; key_length changed: run rekey"
-		                                             : "");
-	utc(k.since, when);
-	if (k.state == KEY_SERVED && k.since > 0)
-		printf(": plain file read to its end %s, waiting for the phone to ask for its .enc "
-		       "files",
-		       when);
-	if (k.state == KEY_DELIVERED && k.proof[0] != '\0')
-		printf(" %s: proved by the phone's request for %s after it read the plain file",
-		       when, k.proof);
-	printf("\n");
-	explicit_bzero(&k, sizeof(k));
-}
-
-/*
- * What status knows of fetches: provfs's own records (the latest per device and file), for
- * the devices asked about only, so memory follows the inventory, not the length of the logs.
- */
-#define SRV_KEEP    5  /* fetches shown per device and file from the servers' logs */
-#define RECENT_TFTP 16 /* tftpd requests remembered to join a NAK that follows */
-
-/* One fetch as a server logged it. */
-struct srv_seen {
-	int64_t time;
-	char addr[SRV_ADDR_MAX];
-	bool has_bytes, has_size;
-	uint64_t bytes, size;
-	enum srv_result result;
-	enum srv_kind server;
-	unsigned status;
-	long pid;
-};
-
-/* The latest SRV_KEEP fetches of one file, oldest first. */
-struct srv_ring {
-	struct srv_seen f[SRV_KEEP];
-	unsigned n;
-};
-
-struct fetches {
-	const struct tree *t;
-	const struct device *only; /* status MAC: that device alone */
-	struct fetch_table last;   /* provfs records, the latest per (MAC, name) */
-	size_t *order;             /* indices of last, sorted by (MAC, name) */
-	size_t damaged;            /* lines of fetch.log(.1) skipped */
-	struct fetch_table srv;    /* (MAC, canonical name) of the servers' fetches ... */
-	struct srv_ring *rings;    /* ... and theirs, index by index */
-	size_t nrings;
-	size_t *srv_order; /* indices of srv, sorted by (MAC, name) */
-	struct {
-		long pid;
-		size_t at;
-	} recent[RECENT_TFTP]; /* the last tftpd requests: a NAK names only the process */
-	unsigned nrecent;
-	int err; /* the first error reading them, or 0 */
-};
-
-static bool wanted(const struct fetches *f, uint64_t mac)
-{
-	return f->only != NULL ? f->only->mac == mac : inventory_find(f->t->inv, mac) != NULL;
-}
-
-/* A record read: the latest of its file so far (on a tie, the one read last). */
-static void take_record(void *ctx, const struct fetch_rec *r)
-{
-	struct fetches *f = ctx;
-	long at;
-
-	if (!wanted(f, r->mac))
-		return;
-	at = fetch_table_at(&f->last, r->mac, r->name);
-	if (at < 0)
-		f->err = f->err ? f->err : (int)at;
-	else if (r->time >= f->last.v[at].time)
-		f->last.v[at] = *r;
-}
-
-static int by_mac_name(const void *a, const void *b, void *ctx)
-{
-	const struct fetch_rec *v = ctx, *x = &v[*(const size_t *)a], *y = &v[*(const size_t *)b];
-
-	if (x->mac != y->mac)
-		return x->mac < y->mac ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/* The indices of t's entries sorted by (MAC, name); NULL when empty or out of memory. */
-static size_t *sorted(const struct fetch_table *t, int *err)
-{
-	size_t *order;
-
-	if (t->n == 0)
-		return NULL;
-	order = malloc(t->n * sizeof(*order));
-	if (order == NULL) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < t->n; i++)
-		order[i] = i;
-	qsort_r(order, t->n, sizeof(*order), by_mac_name, t->v);
-	return order;
-}
-
-/* The first position in order (n entries of v) whose MAC is mac or more. */
-static size_t first_of(const struct fetch_rec *v, const size_t *order, size_t n, uint64_t mac)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[order[mid]].mac < mac)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
- * Reads provfs's records: each wanted device's fetch-<MAC> of an older version (its oldest
- * records), then fetch.log.1, then fetch.log.
- */
-static void read_fetches(const struct keys *keys, struct fetches *f)
-{
-	static const char *const logs[] = { FETCH_LOG_OLD, FETCH_LOG };
-
-	if (keys->st.dirfd < 0)
-		return;
-	for (uint32_t i = 0; i < f->t->inv->ndevices; i++) {
-		const struct device *d = f->only != NULL ? f->only : &f->t->inv->devices[i];
-		struct fetch_set set;
-
-		if (fetch_legacy_load(&keys->st, d->mac, &set) == 0)
-			for (size_t j = 0; j < set.n; j++)
-				take_record(f, &set.rec[j]);
-		if (f->only != NULL)
-			break;
-	}
-	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
-		int r = fetch_read(&keys->st, logs[i], take_record, f, &f->damaged);
-
-		if (r < 0 && r != -ENOENT) {
-			fprintf(stderr, "provctl: %s/%s: %s\n", keys->st.path, logs[i],
-			        r == -ELOOP    ? "a symlink: not read"
-			        : r == -EINVAL ? "not a regular file: not read"
-			                       : strerror(-r));
-		}
-	}
-	f->order = sorted(&f->last, &f->err);
-}
-
-/* ---- the servers' logs ------------------------------------------------------------------ */
-
-/* What one --server-log file gave, reported once at the end. */
-struct log_counts {
-	const char *path;
-	size_t fetches; /* of device files of the devices shown */
-	size_t foreign; /* of names no device of this inventory has */
-	size_t bad;     /* lines not understood */
-	int err;        /* it could not be read */
-};
-
-struct log_ctx {
-	struct fetches *f;
-	struct log_counts *c;
-	int64_t now;
-};
-
-/* Keeps s among the latest SRV_KEEP of its ring (sorted by time; a tie goes after). */
-static void ring_put(struct srv_ring *r, const struct srv_seen *s)
-{
-	unsigned i;
-
-	if (r->n == SRV_KEEP) {
-		if (s->time < r->f[0].time)
-			return; /* older than all we keep */
-		memmove(&r->f[0], &r->f[1], (SRV_KEEP - 1) * sizeof(r->f[0]));
-		r->n--;
-	}
-	for (i = r->n; i > 0 && r->f[i - 1].time > s->time; i--)
-		r->f[i] = r->f[i - 1];
-	r->f[i] = *s;
-	r->n++;
-}
-
-/* The ring of (mac, name), made if new: its index, or -ENOMEM. */
-static long ring_at(struct fetches *f, uint64_t mac, const char *name)
-{
-	long at = fetch_table_at(&f->srv, mac, name);
-
-	if (at >= 0 && f->srv.cap > f->nrings) {
-		struct srv_ring *r = realloc(f->rings, f->srv.cap * sizeof(*r));
-
-		if (r == NULL)
-			return -ENOMEM;
-		memset(r + f->nrings, 0, (f->srv.cap - f->nrings) * sizeof(*r));
-		f->rings = r;
-		f->nrings = f->srv.cap;
-	}
-	return at;
-}
-
-/* tftpd refused the request process pid made: that fetch failed. */
-static void join_nak(struct fetches *f, long pid)
-{
-	for (unsigned i = 0; i < f->nrecent && i < RECENT_TFTP; i++) {
-		struct srv_ring *r;
-
-		if (f->recent[i].pid != pid)
-			continue;
-		r = &f->rings[f->recent[i].at];
-		for (unsigned j = 0; j < r->n; j++)
-			if (r->f[j].server == SRV_TFTPD && r->f[j].pid == pid)
-				r->f[j].result = SRV_FAILED;
-	}
-}
-
-/* One line of a server's log. */
-static int server_line(void *ctx, const char *line, size_t len)
-{
-	struct log_ctx *l = ctx;
-	struct fetches *f = l->f;
-	char canonical[FILE_NAME_MAX + 1];
-	struct srv_fetch sf;
-	struct file_ref ref;
-	struct srv_seen s;
-	long at;
-
-	switch (srv_parse_line(line, len, l->now, &sf)) {
-	case SRV_LINE_BAD:
-		l->c->bad++;
-		return 0;
-	case SRV_LINE_OTHER:
-		return 0;
-	case SRV_LINE_NAK:
-		join_nak(f, sf.pid);
-		return 0;
-	case SRV_LINE_FETCH:
-		break;
-	}
-	/* the mount's own resolver: aliases and prefix/postfix wraps give the canonical name */
-	if (file_resolve(f->t, sf.name, &ref) < 0 || ref.dev == NULL || !file_names_device(&ref) ||
-	    file_name(&ref, canonical, sizeof(canonical)) < 0) {
-		l->c->foreign++;
-		return 0;
-	}
-	if (!wanted(f, ref.dev->mac))
-		return 0;
-	at = ring_at(f, ref.dev->mac, canonical);
-	if (at < 0)
-		return (int)at;
-	memset(&s, 0, sizeof(s));
-	s.time = sf.time;
-	memcpy(s.addr, sf.addr, sizeof(s.addr));
-	s.has_bytes = sf.has_bytes;
-	s.has_size = sf.has_size;
-	s.bytes = sf.bytes;
-	s.size = sf.size;
-	s.result = sf.result;
-	s.server = sf.server;
-	s.status = sf.status;
-	s.pid = sf.pid;
-	ring_put(&f->rings[at], &s);
-	if (sf.server == SRV_TFTPD) {
-		f->recent[f->nrecent % RECENT_TFTP].pid = sf.pid;
-		f->recent[f->nrecent % RECENT_TFTP].at = (size_t)at;
-		f->nrecent++;
-	}
-	l->c->fetches++;
-	return 0;
-}
-
-/* Reads one --server-log file ("-": standard input). */
-static void read_server_log(struct fetches *f, struct log_counts *c)
-{
-	struct log_ctx l = { f, c, (int64_t)time(NULL) };
-	bool in = strcmp(c->path, "-") == 0;
-	int fd = in ? STDIN_FILENO : open_regular(AT_FDCWD, c->path, O_RDONLY, 0);
-
-	f->nrecent = 0; /* a NAK joins a request of its own file */
-	if (fd < 0) {
-		c->err = fd;
-		return;
-	}
-	c->err = read_lines(fd, SRV_LINE_MAX, server_line, &l, &c->bad);
-	if (!in)
-		close(fd);
-}
-
-/* s as one line: control bytes and backslashes as \xNN (a path given on the command line). */
-static void print_escaped(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f || ch == '\\')
-			printf("\\x%02x", ch);
-		else
-			putchar(ch);
-	}
-}
-
-static void print_log_counts(const struct log_counts *c)
-{
-	if (c->err < 0) {
-		printf("server log ");
-		print_escaped(c->path);
-		printf(": cannot be read: %s\n",
-		       c->err == -EINVAL ? "not a regular file" : strerror(-c->err));
-		return;
-	}
-	printf("server log ");
-	print_escaped(c->path);
-	printf(": %zu fetch%s of device files shown", c->fetches, c->fetches == 1 ? "" : "es");
-	if (c->foreign > 0)
-		printf(", %zu request%s for other names", c->foreign, c->foreign == 1 ? "" : "s");
-	if (c->bad > 0)
-		printf(", %zu line%s not understood", c->bad, c->bad == 1 ? "" : "s");
-	printf("\n");
-}
-
-/* ---- the lines of a device -------------------------------------------------------------- */
-
-static void srv_line(const char *name, const struct srv_seen *s)
-{
-	char when[32], bytes[64] = "-";
-
-	utc(s->time, when);
-	if (s->has_bytes && s->has_size)
-		snprintf(bytes, sizeof(bytes), "%llu/%llu bytes", (unsigned long long)s->bytes,
-		         (unsigned long long)s->size);
-	else if (s->has_bytes)
-		snprintf(bytes, sizeof(bytes), "%llu bytes", (unsigned long long)s->bytes);
-	printf("    %-28s %s  %s  %s", name, when, bytes, srv_result_word(s->result));
-	if (s->server == SRV_NGINX && s->result == SRV_FAILED)
-		printf(" (HTTP %u)", s->status);
-	printf("  (%s from %s)\n", srv_kind_name(s->server), s->addr);
-}
-
-static void provfs_line(const struct fetch_rec *r)
-{
-	char when[32];
-
-	utc(r->time, when);
-	printf("    %-28s %s  %llu/%llu bytes  %s", r->name, when, (unsigned long long)r->bytes,
-	       (unsigned long long)r->size, fetch_status_word(r->status));
-	if (r->generation > 0)
-		printf("  (provfs, generation %llu)\n", (unsigned long long)r->generation);
-	else
-		printf("  (provfs)\n"); /* a record of an older version */
-}
-
-/*
- * The device's files in name order: the last fetch as the mount recorded it, then the last
- * fetches the servers logged, oldest first.
- */
-static void fetch_lines(const struct fetches *f, const struct device *dev)
-{
-	const struct fetch_rec *pv = f->last.v, *sv = f->srv.v;
-	size_t i = f->order ? first_of(pv, f->order, f->last.n, dev->mac) : f->last.n;
-	size_t j = f->srv_order ? first_of(sv, f->srv_order, f->srv.n, dev->mac) : f->srv.n;
-
-	for (;;) {
-		const struct fetch_rec *p = i < f->last.n ? &pv[f->order[i]] : NULL;
-		const struct fetch_rec *s = j < f->srv.n ? &sv[f->srv_order[j]] : NULL;
-		int c;
-
-		p = p != NULL && p->mac == dev->mac ? p : NULL;
-		s = s != NULL && s->mac == dev->mac ? s : NULL;
-		if (p == NULL && s == NULL)
-			break;
-		c = p == NULL ? 1 : s == NULL ? -1 : strcmp(p->name, s->name);
-		if (c <= 0) {
-			provfs_line(p);
-			i++;
-		}
-		if (c >= 0) {
-			const struct srv_ring *r = &f->rings[f->srv_order[j]];
-
-			for (unsigned k = 0; k < r->n; k++)
-				srv_line(s->name, &r->f[k]);
-			j++;
-		}
-	}
-}
-
-static int cmd_status(const struct keys *keys, const char *path, const char *mac_arg,
-                      const char *const *logs, int nlogs)
-{
-	/*
-	 * Without keys: a delivered key file does not exist for the mount any more, but the
-	 * servers' logs hold its fetches from before; every name still resolves. The key states
-	 * come from the keystore itself (status_line).
-	 */
-	const struct keys nokeys = { keys->st, NULL };
-	struct tree *t = load(&nokeys, path);
-	struct log_counts counts[MAX_SERVER_LOGS];
-	struct fetches f;
-	int bad = 0;
-
-	if (t == NULL)
-		return EXIT_PROBLEM;
-	memset(&f, 0, sizeof(f));
-	memset(counts, 0, sizeof(counts));
-	f.t = t;
-	if (mac_arg != NULL && (f.only = device_arg(t, mac_arg)) == NULL) {
-		tree_free(t);
-		return EXIT_PROBLEM;
-	}
-	read_fetches(keys, &f);
-	for (int i = 0; i < nlogs && f.err == 0; i++) {
-		counts[i].path = logs[i];
-		read_server_log(&f, &counts[i]);
-		if (counts[i].err == -ENOMEM)
-			f.err = -ENOMEM;
-		bad |= counts[i].err < 0;
-	}
-	if (f.err == 0)
-		f.srv_order = sorted(&f.srv, &f.err);
-	for (uint32_t i = 0; i < t->inv->ndevices; i++) {
-		const struct device *d = f.only != NULL ? f.only : &t->inv->devices[i];
-
-		status_line(keys, d);
-		window_line(t, d);
-		fetch_lines(&f, d);
-		if (f.only != NULL)
-			break;
-	}
-	if (f.damaged > 0)
-		printf("%zu damaged line%s of %s/" FETCH_LOG "(.1) skipped\n", f.damaged,
-		       f.damaged == 1 ? "" : "s", keys->st.path);
-	for (int i = 0; i < nlogs; i++)
-		if (counts[i].path != NULL)
-			print_log_counts(&counts[i]);
-	if (f.err < 0)
-		fprintf(stderr, "provctl: fetch records: %s\n", strerror(-f.err));
-	free(f.order);
-	free(f.srv_order);
-	free(f.rings);
-	fetch_table_free(&f.last);
-	fetch_table_free(&f.srv);
-	tree_free(t);
-	return f.err < 0 || bad ? EXIT_PROBLEM : 0;
-}
-
 /* Splits the arguments after the command into positionals and the shared flags. */
 struct args {
 	const char *pos[3];
@@ -957,15 +454,41 @@ struct args {
 	const char *logs[MAX_SERVER_LOGS]; /* --server-log */
 	int nlogs;
 	bool plain;
+	bool factory_reset; /* rekey: the phone will be reset (vendor.h) */
 	const char *state;
+	struct status_opts status; /* --model, --group, --never, --stale, --json */
+	bool status_only;          /* one of them was given */
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->status.stale_days = -1;
 	for (int i = 2; i < argc; i++) {
+		char *end = NULL;
+
 		if (strcmp(argv[i], "--plain") == 0) {
 			a->plain = true;
+		} else if (strcmp(argv[i], "--factory-reset") == 0) {
+			a->factory_reset = true;
+		} else if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--never") == 0) {
+			*(argv[i][2] == 'j' ? &a->status.json : &a->status.never) = true;
+			a->status_only = true;
+		} else if ((strcmp(argv[i], "--model") == 0 || strcmp(argv[i], "--group") == 0) &&
+		           i + 1 < argc) {
+			const char **which =
+			    argv[i][2] == 'm' ? &a->status.model : &a->status.group;
+
+			*which = argv[++i];
+			a->status_only = true;
+		} else if (strcmp(argv[i], "--stale") == 0 && i + 1 < argc) {
+			a->status.stale_days = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || a->status.stale_days < 0 ||
+			    a->status.stale_days > 100000) {
+				fprintf(stderr, "provctl: --stale takes a number of days\n");
+				return -1;
+			}
+			a->status_only = true;
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			a->state = argv[++i];
 		} else if (strcmp(argv[i], "--server-log") == 0 && i + 1 < argc) {
@@ -992,12 +515,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 static int run_command(const char *cmd, const struct args *a)
 {
 	const char *dir = a->state ? a->state : STATE_DEFAULT_DIR;
-	bool writes =
-	    strcmp(cmd, "cat") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "rekey") == 0;
+	bool writes = strcmp(cmd, "cat") == 0 || strcmp(cmd, "rekey") == 0 ||
+	              (strcmp(cmd, "export") == 0 && a->state != NULL);
+	/* export makes keys only in a state directory named with -s (export.c) */
+	bool keyless = strcmp(cmd, "check") == 0 || (strcmp(cmd, "export") == 0 && !a->state);
 	struct keys keys = { { -1, NULL }, NULL };
 	int r = EXIT_USAGE;
 
-	if (strcmp(cmd, "check") != 0 && open_keys(&keys, dir, writes) < 0)
+	if (!keyless && open_keys(&keys, dir, writes) < 0)
 		return EXIT_PROBLEM;
 	if (strcmp(cmd, "check") == 0 && a->npos == 1 && !a->plain)
 		r = cmd_check(&keys, a->pos[0]);
@@ -1007,19 +532,25 @@ static int run_command(const char *cmd, const struct args *a)
 		r = cmd_cat(&keys, a->pos[0], a->pos[1], a->plain);
 	else if (strcmp(cmd, "export") == 0 && a->npos == 2 && !a->plain)
 		r = cmd_export(&keys, a->pos[0], a->pos[1]);
+	else if (strcmp(cmd, "diff") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)
+		r = cmd_diff(&keys, dir, a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
 	else if (strcmp(cmd, "rekey") == 0 && a->npos == 2 && !a->plain)
-		r = cmd_rekey(&keys, a->pos[0], a->pos[1]);
-	else if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain)
-		r = cmd_status(&keys, a->pos[0], a->npos == 2 ? a->pos[1] : NULL, a->logs,
-		               a->nlogs);
-	else
+		r = cmd_rekey(&keys, a->pos[0], a->pos[1], a->factory_reset);
+	else if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain) {
+		struct status_opts o = a->status;
+
+		o.mac = a->npos == 2 ? a->pos[1] : NULL;
+		o.logs = a->logs;
+		o.nlogs = a->nlogs;
+		r = cmd_status(&keys, a->pos[0], &o);
+	} else
 		usage(stderr);
 	close_keys(&keys);
 	return r;
 }
 
 /* Every command run_command knows. */
-static const char *const commands[] = { "check", "ls", "cat", "export", "rekey", "status" };
+static const char *const commands[] = { "check", "ls", "cat", "export", "diff", "rekey", "status" };
 
 /*
  * A mistyped command or option is named in one line, as sshfs and git do, rather than
@@ -1063,8 +594,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (parse_args(argc, argv, &a) < 0) /* it named the option */
 		return EXIT_USAGE;
-	/* --server-log is status's alone */
-	if (argc < 3 || (a.nlogs > 0 && strcmp(cmd, "status") != 0)) {
+	/* --server-log and the filters are status's alone */
+	if (argc < 3 || ((a.nlogs > 0 || a.status_only) && strcmp(cmd, "status") != 0) ||
+	    (a.factory_reset && strcmp(cmd, "rekey") != 0)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -381,3 +381,39 @@ int fetch_legacy_load(const struct state *st, uint64_t mac, struct fetch_set *s)
 	buf_free(&text);
 	return r;
 }
+
+int unknown_format(const struct unknown_count *u, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%llu %lld %lld\n", (unsigned long long)u->count,
+	                 (long long)u->since, (long long)u->last);
+
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int unknown_parse(const char *text, size_t len, struct unknown_count *u)
+{
+	char line[80], *p = line;
+	unsigned long long v[3];
+
+	if (len == 0 || len >= sizeof(line) || text[len - 1] != '\n')
+		return -EBADMSG;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	for (int i = 0; i < 3; i++) {
+		char *end;
+
+		if (*p < '0' || *p > '9') /* digits only: no sign, no space */
+			return -EBADMSG;
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno != 0 || *end != (i < 2 ? ' ' : '\n') || (i > 0 && v[i] > INT64_MAX))
+			return -EBADMSG;
+		p = end + 1;
+	}
+	if (*p != '\0')
+		return -EBADMSG;
+	u->count = v[0];
+	u->since = (int64_t)v[1];
+	u->last = (int64_t)v[2];
+	return 0;
+}

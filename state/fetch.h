@@ -66,6 +66,24 @@ struct fetch_rec {
 	enum fetch_status status;
 };
 
+/*
+ * STATE/unknown-macs: what the mount counted of lookups of device file names for MACs the
+ * inventory does not have (an enumeration sweep?), since it started: "COUNT SINCE LAST\n".
+ */
+#define UNKNOWN_MACS_FILE "unknown-macs"
+
+struct unknown_count {
+	uint64_t count;
+	int64_t since; /* when the mount started counting */
+	int64_t last;  /* the latest such lookup (0: none) */
+};
+
+/* The file's line into buf (len >= 64). Returns its length. */
+int unknown_format(const struct unknown_count *u, char *buf, size_t len);
+
+/* Parses the file's text. 0 or -EBADMSG. */
+int unknown_parse(const char *text, size_t len, struct unknown_count *u);
+
 /* "complete", "partial" or "cached". */
 const char *fetch_status_word(enum fetch_status s);
 

@@ -213,6 +213,29 @@ int replace_file_copy(int dirfd, const char *name, int srcfd, mode_t mode, bool 
 	return replace(NULL, dirfd, name, NULL, 0, srcfd, mode, durable);
 }
 
+int remove_flat_dir(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	int r = 0;
+
+	if (dh == NULL) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((e = readdir(dh)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    unlinkat(fd, e->d_name, 0) < 0 && r == 0)
+			r = -errno;
+	closedir(dh);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 int state_write(const struct state *st, const char *name, const void *data, size_t len)
 {
 	return replace(st, st->dirfd, name, data, len, -1, 0600, true);

@@ -67,6 +67,12 @@ int replace_file(int dirfd, const char *name, const void *data, size_t len, mode
 /* replace_file() with the content read from srcfd to its end (large files, no copy in memory). */
 int replace_file_copy(int dirfd, const char *name, int srcfd, mode_t mode, bool durable);
 
+/*
+ * Removes dirfd/name, a directory of files only (an export, the inventory's copy), with its
+ * files; never follows a symlink. Returns 0 or the first -errno.
+ */
+int remove_flat_dir(int dirfd, const char *name);
+
 /* Copies in to out until in's end. Returns 0 or -errno. */
 int copy_fd(int in, int out);
 

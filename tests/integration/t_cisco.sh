@@ -167,6 +167,25 @@ flow http $GZ md5 gzip
 t_check_fails "a wrong digest does not open it" "" \
 	opens "$WORK/flow.$MPP/2" "$(key_of "$WORK/flow.$MPP/1")" md5 "" "$WORK/wrong.dec"
 
+# --- rekey: a keyed Cisco phone asks only for <mac>.cfg (its rule names nothing else), so a new
+# key would lock it out: provctl refuses unless the phone will be reset (formats/cisco.md §4).
+
+keyfile=$STATE/key-$(tr 'a-f' 'A-F' <<<"$SPA")
+cp "$keyfile" "$WORK/key.before"
+t_check_fails "rekey of a keyed Cisco phone without --factory-reset is refused, saying why" \
+	"rekey with --factory-reset and reset the phone to factory settings" \
+	"$PROVCTL" rekey "$INV" "$SPA" -s "$STATE"
+t_check "the refused rekey left the key file as it was" cmp "$WORK/key.before" "$keyfile"
+t_check_fails "--factory-reset is rekey's alone" "" "$PROVCTL" status "$INV" --factory-reset -s "$STATE"
+t_check "rekey --factory-reset gives the device a new key" \
+	"$PROVCTL" rekey "$INV" "$SPA" --factory-reset -s "$STATE"
+t_check_fails "the new key differs from the old" "" cmp -s "$WORK/key.before" "$keyfile"
+t_check "after the rekey, <mac>.xml (the carrier, for the reset phone) is served again" \
+	lib_poll 5 test -e "$MNT/$SPA.xml"
+new_key=$(key_of "$MNT/$SPA.xml")
+t_check "the served carrier holds a new key" \
+	test -n "$new_key" -a "$new_key" != "$(key_of "$WORK/flow.$SPA/1")"
+
 # --- checks ----------------------------------------------------------------------------------
 
 bad=$WORK/bad.yaml

@@ -122,10 +122,12 @@ mode_of() { stat -c %a -- "$1" 2>&1; }
 # a key's must be mode 0600 (it holds a key). The decoy is expected and not counted.
 declare -A LEFTOVER=()
 state_names_ok() {
-	local f rc=0 names='key-[0-9A-F]{12}|fetch\.log(\.1)?|provfs\.pid|keys\.lock|provfs\.lock'
+	local f rc=0 names='key-[0-9A-F]{12}|fetch\.log(\.1)?|provfs\.pid|keys\.lock|provfs\.lock|live|unknown-macs'
 	ROUND_LEFTOVERS=0
 	while IFS= read -r f; do
-		if [[ $f =~ ^($names)$ ]]; then
+		# live: the copy of the inventory provctl diff reads; .live.new: a killed daemon's
+		# unfinished copy, which the next mount's replaces (state/snapshot.c)
+		if [[ $f =~ ^($names)$ || $f == .live.new ]]; then
 			continue
 		elif [[ $f =~ ^\.($names)\.[0-9a-f]{16}\.tmp$ ]]; then
 			[ "$STATE/$f" != "$DECOY" ] || continue

@@ -142,8 +142,8 @@ gen_ino_before=$(stat_field %i "$MNT/$GENERIC")
 t_check "only $DEVICE's user changes" write_inventory 50 1009
 t_check "the inventory gets a later mtime" touch -d "@$((mtime_before + 3600))" "$INV"
 t_check "reloaded to generation 6" reload_to 6
-t_check "the log counts one changed file of the files fetched, none added or removed" \
-	lib_poll 2 log_has "generation 6, 2 devices; 1 changed, 0 added, 0 removed"
+t_check "the log counts one changed device and one re-rendered file, none added or removed" \
+	lib_poll 2 log_has "generation 6, 2 devices; devices: 1 changed, 0 added, 0 removed; files: 1 re-rendered, 0 added, 0 removed"
 for name in "$DEVICE" "$UNTOUCHED" "$GENERIC" "$MODEL"; do
 	want "$name"
 	t_cmp "$name: generation 6" "$WORK/want.$name" "$MNT/$name"
@@ -168,12 +168,12 @@ EOF
 add_device() { printf '  00:0b:82:00:00:01:\n    model: GXP1625\n' >>"$INV"; }
 t_check "a device is added" add_device
 t_check "reloaded to generation 7" reload_to 7
-t_check "the log counts the added names" lib_poll 2 log_has "generation 7, 3 devices; 0 changed, 1 added, 0 removed"
+t_check "the log counts the added names" lib_poll 2 log_has "generation 7, 3 devices; devices: 0 changed, 1 added, 0 removed; files: 0 re-rendered, 1 added, 0 removed"
 t_check "the new device is served" want cfg000b82000001.xml
 t_cmp "cfg000b82000001.xml: generation 7" "$WORK/want.cfg000b82000001.xml" "$MNT/cfg000b82000001.xml"
 t_check "the first inventory again (one device fewer)" write_inventory 50 1009
 t_check "reloaded to generation 8" reload_to 8
-t_check "the log counts the removed file" lib_poll 2 log_has "generation 8, 2 devices; 0 changed, 0 added, 1 removed"
+t_check "the log counts the removed file" lib_poll 2 log_has "generation 8, 2 devices; devices: 0 changed, 0 added, 1 removed; files: 0 re-rendered, 0 added, 1 removed"
 t_check "the removed device is gone" test ! -e "$MNT/cfg000b82000001.xml"
 
 t_check "still mounted" lib_is_mounted "$MNT"

@@ -109,7 +109,7 @@ test_provctl() {
 # provctl export: a static copy of the tree, every file exactly what provctl cat gives.
 export_matches() { # export_matches DIR — names equal provctl ls, bytes equal provctl cat
 	local n
-	entries "$1" >"$WORK/export.names"
+	entries "$1" | grep -vxF .provfs-export >"$WORK/export.names"
 	diff -- "$WORK/ls.txt" "$WORK/export.names" || return 1
 	while IFS= read -r n; do
 		cmp -- "$EXP/$n" "$1/$n" || return 1
@@ -125,7 +125,9 @@ test_export() {
 	t_check "export: names and bytes equal provctl ls and cat" export_matches "$WORK/export"
 	t_check "provctl export again over the same directory" "$PROVCTL" export "$INV" "$WORK/export"
 	t_check "export again: still equal" export_matches "$WORK/export"
-	t_check "export holds no temporary file" test -z "$(find "$WORK/export" -name '.*')"
+	t_check "export holds no temporary file (only its mark)" \
+		test -z "$(find "$WORK/export" -name '.*' ! -name .provfs-export)"
+	t_check "no temporary tree is left beside it" test -z "$(find "$WORK" -maxdepth 1 -name '.export.*')"
 }
 
 # The rendered bytes themselves (SPEC §2, Grandstream).
