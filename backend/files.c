@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backend/names.h"
+#include "backend/resolved.h"
 #include "inventory/enroll.h"
 #include "inventory/inventory.h"
 
@@ -163,13 +164,38 @@ int file_key_carrier_name(const struct device *dev, char *buf, size_t len)
 	return -ENOENT;
 }
 
+/*
+ * A device file of a model without per-device keys that carries a secret parameter in clear:
+ * what a vendor without its own plain_secret hook serves with nothing but the MAC to guard it
+ * (Panasonic's, Yealink's and Cisco's plain profiles). A failure to tell says yes: the safe
+ * answer for a window.
+ */
+static bool plain_file_has_secret(const struct tree *t, const struct file_ref *ref)
+{
+	struct resolved params;
+	bool any = false;
+	int r;
+
+	if (file_is_passthrough(ref) || vendor_encrypted(ref->model) ||
+	    ref->vendor->params == NULL)
+		return false;
+	resolved_init(&params);
+	r = ref->vendor->params(t, ref->dev, &params);
+	for (size_t i = 0; r == 0 && i < params.n && !any; i++)
+		any = params.items[i].secret && params.items[i].value[0] != '\0';
+	resolved_free(&params);
+	return r < 0 || any;
+}
+
 bool file_enrol_window(const struct tree *t, const struct file_ref *ref, int64_t *until)
 {
 	if (!(file_flags(ref) & KF_DEVICE) || ref->dev == NULL || ref->dev->model == NULL ||
 	    enroll_device_until(t->inv, ref->dev, until) == NULL)
 		return false; /* no window: the cheap test first, a lookup pays nothing more */
-	return file_key_carrier(ref) ||
-	       (ref->vendor->plain_secret != NULL && ref->vendor->plain_secret(t, ref));
+	if (file_key_carrier(ref))
+		return true;
+	return ref->vendor->plain_secret != NULL ? ref->vendor->plain_secret(t, ref)
+	                                         : plain_file_has_secret(t, ref);
 }
 
 bool file_enrol_closed(const struct tree *t, const struct file_ref *ref, int64_t now,

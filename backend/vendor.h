@@ -99,7 +99,8 @@ struct vendor {
 	int (*key_text)(const char *pass, char *out, size_t len);
 	/*
 	 * Whether a device file outside the key flow hands the phone a secret that nothing but
-	 * the MAC protects (files.h: file_enrol_only). NULL: none does.
+	 * the MAC protects (files.h: file_enrol_only). NULL: a device file of a model without
+	 * per-device keys whose parameters (params below) hold a non-empty secret.
 	 */
 	bool (*plain_secret)(const struct tree *t, const struct file_ref *ref);
 	/*

@@ -143,6 +143,9 @@ static const char window_inv[] =
     "models:\n"
     "  GXP2170: {vendor: grandstream, max_lines: 2}\n"
     "  SPA112: {vendor: cisco, max_lines: 2, encrypt: true}\n"
+    "  SPA504G: {vendor: cisco, max_lines: 4}\n"
+    "  T54W: {vendor: yealink, max_lines: 16}\n"
+    "  KX-HDV130N: {vendor: panasonic, max_lines: 2}\n"
     "groups:\n"
     "  site: {enroll_until: \"2026-12-31T18:00:00Z\"}\n"
     "devices:\n"
@@ -158,7 +161,12 @@ static const char window_inv[] =
     "  000b82000004: {model: GXP2170, lines: [{user: \"4\", password: PW4}]}\n"
     /* a key carrier; the device's own window wins over its group's */
     "  000e08aabbc2: {model: SPA112, groups: [site], enroll_until: "
-    "\"2026-06-01T00:00:00+02:00\", lines: [{user: \"5\", password: PW5}]}\n";
+    "\"2026-06-01T00:00:00+02:00\", lines: [{user: \"5\", password: PW5}]}\n"
+    /* plain profiles of the other vendors: closed when they carry a secret, not otherwise */
+    "  000e08aabbc6: {model: SPA504G, groups: [site], lines: [{user: \"6\", password: PW6}]}\n"
+    "  001565aabbc7: {model: T54W, groups: [site], lines: [{user: \"7\", password: PW7}]}\n"
+    "  001565aabbc8: {model: T54W, groups: [site], lines: [{user: \"8\"}]}\n"
+    "  0080f0aabbc9: {model: KX-HDV130N, groups: [site], settings: {admin_password: AP9}}\n";
 
 static struct tree *load_window_tree(void)
 {
@@ -207,6 +215,12 @@ static void test_enroll_which_files_a_window_closes(void **state)
 	assert_int_equal(window_of(t, "000e08aabbc2.xml"), 1780264800); /* the carrier */
 	assert_int_equal(window_of(t, "000e08aabbc2.cfg"), -1);         /* encrypted */
 	assert_int_equal(window_of(t, "spa112.cfg"), -1);               /* shared, no secret */
+	assert_int_equal(window_of(t, "000e08aabbc6.xml"), 1798740000); /* Cisco, plain */
+	assert_int_equal(window_of(t, "spa504G.cfg"), -1);              /* shared, no secret */
+	assert_int_equal(window_of(t, "001565aabbc7.cfg"), 1798740000); /* Yealink, plain */
+	assert_int_equal(window_of(t, "001565aabbc8.cfg"), -1);         /* no secret */
+	assert_int_equal(window_of(t, "y000000000096.cfg"), -1);        /* shared, no secret */
+	assert_int_equal(window_of(t, "Config0080F0AABBC9.cfg"), 1798740000); /* Panasonic */
 	tree_free(t);
 }
 
@@ -240,7 +254,7 @@ static void test_enroll_device_until_precedence(void **state)
 	v = enroll_device_until(t->inv, dev, &until);
 	assert_non_null(v);
 	assert_int_equal(until, 1798761600); /* 2027-01-01: the device's own */
-	assert_int_equal(v->pos.line, 11);   /* devices start on line 9 */
+	assert_int_equal(v->pos.line, 14);   /* devices start on line 12 */
 	assert_int_equal(v->pos.col, 64);
 	dev = inventory_find(t->inv, 0x000b82000004);
 	assert_null(enroll_device_until(t->inv, dev, &until));
