@@ -75,7 +75,7 @@ run_integration() { # run_integration BUILD_DIR
 # files (log_path) rather than to stderr: a report of a process whose stderr a test discards,
 # or of a daemon at exit (LeakSanitizer), still reaches us. Every report is fatal (the build has
 # -fno-sanitize-recover=all; abort_on_error makes the status unmistakable). tests/asan.supp
-# says which reports are not ours and why; LeakSanitizer needs no suppression.
+# says which reports are not ours and why, tests/lsan.supp the one leak that is libfuse's.
 run_sanitized() { # run_sanitized ASAN_BUILD
 	local dir=$1 reports r n=0
 	reports=$(mktemp -d "${TMPDIR:-/tmp}/provfs-san.XXXXXXXX") || {
@@ -86,12 +86,13 @@ run_sanitized() { # run_sanitized ASAN_BUILD
 	echo "# --- the suites again under AddressSanitizer and UndefinedBehaviorSanitizer ($dir)"
 	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_exe_name=1:log_path=$reports/report:suppressions=$root/tests/asan.supp"
 	export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:log_exe_name=1:log_path=$reports/report"
+	export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 	case $what in
 	unit) run_unit "$dir" ;;
 	integration) run_integration "$dir" ;;
 	*) run_unit "$dir"; run_integration "$dir" ;;
 	esac
-	unset ASAN_OPTIONS UBSAN_OPTIONS
+	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 	for r in "$reports"/report*; do
 		[ -f "$r" ] || continue
 		n=$((n + 1))
