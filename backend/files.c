@@ -176,8 +176,7 @@ static bool plain_file_has_secret(const struct tree *t, const struct file_ref *r
 	bool any = false;
 	int r;
 
-	if (file_is_passthrough(ref) || vendor_encrypted(ref->model) ||
-	    ref->vendor->params == NULL)
+	if (file_is_passthrough(ref) || vendor_encrypted(ref->model) || ref->vendor->params == NULL)
 		return false;
 	resolved_init(&params);
 	r = ref->vendor->params(t, ref->dev, &params);
