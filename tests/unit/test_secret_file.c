@@ -190,7 +190,7 @@ static void test_secret_names_and_references(void **state)
 	put_secrets(SECRETS_TEXT, 0600);
 	/* a name the file lacks: at the reference */
 	expect_one(INV_HEAD "    lines: [{user: \"1001\", password: {secret: bob}}]\n", "inv.yaml",
-	           "8:38", "secret 'bob' is not in the secrets file");
+	           "8:38", "this secret is not in the secrets file");
 	/* xml_password keeps its rule: printable ASCII without spaces */
 	expect_one(INV_HEAD "    xml_password: {secret: spaced}\n", "inv.yaml", "8:19",
 	           "must be 1 to 64 characters of printable ASCII without spaces");
@@ -210,6 +210,35 @@ static void test_secret_names_and_references(void **state)
 	expect_one(INV_HEAD INV_REFS, "secrets.yaml", "1:8", "a secret must be a value");
 	put_secrets("- alice\n", 0600);
 	expect_one(INV_HEAD INV_REFS, "secrets.yaml", "1:1", "must be a mapping NAME: value");
+}
+
+/* The load fails and no message holds `marker` (a password written where a name goes). */
+static void expect_unquoted(const char *text, const char *marker)
+{
+	struct diag d;
+	struct inventory *inv = load(text, &d);
+
+	assert_null(inv);
+	assert_true(d.n >= 1);
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.msgs[i], marker) != NULL)
+			fail_msg("a message quotes a secret: %s", d.msgs[i]);
+	diag_free(&d);
+}
+
+/*
+ * A password written as the reference's NAME, a secrets file written reversed (value: name)
+ * with the same password twice: no message quotes them, the positions say where.
+ */
+static void test_secret_messages_never_quote_names_or_keys(void **state)
+{
+	(void)state;
+	put_secrets(SECRETS_TEXT, 0600);
+	expect_unquoted(INV_HEAD "    lines: [{user: \"1001\", password: {secret: Hunter2-Pw}}]\n",
+	                "Hunter2");
+	expect_unquoted(INV_HEAD "    xml_password: {secret: spaced}\n", "spaced");
+	put_secrets("Welcome2024: alice\nWelcome2024: admin\nXml: xml\n", 0600);
+	expect_unquoted(INV_HEAD INV_REFS, "Welcome2024");
 }
 
 /*
@@ -250,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_secret_file_mode_owner_type_size),
 		cmocka_unit_test(test_secret_names_and_references),
 		cmocka_unit_test(test_secret_file_in_a_directory_inventory),
+		cmocka_unit_test(test_secret_messages_never_quote_names_or_keys),
 	};
 
 	return cmocka_run_group_tests_name("secret_file", tests, setup, teardown);
