@@ -104,9 +104,15 @@ int secrets_open(const char *path, char *why, size_t len)
 	}
 	if (!S_ISREG(st.st_mode))
 		snprintf(why, len, "is %s, not a regular file", diag_file_type(st.st_mode));
-	else if (st.st_mode & 077)
+	/*
+	 * Group read is allowed, as for /etc/shadow (0640 root:shadow): root's provctl and a
+	 * run_as daemon in the file's group can then both read a root-owned file. No group
+	 * write (a member could swap passwords), no bit for others.
+	 */
+	else if (st.st_mode & 027)
 		snprintf(why, len,
-		         "is open to other users (mode %04o): it must be mode 0600 or stricter",
+		         "is open to other users (mode %04o): it must be mode 0640 or stricter "
+		         "(group read at most)",
 		         (unsigned)(st.st_mode & 07777));
 	else if (st.st_uid != 0 && st.st_uid != geteuid())
 		snprintf(why, len,

@@ -156,4 +156,36 @@ t_check "... and a warning at the inline password (10:67)" grep -qF \
 	"$G/inventory.yaml:10:67: warning: 1 secret written inline in an inventory inside the git work tree $G" \
 	"$WORK/git.out"
 t_check "the warning quotes no secret" lacks Inl1ne "$WORK/git.out"
+
+# ---- root:GROUP 0640 (as /etc/shadow): root's provctl and a run_as daemon both read it ----
+RA_USER=pfsec$$
+RA_MADE=0
+on_exit() { # the test user goes, whatever happened
+	local rc=$?
+	[ "$RA_MADE" -eq 0 ] || userdel -f "$RA_USER" >/dev/null 2>&1
+	(exit "$rc")
+	_lib_on_exit
+}
+trap on_exit EXIT
+R=$WORK/ra
+if t_check "a test user $RA_USER" useradd --system --no-create-home --user-group \
+	--shell /usr/sbin/nologin "$RA_USER"; then
+	RA_MADE=1
+	mkdir -p "$R"
+	cp -- "$INV" "$SEC" "$R/"
+	chown -R "root:$RA_USER" "$R"
+	chmod 0750 "$R"
+	chmod 0640 "$R/inventory.yaml" "$R/secrets.yaml"
+	t_check "root's provctl check reads a root:$RA_USER 0640 secrets file" \
+		"$PROVCTL" check "$R/inventory.yaml"
+	PROVFS_STATE=$WORK/state-ra t_check "a run_as=$RA_USER daemon mounts with it" \
+		provfs_mount "$R/inventory.yaml" "$WORK/mnt-ra" "run_as=$RA_USER"
+	t_check "... and serves bob's password from it" grep -qF -- "$PW2B" "$WORK/mnt-ra/$PLAIN"
+	provfs_umount "$WORK/mnt-ra" >/dev/null 2>&1
+	chmod 0660 "$R/secrets.yaml"
+	t_check_fails "group write (0660) is still refused" "is open to other users (mode 0660)" \
+		"$PROVCTL" check "$R/inventory.yaml"
+	userdel -f "$RA_USER" >/dev/null 2>&1
+	RA_MADE=0
+fi
 t_summary

@@ -142,6 +142,14 @@ static void test_secret_refs_resolve_in_place(void **state)
 	assert_non_null(inv);
 	inventory_free(inv);
 	diag_free(&d);
+	/* group read is fine (0640 root:provfs, as /etc/shadow): root and a run_as daemon */
+	put_secrets(SECRETS_TEXT, 0640);
+	inv = load(INV_HEAD INV_REFS, &d);
+	if (inv == NULL)
+		diag_print(&d, stderr);
+	assert_non_null(inv);
+	inventory_free(inv);
+	diag_free(&d);
 }
 
 static void test_secret_file_mode_owner_type_size(void **state)
@@ -152,10 +160,14 @@ static void test_secret_file_mode_owner_type_size(void **state)
 	(void)state;
 	put_secrets(SECRETS_TEXT, 0644);
 	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "is open to other users (mode 0644)");
-	put_secrets(SECRETS_TEXT, 0640);
-	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "must be mode 0600 or stricter");
+	put_secrets(SECRETS_TEXT, 0660); /* group write: a member could swap passwords */
+	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "must be mode 0640 or stricter");
+	put_secrets(SECRETS_TEXT, 0604);
+	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "(mode 0604)");
 	put_secrets(SECRETS_TEXT, 0602);
 	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "(mode 0602)");
+	put_secrets(SECRETS_TEXT, 0620);
+	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "(mode 0620)");
 	if (geteuid() == 0) {
 		put_secrets(SECRETS_TEXT, 0600);
 		path_of("secrets.yaml", p, sizeof(p));
