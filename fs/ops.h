@@ -33,7 +33,8 @@ struct provfs {
 	int wake[2];         /* self-pipe: SIGHUP and shutdown wake the reloader */
 	pthread_t reloader;
 	int reloader_running;
-	uint64_t *digests; /* the reloader's: one per device of the current generation */
+	uint64_t *digests;   /* the reloader's: one per device of the current generation */
+	char *secrets_tried; /* the reloader's: the secrets file of the last failed load, or NULL */
 };
 
 extern const struct fuse_lowlevel_ops provfs_ops;

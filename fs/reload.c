@@ -314,6 +314,10 @@ int reload_now(struct provfs *fs)
 	diag_init(&d);
 	r = tree_load(fs->inventory, fs->keys ? keystore_source(fs->keys) : NULL, &t, &d);
 	malloc_trim(0); /* the parse tree is gone: its pages must not add to the carry's */
+	free(fs->secrets_tried);
+	fs->secrets_tried = r < 0 ? d.secrets_path : NULL; /* a good load's is the generation's */
+	if (r < 0)
+		d.secrets_path = NULL;
 	if (r == 0) {
 		diag_free(&d);
 		r = install(fs, t, "reloaded");
@@ -413,12 +417,14 @@ static int poll_timeout(const struct burst *b)
 
 /*
  * The current generation's secrets file counts as the inventory: an edit, a chmod or a
- * replacement of it reloads (a bad one then keeps the last good generation). Re-arms.
+ * replacement of it reloads (a bad one then keeps the last good generation). So does the one
+ * the last failed reload named: the fix its message asks for (a chmod) must reload too.
+ * Re-arms.
  */
-static int rearm_watch(struct watch *w)
+static int rearm_watch(struct provfs *fs, struct watch *w)
 {
 	struct gen *g = gen_acquire();
-	int r = watch_also(w, g != NULL ? g->tree->inv->secrets_path : NULL);
+	int r = watch_also(w, g != NULL ? g->tree->inv->secrets_path : NULL, fs->secrets_tried);
 
 	if (g != NULL)
 		gen_put(g);
@@ -438,7 +444,7 @@ static void *reload_main(void *arg)
 		        strerror(-r));
 	else if (w != NULL)
 		pfd[1] = (struct pollfd){ .fd = watch_fd(w), .events = POLLIN };
-	if (w != NULL && rearm_watch(w) < 0)
+	if (w != NULL && rearm_watch(fs, w) < 0)
 		log_msg(LOG_WARNING, "cannot watch the secrets file of %s: reload with SIGHUP",
 		        fs->inventory);
 	{
@@ -472,7 +478,7 @@ static void *reload_main(void *arg)
 		burst.first = 0;
 		reload_now(fs);
 		/* symlinks may point elsewhere now, files may have come or gone */
-		if (w != NULL && rearm_watch(w) < 0)
+		if (w != NULL && rearm_watch(fs, w) < 0)
 			log_msg(LOG_WARNING, "cannot watch all of %s again: reload with SIGHUP",
 			        fs->inventory);
 	}
@@ -554,6 +560,8 @@ void reload_stop(struct provfs *fs)
 	fs->reloader_running = 0;
 	free(fs->digests);
 	fs->digests = NULL;
+	free(fs->secrets_tried);
+	fs->secrets_tried = NULL;
 	close(fs->wake[0]);
 	close(fs->wake[1]);
 }

@@ -48,7 +48,7 @@ struct watch_set {
 
 struct watch {
 	char *path;
-	char *also; /* the secrets file, or NULL */
+	char *also[2]; /* the secrets files (served, tried), or NULL */
 	int fd;
 	struct watch_set set;
 };
@@ -155,9 +155,10 @@ static int arm(struct watch *w)
 		r = add_directory(w, &s, w->path);
 	else if (r == 0)
 		add_target(w, &s, w->path);
-	if (r == 0 && w->also != NULL && add_name(w, &s, w->also) == 0)
-		add_target(w, &s,
-		           w->also); /* its directory may be gone: the inventory's still are */
+	/* an also's directory may be gone: the inventory's still are watched */
+	for (int i = 0; i < 2; i++)
+		if (r == 0 && w->also[i] != NULL && add_name(w, &s, w->also[i]) == 0)
+			add_target(w, &s, w->also[i]);
 	if (r < 0) {
 		/* keep the old set: better some events than none */
 		set_free(&s);
@@ -208,7 +209,8 @@ void watch_close(struct watch *w)
 		close(w->fd);
 	set_free(&w->set);
 	free(w->path);
-	free(w->also);
+	free(w->also[0]);
+	free(w->also[1]);
 	free(w);
 }
 
@@ -257,13 +259,22 @@ int watch_rearm(struct watch *w)
 	return arm(w);
 }
 
-int watch_also(struct watch *w, const char *path)
+int watch_also(struct watch *w, const char *path, const char *path2)
 {
 	char *copy = NULL;
 
 	if (path != NULL && (copy = strdup(path)) == NULL)
 		return -ENOMEM;
-	free(w->also);
-	w->also = copy;
+	char *copy2 = NULL;
+
+	if (path2 != NULL && (path == NULL || strcmp(path, path2) != 0) &&
+	    (copy2 = strdup(path2)) == NULL) {
+		free(copy);
+		return -ENOMEM;
+	}
+	free(w->also[0]);
+	free(w->also[1]);
+	w->also[0] = copy;
+	w->also[1] = copy2;
 	return 0;
 }

@@ -30,9 +30,10 @@ int watch_drain(struct watch *w);
 int watch_rearm(struct watch *w);
 
 /*
- * One more file that counts as the inventory (its `secrets:` file; NULL: none), watched by
- * name like a file inventory, from the next watch_rearm on. Returns 0 or -ENOMEM.
+ * Up to two more files that count as the inventory (its `secrets:` file as served, and the
+ * one a failed reload named; NULL: none), watched by name like a file inventory, from the
+ * next watch_rearm on. Returns 0 or -ENOMEM.
  */
-int watch_also(struct watch *w, const char *path);
+int watch_also(struct watch *w, const char *path, const char *path2);
 
 #endif

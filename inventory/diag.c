@@ -19,6 +19,7 @@ void diag_free(struct diag *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->msgs[i]);
 	free(d->msgs);
+	free(d->secrets_path);
 	memset(d, 0, sizeof(*d));
 }
 

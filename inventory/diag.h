@@ -29,6 +29,11 @@ struct diag {
 	size_t cap;
 	int truncated;
 	int oom;
+	/*
+	 * The secrets file the load named (malloc'd; NULL: none), kept even when the load
+	 * failed: the reloader watches it, so that fixing it (a chmod) reloads.
+	 */
+	char *secrets_path;
 };
 
 void diag_init(struct diag *d);

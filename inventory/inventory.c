@@ -610,6 +610,9 @@ int inventory_load_based(const char *source, const char *base, const struct vend
 	builder_release(&b);
 	if (r == 0 && diag_count(d) != errors_before)
 		r = -EINVAL;
+	/* best effort (NULL without memory): only the reloader's watch uses it */
+	free(d->secrets_path);
+	d->secrets_path = inv->secrets_path != NULL ? strdup(inv->secrets_path) : NULL;
 	if (r < 0) {
 		if (r == -ENOMEM)
 			diag_add(d, source, 0, 0, "out of memory");

@@ -104,9 +104,15 @@ int secrets_open(const char *path, char *why, size_t len)
 	}
 	if (!S_ISREG(st.st_mode))
 		snprintf(why, len, "is %s, not a regular file", diag_file_type(st.st_mode));
-	else if (st.st_mode & 077)
+	/*
+	 * Group read is allowed, as for /etc/shadow (0640 root:shadow): root's provctl and a
+	 * run_as daemon in the file's group can then both read a root-owned file. No group
+	 * write (a member could swap passwords), no bit for others.
+	 */
+	else if (st.st_mode & 027)
 		snprintf(why, len,
-		         "is open to other users (mode %04o): it must be mode 0600 or stricter",
+		         "is open to other users (mode %04o): it must be mode 0640 or stricter "
+		         "(group read at most)",
 		         (unsigned)(st.st_mode & 07777));
 	else if (st.st_uid != 0 && st.st_uid != geteuid())
 		snprintf(why, len,
@@ -211,8 +217,11 @@ static int load_file(struct builder *b, struct loaded *l)
 		return 0;
 	}
 	arena_init(&tmp);
-	/* syntax errors are at the secrets file's own positions; libyaml quotes no content */
-	if (ytree_parse(path, text, (size_t)got, &tmp, b->d, &root) == -ENOMEM)
+	/*
+	 * Syntax errors are at the secrets file's own positions; libyaml quotes no content and
+	 * YT_QUIET_KEYS keeps a duplicate key (a value, in a file written reversed) unquoted.
+	 */
+	if (ytree_parse_flags(path, text, (size_t)got, &tmp, b->d, &root, YT_QUIET_KEYS) == -ENOMEM)
 		ret = -ENOMEM;
 	explicit_bzero(text, (size_t)st.st_size);
 	free(text);
@@ -275,7 +284,6 @@ static void resolve_value(struct resolver *rs, struct value *v)
 	struct builder *b = rs->b;
 	struct secret_ref key = { v->s, false }, *ref;
 	struct entry want = { v->s, NULL, 0 }, *e;
-	char q[DIAG_KEY_SIZE];
 
 	if (v->s == NULL)
 		return;
@@ -292,14 +300,14 @@ static void resolve_value(struct resolver *rs, struct value *v)
 		e = rs->file.n > 0 ? bsearch(&want, rs->file.e, rs->file.n, sizeof(want), entry_cmp)
 		                   : NULL;
 		if (e == NULL)
-			inv_error(b->inv, b->d, v->pos, "secret '%s' is not in the secrets file %s",
-			          diag_key(q, v->s), b->inv->secrets_path);
+			/* not the NAME: an admin may have written the password itself there */
+			inv_error(b->inv, b->d, v->pos, "this secret is not in the secrets file %s",
+			          b->inv->secrets_path);
 		else if (ref->printable && !printable_ok(e->value, e->len))
 			inv_error(
 			    b->inv, b->d, v->pos,
-			    "secret '%s' must be 1 to 64 characters of printable ASCII without "
-			    "spaces here ('xml_password')",
-			    diag_key(q, v->s));
+			    "this secret must be 1 to 64 characters of printable ASCII without "
+			    "spaces here ('xml_password')");
 		else {
 			v->s = e->value;
 			v->len = e->len;

@@ -12,8 +12,9 @@
  *     lines: [{user: "1001", password: {secret: alice-sip}}]
  *
  * The file must be a regular file (opened with O_NOFOLLOW | O_NONBLOCK: never a symlink, never
- * a FIFO a load would wait on), of mode 0600 or stricter (no group or other bit), owned by
- * root or by the user the loading process runs as, and at most SECRETS_MAX_BYTES. Any of
+ * a FIFO a load would wait on), of mode 0640 or stricter (group read at most: root:provfs 0640
+ * serves both root's provctl and a run_as=provfs daemon), owned by root or by the user the
+ * loading process runs as, and at most SECRETS_MAX_BYTES. Any of
  * those problems fails the load at the `secrets:` value's FILE:LINE:COL with a one-line
  * reason; a name the file lacks fails it at the reference's position. A resolved value is
  * put where an inline one would be, at the reference's position: from then on nothing can

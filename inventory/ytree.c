@@ -45,6 +45,7 @@ struct loader {
 	int documents;
 	struct ynode *root;
 	int failed;
+	bool quiet_keys; /* YT_QUIET_KEYS: a secrets file's keys may be values written reversed */
 };
 
 static void fail(struct loader *l, uint32_t line, uint32_t col, const char *fmt, ...)
@@ -312,10 +313,12 @@ static int keyref_cmp(const void *pa, const void *pb)
 
 static void report_duplicate(struct loader *l, const struct ynode *first, const struct ynode *dup)
 {
-	char key[DIAG_KEY_SIZE];
+	char key[DIAG_KEY_SIZE] = "";
 
-	diag_add(l->d, l->file, dup->line, dup->col, "duplicate key '%s' (first at %u:%u)",
-	         diag_key(key, dup->u.str), (unsigned)first->line, (unsigned)first->col);
+	/* quiet: the position alone, the key may be a value (a secrets file written reversed) */
+	diag_add(l->d, l->file, dup->line, dup->col, "duplicate key%s%s%s (first at %u:%u)",
+	         l->quiet_keys ? "" : " '", l->quiet_keys ? "" : diag_key(key, dup->u.str),
+	         l->quiet_keys ? "" : "'", (unsigned)first->line, (unsigned)first->col);
 	l->failed = 1;
 }
 
@@ -437,6 +440,12 @@ static void loader_cleanup(struct loader *l)
 int ytree_parse(const char *file, const char *data, size_t len, struct arena *a, struct diag *d,
                 struct ynode **root)
 {
+	return ytree_parse_flags(file, data, len, a, d, root, 0);
+}
+
+int ytree_parse_flags(const char *file, const char *data, size_t len, struct arena *a,
+                      struct diag *d, struct ynode **root, unsigned flags)
+{
 	struct loader *l;
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -455,6 +464,7 @@ int ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
 	l->len = len;
 	l->a = a;
 	l->d = d;
+	l->quiet_keys = (flags & YT_QUIET_KEYS) != 0;
 	if (!yaml_parser_initialize(&p)) {
 		free(l);
 		return -ENOMEM;

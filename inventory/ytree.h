@@ -60,6 +60,15 @@ int ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
                 struct ynode **root);
 
 /*
+ * ytree_parse with flags. YT_QUIET_KEYS: no message quotes a key (the secrets file, where an
+ * admin may have written NAME and value the wrong way round: a key may be a password).
+ * No other message of the reader quotes content.
+ */
+#define YT_QUIET_KEYS 1u
+int ytree_parse_flags(const char *file, const char *data, size_t len, struct arena *a,
+                      struct diag *d, struct ynode **root, unsigned flags);
+
+/*
  * Reads a regular file of at most YT_MAX_FILE bytes into *data (malloc'd; caller frees).
  * Anything else (a FIFO, a device, a socket, a directory) is refused without blocking.
  * Returns 0 or -errno, with a located message in d for every failure.

@@ -156,4 +156,65 @@ t_check "... and a warning at the inline password (10:67)" grep -qF \
 	"$G/inventory.yaml:10:67: warning: 1 secret written inline in an inventory inside the git work tree $G" \
 	"$WORK/git.out"
 t_check "the warning quotes no secret" lacks Inl1ne "$WORK/git.out"
+
+# ---- a secrets file first named by a failed reload: fixing it (the chmod asked for) reloads --
+F=$WORK/first
+mkdir -p "$F"
+first_inv() { # first_inv PASSWORD_VALUE [SECRETS_LINE]
+	cat >"$F/inventory.yaml" <<-YAML
+		version: 1
+		server: {url: http://prov.example.com/prov}
+		${2:-}
+		models: {GXP2170: {vendor: grandstream, max_lines: 2}}
+		devices: {000b82000002: {model: GXP2170, lines: [{user: "1002", password: $1}]}}
+	YAML
+}
+first_inv '"Inl1ne-First"'
+fserves() { grep -qF -- "$1" "$WORK/mnt-first/$PLAIN"; }
+t_check "a mount of an inventory without a secrets file" \
+	provfs_mount "$F/inventory.yaml" "$WORK/mnt-first"
+before=$(reloads)
+printf 'a: "%s"\n' "$PW1" >"$F/secrets.yaml"
+chmod 0644 "$F/secrets.yaml"
+first_inv '{secret: a}' 'secrets: secrets.yaml'
+t_check "secrets: added with a file of mode 0644: the reload fails" \
+	lib_poll 3 log_has "secrets file $F/secrets.yaml is open to other users (mode 0644)"
+t_check "the last good generation serves on" fserves Inl1ne-First
+chmod 0600 "$F/secrets.yaml"
+t_check "chmod 0600 of the file the failed reload named: reloaded" \
+	lib_poll 3 reloaded_since "$before"
+t_check "... and its password is served" lib_poll 2 fserves "$PW1"
+provfs_umount "$WORK/mnt-first" >/dev/null 2>&1
+
+# ---- root:GROUP 0640 (as /etc/shadow): root's provctl and a run_as daemon both read it ----
+RA_USER=pfsec$$
+RA_MADE=0
+on_exit() { # the test user goes, whatever happened
+	local rc=$?
+	[ "$RA_MADE" -eq 0 ] || userdel -f "$RA_USER" >/dev/null 2>&1
+	(exit "$rc")
+	_lib_on_exit
+}
+trap on_exit EXIT
+R=$WORK/ra
+if t_check "a test user $RA_USER" useradd --system --no-create-home --user-group \
+	--shell /usr/sbin/nologin "$RA_USER"; then
+	RA_MADE=1
+	mkdir -p "$R"
+	cp -- "$INV" "$SEC" "$R/"
+	chown -R "root:$RA_USER" "$R"
+	chmod 0750 "$R"
+	chmod 0640 "$R/inventory.yaml" "$R/secrets.yaml"
+	t_check "root's provctl check reads a root:$RA_USER 0640 secrets file" \
+		"$PROVCTL" check "$R/inventory.yaml"
+	PROVFS_STATE=$WORK/state-ra t_check "a run_as=$RA_USER daemon mounts with it" \
+		provfs_mount "$R/inventory.yaml" "$WORK/mnt-ra" "run_as=$RA_USER"
+	t_check "... and serves bob's password from it" grep -qF -- "$PW2B" "$WORK/mnt-ra/$PLAIN"
+	provfs_umount "$WORK/mnt-ra" >/dev/null 2>&1
+	chmod 0660 "$R/secrets.yaml"
+	t_check_fails "group write (0660) is still refused" "is open to other users (mode 0660)" \
+		"$PROVCTL" check "$R/inventory.yaml"
+	userdel -f "$RA_USER" >/dev/null 2>&1
+	RA_MADE=0
+fi
 t_summary

@@ -142,6 +142,14 @@ static void test_secret_refs_resolve_in_place(void **state)
 	assert_non_null(inv);
 	inventory_free(inv);
 	diag_free(&d);
+	/* group read is fine (0640 root:provfs, as /etc/shadow): root and a run_as daemon */
+	put_secrets(SECRETS_TEXT, 0640);
+	inv = load(INV_HEAD INV_REFS, &d);
+	if (inv == NULL)
+		diag_print(&d, stderr);
+	assert_non_null(inv);
+	inventory_free(inv);
+	diag_free(&d);
 }
 
 static void test_secret_file_mode_owner_type_size(void **state)
@@ -152,10 +160,14 @@ static void test_secret_file_mode_owner_type_size(void **state)
 	(void)state;
 	put_secrets(SECRETS_TEXT, 0644);
 	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "is open to other users (mode 0644)");
-	put_secrets(SECRETS_TEXT, 0640);
-	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "must be mode 0600 or stricter");
+	put_secrets(SECRETS_TEXT, 0660); /* group write: a member could swap passwords */
+	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "must be mode 0640 or stricter");
+	put_secrets(SECRETS_TEXT, 0604);
+	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "(mode 0604)");
 	put_secrets(SECRETS_TEXT, 0602);
 	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "(mode 0602)");
+	put_secrets(SECRETS_TEXT, 0620);
+	expect_one(INV_HEAD INV_REFS, "inv.yaml", "3:10", "(mode 0620)");
 	if (geteuid() == 0) {
 		put_secrets(SECRETS_TEXT, 0600);
 		path_of("secrets.yaml", p, sizeof(p));
@@ -190,7 +202,7 @@ static void test_secret_names_and_references(void **state)
 	put_secrets(SECRETS_TEXT, 0600);
 	/* a name the file lacks: at the reference */
 	expect_one(INV_HEAD "    lines: [{user: \"1001\", password: {secret: bob}}]\n", "inv.yaml",
-	           "8:38", "secret 'bob' is not in the secrets file");
+	           "8:38", "this secret is not in the secrets file");
 	/* xml_password keeps its rule: printable ASCII without spaces */
 	expect_one(INV_HEAD "    xml_password: {secret: spaced}\n", "inv.yaml", "8:19",
 	           "must be 1 to 64 characters of printable ASCII without spaces");
@@ -210,6 +222,35 @@ static void test_secret_names_and_references(void **state)
 	expect_one(INV_HEAD INV_REFS, "secrets.yaml", "1:8", "a secret must be a value");
 	put_secrets("- alice\n", 0600);
 	expect_one(INV_HEAD INV_REFS, "secrets.yaml", "1:1", "must be a mapping NAME: value");
+}
+
+/* The load fails and no message holds `marker` (a password written where a name goes). */
+static void expect_unquoted(const char *text, const char *marker)
+{
+	struct diag d;
+	struct inventory *inv = load(text, &d);
+
+	assert_null(inv);
+	assert_true(d.n >= 1);
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.msgs[i], marker) != NULL)
+			fail_msg("a message quotes a secret: %s", d.msgs[i]);
+	diag_free(&d);
+}
+
+/*
+ * A password written as the reference's NAME, a secrets file written reversed (value: name)
+ * with the same password twice: no message quotes them, the positions say where.
+ */
+static void test_secret_messages_never_quote_names_or_keys(void **state)
+{
+	(void)state;
+	put_secrets(SECRETS_TEXT, 0600);
+	expect_unquoted(INV_HEAD "    lines: [{user: \"1001\", password: {secret: Hunter2-Pw}}]\n",
+	                "Hunter2");
+	expect_unquoted(INV_HEAD "    xml_password: {secret: spaced}\n", "spaced");
+	put_secrets("Welcome2024: alice\nWelcome2024: admin\nXml: xml\n", 0600);
+	expect_unquoted(INV_HEAD INV_REFS, "Welcome2024");
 }
 
 /*
@@ -250,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_secret_file_mode_owner_type_size),
 		cmocka_unit_test(test_secret_names_and_references),
 		cmocka_unit_test(test_secret_file_in_a_directory_inventory),
+		cmocka_unit_test(test_secret_messages_never_quote_names_or_keys),
 	};
 
 	return cmocka_run_group_tests_name("secret_file", tests, setup, teardown);
