@@ -469,7 +469,7 @@ struct args {
 	bool factory_reset; /* rekey: the phone will be reset (vendor.h) */
 	const char *state;
 	struct status_opts status; /* --model, --group, --never, --stale, --json */
-	bool status_only;          /* one of them was given */
+	const char *status_only;   /* the first of them (or --server-log) given, for a message */
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -485,14 +485,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->factory_reset = true;
 		} else if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--never") == 0) {
 			*(argv[i][2] == 'j' ? &a->status.json : &a->status.never) = true;
-			a->status_only = true;
+			a->status_only = a->status_only ? a->status_only : argv[i];
 		} else if ((strcmp(argv[i], "--model") == 0 || strcmp(argv[i], "--group") == 0) &&
 		           i + 1 < argc) {
 			const char **which =
 			    argv[i][2] == 'm' ? &a->status.model : &a->status.group;
 
+			a->status_only = a->status_only ? a->status_only : argv[i];
 			*which = argv[++i];
-			a->status_only = true;
 		} else if (strcmp(argv[i], "--stale") == 0 && i + 1 < argc) {
 			a->status.stale_days = strtol(argv[++i], &end, 10);
 			if (*argv[i] == '\0' || *end != '\0' || a->status.stale_days < 0 ||
@@ -500,7 +500,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 				fprintf(stderr, "provctl: --stale takes a number of days\n");
 				return -1;
 			}
-			a->status_only = true;
+			a->status_only = a->status_only ? a->status_only : "--stale";
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			a->state = argv[++i];
 		} else if (strcmp(argv[i], "--server-log") == 0 && i + 1 < argc) {
@@ -509,6 +509,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 				        MAX_SERVER_LOGS);
 				return -1;
 			}
+			a->status_only = a->status_only ? a->status_only : argv[i];
 			a->logs[a->nlogs++] = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "provctl: unknown option '%s' (see provctl --help)\n",
@@ -610,10 +611,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (parse_args(argc, argv, &a) < 0) /* it named the option */
 		return EXIT_USAGE;
-	/* --server-log and the filters are status's alone */
-	if (argc < 3 || ((a.nlogs > 0 || a.status_only) && strcmp(cmd, "status") != 0) ||
-	    (a.factory_reset && strcmp(cmd, "rekey") != 0)) {
+	if (argc < 3) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* --server-log and the filters are status's alone: named in one line, as a typo is */
+	if (a.status_only != NULL && strcmp(cmd, "status") != 0) {
+		fprintf(stderr, "provctl: %s is status's option (see provctl --help)\n",
+		        a.status_only);
+		return EXIT_USAGE;
+	}
+	if (a.factory_reset && strcmp(cmd, "rekey") != 0) {
+		fprintf(stderr,
+		        "provctl: --factory-reset is rekey's option (see provctl --help)\n");
 		return EXIT_USAGE;
 	}
 	return run_command(cmd, &a);
