@@ -580,6 +580,20 @@ static void json_srv(void *ctx, const char *name, const struct srv_seen *s)
 }
 
 /* One device as a JSON object: never a key, a password or any parameter's value. */
+/* window_line's facts: "enroll_until" (null without a window) and "enroll_closed". */
+static void json_window(const struct tree *t, const struct device *dev)
+{
+	char when[ENROLL_TIME_SIZE];
+	int64_t until;
+
+	if (dev->model == NULL || enroll_device_until(t->inv, dev, &until) == NULL) {
+		printf(", \"enroll_until\": null, \"enroll_closed\": false");
+		return;
+	}
+	printf(", \"enroll_until\": \"%s\", \"enroll_closed\": %s", enroll_format(until, when),
+	       enroll_closed(until, (int64_t)time(NULL)) ? "true" : "false");
+}
+
 static void json_device(const struct keys *keys, const struct tree *t, const struct fetches *f,
                         const struct device *dev, int64_t last)
 {
@@ -619,6 +633,7 @@ static void json_device(const struct keys *keys, const struct tree *t, const str
 	} else {
 		printf("\"plain\"");
 	}
+	json_window(t, dev);
 	printf(", \"never_fetched\": %s", last < 0 ? "true" : "false");
 	if (last >= 0)
 		printf(", \"last_fetch\": %lld", (long long)last);
