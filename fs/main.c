@@ -31,6 +31,7 @@
 #include "fs/runas.h"
 #include "state/keys.h"
 #include "state/state.h"
+#include "inventory/diag.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "inventory/version.h"
@@ -184,7 +185,7 @@ static void key_unreadable(void *ctx, uint64_t mac, int err)
  */
 static int lock_state_dir(struct provfs *fs)
 {
-	char pid[32] = "";
+	char pid[32] = "", q[DIAG_QUOTE_SIZE];
 	struct buf text;
 	int r = state_lock(&fs->state, MOUNT_LOCK_FILE, false, &fs->state_lock);
 
@@ -202,8 +203,8 @@ static int lock_state_dir(struct provfs *fs)
 	if (r == 0)
 		return 0;
 	if (r != -EWOULDBLOCK) {
-		fprintf(stderr, "provfs: state directory %s: cannot lock %s: %s\n", fs->state.path,
-		        MOUNT_LOCK_FILE, strerror(-r));
+		fprintf(stderr, "provfs: state directory %s: cannot lock %s: %s\n",
+		        diag_quote(q, fs->state.path), MOUNT_LOCK_FILE, strerror(-r));
 		return 1;
 	}
 	buf_init(&text);
@@ -215,7 +216,7 @@ static int lock_state_dir(struct provfs *fs)
 	fprintf(stderr,
 	        "provfs: state directory %s is in use by another provfs%s: give every mount its "
 	        "own state=DIR\n",
-	        fs->state.path, pid);
+	        diag_quote(q, fs->state.path), pid);
 	return 1;
 }
 
@@ -248,11 +249,14 @@ static int check_mountpoint(const char *mountpoint)
 
 	if (realpath(mountpoint, real) == NULL) {
 		if (errno == ENOTCONN) {
+			char q[DIAG_QUOTE_SIZE];
+
+			diag_quote(q, mountpoint);
 			fprintf(
 			    stderr,
 			    "provfs: %s holds a mount whose daemon is gone: run fusermount3 -u %s "
 			    "first\n",
-			    mountpoint, mountpoint);
+			    q, q);
 			return 1;
 		}
 		return 0; /* libfuse says what is wrong with it */
@@ -275,28 +279,34 @@ static int check_mountpoint(const char *mountpoint)
 			r = 1;
 	}
 	fclose(f);
-	if (r)
+	if (r) {
+		char q[DIAG_QUOTE_SIZE];
+
+		diag_quote(q, mountpoint);
 		fprintf(stderr,
 		        "provfs: %s already holds a provfs mount: unmount it first (fusermount3 -u "
 		        "%s)\n",
-		        mountpoint, mountpoint);
+		        q, q);
+	}
 	return r;
 }
 
 /* -o run_as=USER: a user that exists and is not root, and a daemon started as root. */
 static int lookup_run_as(const char *user, struct runas *ra)
 {
+	char q[DIAG_QUOTE_SIZE];
 	int r;
 
+	diag_quote(q, user);
 	if (geteuid() != 0) {
 		fprintf(stderr, "provfs: run_as=%s: only root can mount and then drop to a user\n",
-		        user);
+		        q);
 		return 1;
 	}
 	r = runas_lookup(user, ra);
 	if (r == 0)
 		return 0;
-	fprintf(stderr, "provfs: run_as=%s: %s\n", user,
+	fprintf(stderr, "provfs: run_as=%s: %s\n", q,
 	        r == -ENOENT   ? "no such user (adduser --system --group provfs makes one)"
 	        : r == -EINVAL ? "the user is root, or its group is: nothing to drop"
 	                       : strerror(-r));
@@ -312,25 +322,29 @@ static int open_state_dir(struct provfs *fs, const char *dir, const struct runas
                           const char *user)
 {
 	int err = state_open(dir, &fs->state);
+	char q[DIAG_QUOTE_SIZE];
 
+	diag_quote(q, dir);
 	if (err < 0) {
 		if (err == -ENOTDIR)
 			fprintf(stderr,
-			        "provfs: state directory %s: not a directory: not mounted\n", dir);
+			        "provfs: state directory %s: not a directory: not mounted\n", q);
 		else
 			fprintf(stderr,
 			        "provfs: state directory %s: cannot open or create it (%s): not "
 			        "mounted\n",
-			        dir, strerror(-err));
+			        q, strerror(-err));
 		return 1;
 	}
 	if (ra != NULL) {
 		err = state_give(&fs->state, ra->uid, ra->gid);
 		if (err < 0) {
+			char qu[DIAG_QUOTE_SIZE];
+
 			fprintf(
 			    stderr,
 			    "provfs: state directory %s: cannot give it to %s: %s: not mounted\n",
-			    dir, user, strerror(-err));
+			    q, diag_quote(qu, user), strerror(-err));
 			return 1;
 		}
 	}
@@ -344,12 +358,13 @@ static int open_state_dir(struct provfs *fs, const char *dir, const struct runas
 static int probe_state_dir(const struct provfs *fs, const char *user)
 {
 	int err = state_probe_write(&fs->state);
+	char q[DIAG_QUOTE_SIZE], qu[DIAG_QUOTE_SIZE];
 
 	if (err == 0)
 		return 0;
 	fprintf(stderr, "provfs: state directory %s is not writable%s%s (%s): not mounted\n",
-	        fs->state.path, user != NULL ? " by " : "", user != NULL ? user : "",
-	        strerror(-err));
+	        diag_quote(q, fs->state.path), user != NULL ? " by " : "",
+	        diag_quote(qu, user != NULL ? user : ""), strerror(-err));
 	return 1;
 }
 
@@ -385,8 +400,11 @@ static struct gen *first_generation(const char *path, struct keystore *keys, siz
 
 	diag_init(&d);
 	if (tree_load(path, keystore_source(keys), &t, &d) < 0) {
+		char q[DIAG_QUOTE_SIZE];
+
 		diag_print(&d, stderr);
-		fprintf(stderr, "provfs: %s: not mounted: the inventory has errors\n", path);
+		fprintf(stderr, "provfs: %s: not mounted: the inventory has errors\n",
+		        diag_quote(q, path));
 		diag_free(&d);
 		return NULL;
 	}
@@ -432,17 +450,22 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 	if (fuse_session_mount(se, cl->mountpoint) != 0)
 		goto out_signals;
 	/* on the terminal of whoever mounts (mount(8) too: daemonizing comes later) */
-	if (!allow_other)
+	if (!allow_other) {
+		char q[DIAG_QUOTE_SIZE];
+
 		fprintf(
 		    stderr,
 		    "provfs: warning: %s is mounted without -o allow_other: servers running as "
 		    "other users (tftpd-hpa, nginx, vsftpd) will be refused (Permission denied)\n",
-		    cl->mountpoint);
+		    diag_quote(q, cl->mountpoint));
+	}
 	if (ra != NULL) {
 		r = runas_drop(ra);
 		if (r < 0) {
-			fprintf(stderr, "provfs: cannot become %s: %s: unmounting\n", run_as,
-			        strerror(-r));
+			char q[DIAG_QUOTE_SIZE];
+
+			fprintf(stderr, "provfs: cannot become %s: %s: unmounting\n",
+			        diag_quote(q, run_as), strerror(-r));
 			r = 1;
 			goto out_unmount;
 		}
@@ -512,7 +535,7 @@ int main(int argc, char **argv)
 	struct gen *g;
 	struct runas ra;
 	bool entered = false; /* effective IDs are run_as's (runas_enter) */
-	char *inventory_abs = NULL;
+	char *inventory_abs = NULL, q[DIAG_QUOTE_SIZE];
 	const struct keystore_events events = { key_unreadable, &fs };
 	int r, err;
 
@@ -546,17 +569,19 @@ int main(int argc, char **argv)
 	if (o.listing != NULL && strcmp(o.listing, "generic") != 0 &&
 	    strcmp(o.listing, "all") != 0) {
 		fprintf(stderr, "provfs: listing must be 'generic' or 'all', not '%s'\n",
-		        o.listing);
+		        diag_quote(q, o.listing));
 		goto out;
 	}
 	if (o.audit != NULL && strcmp(o.audit, "cached") != 0 && strcmp(o.audit, "exact") != 0) {
-		fprintf(stderr, "provfs: audit must be 'cached' or 'exact', not '%s'\n", o.audit);
+		fprintf(stderr, "provfs: audit must be 'cached' or 'exact', not '%s'\n",
+		        diag_quote(q, o.audit));
 		goto out;
 	}
 	/* the daemon changes to / when it detaches: keep an absolute path for reloads */
 	inventory_abs = absolute_path(o.inventory);
 	if (inventory_abs == NULL || access(inventory_abs, R_OK) < 0) {
-		fprintf(stderr, "provfs: %s: %s\n", o.inventory, strerror(errno));
+		err = errno;
+		fprintf(stderr, "provfs: %s: %s\n", diag_quote(q, o.inventory), strerror(err));
 		goto out;
 	}
 	fs.inventory = inventory_abs;
@@ -566,7 +591,7 @@ int main(int argc, char **argv)
 	fs.retain = CACHE_RETAIN_DEFAULT;
 	if (o.retain != NULL && parse_mib(o.retain, &fs.retain) < 0) {
 		fprintf(stderr, "provfs: retain must be a number of MiB (0 to 1048576), not '%s'\n",
-		        o.retain);
+		        diag_quote(q, o.retain));
 		goto out;
 	}
 	if (o.run_as != NULL && lookup_run_as(o.run_as, &ra) != 0)
@@ -578,7 +603,8 @@ int main(int argc, char **argv)
 	if (o.run_as != NULL) {
 		err = runas_enter(&ra);
 		if (err < 0) {
-			fprintf(stderr, "provfs: run_as=%s: %s\n", o.run_as, strerror(-err));
+			fprintf(stderr, "provfs: run_as=%s: %s\n", diag_quote(q, o.run_as),
+			        strerror(-err));
 			goto out;
 		}
 		entered = true;
@@ -590,7 +616,8 @@ int main(int argc, char **argv)
 	(void)state_sweep_temps(&fs.state, 60);
 	err = keystore_open(&fs.state, &events, &fs.keys);
 	if (err < 0) {
-		fprintf(stderr, "provfs: keys in %s: %s\n", fs.state.path, strerror(-err));
+		fprintf(stderr, "provfs: keys in %s: %s\n", diag_quote(q, fs.state.path),
+		        strerror(-err));
 		goto out;
 	}
 	err = audit_new(&fs.state, &fs.audit);
@@ -604,14 +631,15 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 			        "provfs: run_as=%s reads the inventory (and reloads it) as %s: it "
 			        "must be readable by that user, e.g. group-readable\n",
-			        o.run_as, o.run_as);
+			        diag_quote(q, o.run_as), q);
 		goto out;
 	}
 	gen_put(gen_swap(g));
 	fs.generation = 1;
 	entered = false;
 	if (o.run_as != NULL && runas_leave() < 0) {
-		fprintf(stderr, "provfs: run_as=%s: cannot become root again to mount\n", o.run_as);
+		fprintf(stderr, "provfs: run_as=%s: cannot become root again to mount\n",
+		        diag_quote(q, o.run_as));
 		goto out;
 	}
 	if (add_mount_options(&args, fs.inventory, o.run_as != NULL) != 0)

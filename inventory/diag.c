@@ -45,34 +45,40 @@ const char *diag_key(char out[DIAG_KEY_SIZE], const char *key)
 	return out;
 }
 
-size_t diag_escape(char *out, size_t size, const char *s)
+/* The escape of one byte into e (at most 4 bytes, no NUL); returns its length. */
+static size_t escape_byte(unsigned char c, char e[4])
 {
 	static const char hex[] = "0123456789abcdef";
+
+	e[0] = '\\';
+	if (c == '\n')
+		e[1] = 'n';
+	else if (c == '\r')
+		e[1] = 'r';
+	else if (c == '\t')
+		e[1] = 't';
+	else if (c < 0x20 || c > 0x7e) {
+		e[1] = 'x';
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 15];
+		return 4;
+	} else {
+		e[0] = (char)c;
+		return 1;
+	}
+	return 2;
+}
+
+size_t diag_escape(char *out, size_t size, const char *s)
+{
 	size_t n = 0;
 
 	if (size == 0)
 		return 0;
 	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
 		char e[4];
-		size_t k = 2;
+		size_t k = escape_byte((unsigned char)*s, e);
 
-		e[0] = '\\';
-		if (c == '\n')
-			e[1] = 'n';
-		else if (c == '\r')
-			e[1] = 'r';
-		else if (c == '\t')
-			e[1] = 't';
-		else if (c < 0x20 || c > 0x7e) {
-			e[1] = 'x';
-			e[2] = hex[c >> 4];
-			e[3] = hex[c & 15];
-			k = 4;
-		} else {
-			e[0] = (char)c;
-			k = 1;
-		}
 		if (n + k >= size)
 			break;
 		memcpy(out + n, e, k);
@@ -80,6 +86,18 @@ size_t diag_escape(char *out, size_t size, const char *s)
 	}
 	out[n] = '\0';
 	return n;
+}
+
+const char *diag_quote(char out[DIAG_QUOTE_SIZE], const char *s)
+{
+	size_t n = diag_escape(out, DIAG_QUOTE_MAX + 1, s), all = 0;
+	char e[4];
+
+	for (const char *p = s; *p != '\0' && all <= n; p++)
+		all += escape_byte((unsigned char)*p, e);
+	if (all > n)
+		memcpy(out + n, "...", sizeof("..."));
+	return out;
 }
 
 static int diag_push(struct diag *d, char *msg)

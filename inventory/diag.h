@@ -72,6 +72,18 @@ const char *diag_key(char out[DIAG_KEY_SIZE], const char *key);
  */
 size_t diag_escape(char *out, size_t size, const char *s);
 
+/*
+ * diag_quote - what a message may echo of text a user typed (a command-line argument, an
+ * option value, a path): escaped as diag_escape() does, so one message stays one line and
+ * no escape sequence reaches a terminal, and cut at DIAG_QUOTE_MAX bytes with "..." after.
+ * For names that may hold anything but are no secret; a key or a value of an inventory
+ * goes through diag_key() instead. Returns out.
+ */
+#define DIAG_QUOTE_MAX  200
+#define DIAG_QUOTE_SIZE (DIAG_QUOTE_MAX + sizeof("..."))
+
+const char *diag_quote(char out[DIAG_QUOTE_SIZE], const char *s);
+
 /* Number of problems recorded (including the truncation marker). */
 size_t diag_count(const struct diag *d);
 

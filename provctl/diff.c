@@ -275,6 +275,7 @@ int cmd_diff(const struct keys *keys, const char *state, const char *path, const
 	struct counts c = { 0, 0, 0, 0, 0 };
 
 	if (other == NULL) {
+		char q[DIAG_QUOTE_SIZE];
 		struct diag d;
 		int r;
 
@@ -285,7 +286,7 @@ int cmd_diff(const struct keys *keys, const char *state, const char *path, const
 			fprintf(stderr,
 			        "provctl: %s/" SNAPSHOT_DIR
 			        ": the mount's copy cannot be loaded: %s\n",
-			        keys->st.path, strerror(-r));
+			        diag_quote(q, keys->st.path), strerror(-r));
 		}
 		diag_free(&d);
 		if (r == -ENOENT) {
@@ -294,7 +295,7 @@ int cmd_diff(const struct keys *keys, const char *state, const char *path, const
 			        " does not exist: no mount with this state "
 			        "directory has loaded an inventory (pass -s STATE, or two "
 			        "inventories)\n",
-			        state);
+			        diag_quote(q, state));
 			return EXIT_TROUBLE;
 		}
 		if (r < 0)

@@ -193,6 +193,7 @@ static int write_tree(const struct tree *t, int newfd, const char *dir)
 	return r;
 }
 
+/* dir: the directory as messages show it (quoted by cmd_export) */
 static int swap_in(const struct tree *t, int parentfd, const char *base, const char *dir)
 {
 	char tmp[NAME_MAX + 1];
@@ -223,20 +224,24 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 	if (r < 0 && r != -ENOMEM)
 		fprintf(stderr, "provctl: %s: %s: left as it was\n", dir, strerror(-r));
 	/* the new tree when it failed, the old one after an exchange */
-	if ((r < 0 || state == 0) && remove_flat_dir(parentfd, tmp) < 0)
-		fprintf(stderr, "provctl: cannot remove %s beside %s\n", tmp, dir);
+	if ((r < 0 || state == 0) && remove_flat_dir(parentfd, tmp) < 0) {
+		char qt[DIAG_QUOTE_SIZE];
+
+		fprintf(stderr, "provctl: cannot remove %s beside %s\n", diag_quote(qt, tmp), dir);
+	}
 	return r;
 }
 
 int cmd_export(const struct keys *keys, const char *path, const char *dir)
 {
-	char parent[PATH_MAX], base[PATH_MAX];
+	char parent[PATH_MAX], base[PATH_MAX], qd[DIAG_QUOTE_SIZE], q[DIAG_QUOTE_SIZE];
 	const struct device *enc;
 	struct tree *t;
 	int parentfd, r = split(dir, parent, base);
+	const char *shown = diag_quote(qd, dir); /* what messages echo of it: one line */
 
 	if (r < 0) {
-		fprintf(stderr, "provctl: %s: not a directory name export can replace\n", dir);
+		fprintf(stderr, "provctl: %s: not a directory name export can replace\n", shown);
 		return EXIT_USAGE;
 	}
 	t = load(keys, path);
@@ -252,17 +257,17 @@ int cmd_export(const struct keys *keys, const char *path, const char *dir)
 		    "provctl: %s has devices with per-device keys (e.g. %s, %s): pass -s STATE, "
 		    "the mount's state directory, where their keys are kept (export makes the "
 		    "missing ones there)\n",
-		    path, mac, enc->model->name);
+		    diag_quote(q, path), mac, enc->model->name);
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
 	parentfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (parentfd < 0) {
-		fprintf(stderr, "provctl: %s: %s\n", parent, strerror(errno));
+		fprintf(stderr, "provctl: %s: %s\n", diag_quote(q, parent), strerror(errno));
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
-	r = swap_in(t, parentfd, base, dir);
+	r = swap_in(t, parentfd, base, shown);
 	close(parentfd);
 	tree_free(t);
 	return r < 0 ? EXIT_PROBLEM : 0;

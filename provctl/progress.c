@@ -6,6 +6,8 @@
  */
 #include "provctl/progress.h"
 
+#include "inventory/diag.h"
+
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,10 +50,13 @@ void progress_tick(struct progress *p, size_t done)
 
 void progress_note(struct progress *p, const char *what, const char *object)
 {
+	char q[DIAG_QUOTE_SIZE];
+
 	progress_start(p, what, 0);
 	if (!p->on)
 		return;
-	fprintf(stderr, "\r%s %s ...", what, object);
+	/* object is a path typed on the command line: no escape sequence of it reaches the tty */
+	fprintf(stderr, "\r%s %s ...", what, diag_quote(q, object));
 	fflush(stderr);
 	p->shown = true;
 }

@@ -82,8 +82,12 @@ static int open_keys(struct keys *keys, const char *dir, bool create)
 	r = state_open(dir, &keys->st);
 	if (r == 0)
 		r = keystore_open(&keys->st, NULL, &keys->ks);
-	if (r < 0)
-		fprintf(stderr, "provctl: state directory %s: %s\n", dir, strerror(-r));
+	if (r < 0) {
+		char q[DIAG_QUOTE_SIZE];
+
+		fprintf(stderr, "provctl: state directory %s: %s\n", diag_quote(q, dir),
+		        strerror(-r));
+	}
 	return r;
 }
 
@@ -106,10 +110,12 @@ struct tree *load(const struct keys *keys, const char *path)
 	progress_note(&p, "loading", path);
 	r = tree_load(path, keys->ks ? keystore_source(keys->ks) : NULL, &t, &d);
 	progress_end(&p);
-	if (r < 0) {
+	if (r < 0)
 		diag_print(&d, stderr);
-		if (diag_count(&d) == 0)
-			fprintf(stderr, "provctl: %s: cannot load\n", path);
+	if (r < 0 && diag_count(&d) == 0) {
+		char q[DIAG_QUOTE_SIZE];
+
+		fprintf(stderr, "provctl: %s: cannot load\n", diag_quote(q, path));
 	}
 	diag_free(&d);
 	return t;
@@ -145,7 +151,7 @@ static bool in_git_work_tree(const char *path, char *top, size_t len)
  */
 static void warn_inline_secrets(const struct inventory *inv, const char *path)
 {
-	char top[PATH_MAX];
+	char top[PATH_MAX], qf[DIAG_QUOTE_SIZE], qt[DIAG_QUOTE_SIZE];
 	struct pos p = inv->inline_secret_pos;
 
 	if (inv->inline_secrets == 0 || !in_git_work_tree(path, top, sizeof(top)))
@@ -153,9 +159,9 @@ static void warn_inline_secrets(const struct inventory *inv, const char *path)
 	fprintf(stderr,
 	        "%s:%u:%u: warning: %u secret%s written inline in an inventory inside the git work "
 	        "tree %s: keep %s in a secrets file outside git ('secrets:' and {secret: NAME})\n",
-	        inventory_file(inv, p), (unsigned)p.line, (unsigned)p.col,
-	        (unsigned)inv->inline_secrets, inv->inline_secrets == 1 ? "" : "s", top,
-	        inv->inline_secrets == 1 ? "it" : "them");
+	        diag_quote(qf, inventory_file(inv, p)), (unsigned)p.line, (unsigned)p.col,
+	        (unsigned)inv->inline_secrets, inv->inline_secrets == 1 ? "" : "s",
+	        diag_quote(qt, top), inv->inline_secrets == 1 ? "it" : "them");
 }
 
 static int cmd_check(const struct keys *keys, const char *path)
@@ -298,6 +304,7 @@ int emit(const struct tree *t, const char *name, bool plain, int fd, int dirfd)
 static bool window_closed(const struct tree *t, const char *name)
 {
 	char mac[MAC_STRLEN + 1], when[ENROLL_TIME_SIZE];
+	char qn[DIAG_QUOTE_SIZE], qf[DIAG_QUOTE_SIZE];
 	struct file_ref ref;
 	const struct value *v;
 	int64_t until;
@@ -310,34 +317,37 @@ static bool window_closed(const struct tree *t, const char *name)
 	fprintf(stderr,
 	        "provctl: %s: not served: the enrolment window of %s closed at %s (enroll_until, "
 	        "%s:%u:%u)\n",
-	        name, mac, enroll_format(until, when), inventory_file(t->inv, v->pos),
-	        (unsigned)v->pos.line, (unsigned)v->pos.col);
+	        diag_quote(qn, name), mac, enroll_format(until, when),
+	        diag_quote(qf, inventory_file(t->inv, v->pos)), (unsigned)v->pos.line,
+	        (unsigned)v->pos.col);
 	return true;
 }
 
 static int cmd_cat(const struct keys *keys, const char *path, const char *name, bool plain)
 {
 	struct tree *t = load(keys, path);
+	char q[DIAG_QUOTE_SIZE];
 	int r;
 
 	if (t == NULL)
 		return EXIT_PROBLEM;
+	diag_quote(q, name);
 	if (window_closed(t, name)) {
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
 	r = emit(t, name, plain, STDOUT_FILENO, -1);
 	if (r == -ENOENT)
-		fprintf(stderr, "provctl: %s: no such file in this inventory\n", name);
+		fprintf(stderr, "provctl: %s: no such file in this inventory\n", q);
 	else if (r == -ESTALE)
-		fprintf(stderr, "provctl: %s: the firmware file changed while reading\n", name);
+		fprintf(stderr, "provctl: %s: the firmware file changed while reading\n", q);
 	else if (r == -EIO)
 		fprintf(stderr,
 		        "provctl: %s: cannot render: Input/output error (see provctl status: a key "
 		        "file that cannot be read?)\n",
-		        name);
+		        q);
 	else if (r < 0)
-		fprintf(stderr, "provctl: %s: %s\n", name, strerror(-r));
+		fprintf(stderr, "provctl: %s: %s\n", q, strerror(-r));
 	tree_free(t);
 	return r < 0 ? EXIT_PROBLEM : 0;
 }
@@ -346,14 +356,16 @@ const struct device *device_arg(const struct tree *t, const char *arg)
 {
 	uint64_t mac;
 	const struct device *dev;
+	char q[DIAG_QUOTE_SIZE];
 
+	diag_quote(q, arg);
 	if (mac_parse(arg, strlen(arg), &mac) < 0) {
-		fprintf(stderr, "provctl: '%s' is not a MAC address\n", arg);
+		fprintf(stderr, "provctl: '%s' is not a MAC address\n", q);
 		return NULL;
 	}
 	dev = inventory_find(t->inv, mac);
 	if (dev == NULL)
-		fprintf(stderr, "provctl: %s is not in this inventory\n", arg);
+		fprintf(stderr, "provctl: %s is not in this inventory\n", q);
 	return dev;
 }
 
@@ -457,7 +469,7 @@ struct args {
 	bool factory_reset; /* rekey: the phone will be reset (vendor.h) */
 	const char *state;
 	struct status_opts status; /* --model, --group, --never, --stale, --json */
-	bool status_only;          /* one of them was given */
+	const char *status_only;   /* the first of them (or --server-log) given, for a message */
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -465,7 +477,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	memset(a, 0, sizeof(*a));
 	a->status.stale_days = -1;
 	for (int i = 2; i < argc; i++) {
-		char *end = NULL;
+		char *end = NULL, q[DIAG_QUOTE_SIZE];
 
 		if (strcmp(argv[i], "--plain") == 0) {
 			a->plain = true;
@@ -473,14 +485,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->factory_reset = true;
 		} else if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--never") == 0) {
 			*(argv[i][2] == 'j' ? &a->status.json : &a->status.never) = true;
-			a->status_only = true;
+			a->status_only = a->status_only ? a->status_only : argv[i];
 		} else if ((strcmp(argv[i], "--model") == 0 || strcmp(argv[i], "--group") == 0) &&
 		           i + 1 < argc) {
 			const char **which =
 			    argv[i][2] == 'm' ? &a->status.model : &a->status.group;
 
+			a->status_only = a->status_only ? a->status_only : argv[i];
 			*which = argv[++i];
-			a->status_only = true;
 		} else if (strcmp(argv[i], "--stale") == 0 && i + 1 < argc) {
 			a->status.stale_days = strtol(argv[++i], &end, 10);
 			if (*argv[i] == '\0' || *end != '\0' || a->status.stale_days < 0 ||
@@ -488,7 +500,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 				fprintf(stderr, "provctl: --stale takes a number of days\n");
 				return -1;
 			}
-			a->status_only = true;
+			a->status_only = a->status_only ? a->status_only : "--stale";
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			a->state = argv[++i];
 		} else if (strcmp(argv[i], "--server-log") == 0 && i + 1 < argc) {
@@ -497,10 +509,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 				        MAX_SERVER_LOGS);
 				return -1;
 			}
+			a->status_only = a->status_only ? a->status_only : argv[i];
 			a->logs[a->nlogs++] = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "provctl: unknown option '%s' (see provctl --help)\n",
-			        argv[i]);
+			        diag_quote(q, argv[i]));
 			return -1;
 		} else if (a->npos < 3) {
 			a->pos[a->npos++] = argv[i];
@@ -558,13 +571,17 @@ static const char *const commands[] = { "check", "ls", "cat", "export", "diff", 
  */
 static bool known_command(const char *cmd)
 {
+	char q[DIAG_QUOTE_SIZE];
+
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i]) == 0)
 			return true;
 	if (cmd[0] == '-')
-		fprintf(stderr, "provctl: unknown option '%s' (see provctl --help)\n", cmd);
+		fprintf(stderr, "provctl: unknown option '%s' (see provctl --help)\n",
+		        diag_quote(q, cmd));
 	else
-		fprintf(stderr, "provctl: unknown command '%s' (see provctl --help)\n", cmd);
+		fprintf(stderr, "provctl: unknown command '%s' (see provctl --help)\n",
+		        diag_quote(q, cmd));
 	return false;
 }
 
@@ -594,10 +611,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (parse_args(argc, argv, &a) < 0) /* it named the option */
 		return EXIT_USAGE;
-	/* --server-log and the filters are status's alone */
-	if (argc < 3 || ((a.nlogs > 0 || a.status_only) && strcmp(cmd, "status") != 0) ||
-	    (a.factory_reset && strcmp(cmd, "rekey") != 0)) {
+	if (argc < 3) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* --server-log and the filters are status's alone: named in one line, as a typo is */
+	if (a.status_only != NULL && strcmp(cmd, "status") != 0) {
+		fprintf(stderr, "provctl: %s is status's option (see provctl --help)\n",
+		        a.status_only);
+		return EXIT_USAGE;
+	}
+	if (a.factory_reset && strcmp(cmd, "rekey") != 0) {
+		fprintf(stderr,
+		        "provctl: --factory-reset is rekey's option (see provctl --help)\n");
 		return EXIT_USAGE;
 	}
 	return run_command(cmd, &a);

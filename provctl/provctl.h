@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "backend/tree.h"
+#include "inventory/diag.h"
 #include "inventory/model.h"
 #include "state/keys.h"
 #include "state/state.h"

@@ -245,7 +245,10 @@ static void read_fetches(const struct keys *keys, struct fetches *f)
 		int r = fetch_read(&keys->st, logs[i], take_record, f, &f->damaged);
 
 		if (r < 0 && r != -ENOENT) {
-			fprintf(stderr, "provctl: %s/%s: %s\n", keys->st.path, logs[i],
+			char q[DIAG_QUOTE_SIZE];
+
+			fprintf(stderr, "provctl: %s/%s: %s\n", diag_quote(q, keys->st.path),
+			        logs[i],
 			        r == -ELOOP    ? "a symlink: not read"
 			        : r == -EINVAL ? "not a regular file: not read"
 			                       : strerror(-r));
@@ -392,31 +395,18 @@ static void read_server_log(struct fetches *f, struct log_counts *c)
 		close(fd);
 }
 
-/* s as one line: control bytes and backslashes as \xNN (a path given on the command line). */
-static void print_escaped(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f || ch == '\\')
-			printf("\\x%02x", ch);
-		else
-			putchar(ch);
-	}
-}
-
 static void print_log_counts(const struct log_counts *c)
 {
+	char q[DIAG_QUOTE_SIZE];
+
+	diag_quote(q, c->path); /* given on the command line: one line whatever it holds */
 	if (c->err < 0) {
-		printf("server log ");
-		print_escaped(c->path);
-		printf(": cannot be read: %s\n",
+		printf("server log %s: cannot be read: %s\n", q,
 		       c->err == -EINVAL ? "not a regular file" : strerror(-c->err));
 		return;
 	}
-	printf("server log ");
-	print_escaped(c->path);
-	printf(": %zu fetch%s of device files shown", c->fetches, c->fetches == 1 ? "" : "es");
+	printf("server log %s: %zu fetch%s of device files shown", q, c->fetches,
+	       c->fetches == 1 ? "" : "es");
 	if (c->foreign > 0)
 		printf(", %zu request%s for other names", c->foreign, c->foreign == 1 ? "" : "s");
 	if (c->bad > 0)
@@ -590,6 +580,20 @@ static void json_srv(void *ctx, const char *name, const struct srv_seen *s)
 }
 
 /* One device as a JSON object: never a key, a password or any parameter's value. */
+/* window_line's facts: "enroll_until" (null without a window) and "enroll_closed". */
+static void json_window(const struct tree *t, const struct device *dev)
+{
+	char when[ENROLL_TIME_SIZE];
+	int64_t until;
+
+	if (dev->model == NULL || enroll_device_until(t->inv, dev, &until) == NULL) {
+		printf(", \"enroll_until\": null, \"enroll_closed\": false");
+		return;
+	}
+	printf(", \"enroll_until\": \"%s\", \"enroll_closed\": %s", enroll_format(until, when),
+	       enroll_closed(until, (int64_t)time(NULL)) ? "true" : "false");
+}
+
 static void json_device(const struct keys *keys, const struct tree *t, const struct fetches *f,
                         const struct device *dev, int64_t last)
 {
@@ -629,6 +633,7 @@ static void json_device(const struct keys *keys, const struct tree *t, const str
 	} else {
 		printf("\"plain\"");
 	}
+	json_window(t, dev);
 	printf(", \"never_fetched\": %s", last < 0 ? "true" : "false");
 	if (last >= 0)
 		printf(", \"last_fetch\": %lld", (long long)last);
@@ -698,6 +703,7 @@ int cmd_status(const struct keys *keys, const char *path, const struct status_op
 	 */
 	const struct keys nokeys = { keys->st, NULL };
 	struct tree *t = load(&nokeys, path);
+	char qp[DIAG_QUOTE_SIZE];
 	struct log_counts counts[MAX_SERVER_LOGS];
 	int64_t now = (int64_t)time(NULL);
 	struct fetches f;
@@ -707,7 +713,10 @@ int cmd_status(const struct keys *keys, const char *path, const struct status_op
 	if (t == NULL)
 		return EXIT_PROBLEM;
 	if (o->model != NULL && inventory_find_model(t->inv, o->model, strlen(o->model)) == NULL) {
-		fprintf(stderr, "provctl: no model '%s' in %s\n", o->model, path);
+		char qm[DIAG_QUOTE_SIZE];
+
+		fprintf(stderr, "provctl: no model '%s' in %s\n", diag_quote(qm, o->model),
+		        diag_quote(qp, path));
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
@@ -763,7 +772,7 @@ int cmd_status(const struct keys *keys, const char *path, const struct status_op
 		for (int i = 0; i < o->nlogs; i++)
 			if (counts[i].err < 0)
 				fprintf(stderr, "provctl: server log %s: cannot be read\n",
-				        counts[i].path);
+				        diag_quote(qp, counts[i].path));
 	if (f.err < 0)
 		fprintf(stderr, "provctl: fetch records: %s\n", strerror(-f.err));
 	free(f.order);

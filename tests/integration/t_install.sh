@@ -212,6 +212,17 @@ test_versions() {
 		one_line_fails 2 "provctl: unknown option '--frob'" "$PROVCTL" --frob
 	t_check "provctl check --frob: exit 2, one line naming the option" \
 		one_line_fails 2 "provctl: unknown option '--frob'" "$PROVCTL" check --frob "$INV"
+	# another command's option: named in one line, not the whole usage
+	t_check "provctl ls --stale 3: exit 2, one line naming the option" \
+		one_line_fails 2 "provctl: --stale is status's option" "$PROVCTL" ls "$INV" --stale 3
+	for opt in "--server-log x" "--model m" "--group g" --never --json; do
+		# shellcheck disable=SC2086 # opt is an option and maybe its value
+		t_check "provctl ls $opt: exit 2, one line naming the option" \
+			one_line_fails 2 "provctl: ${opt%% *} is status's option" "$PROVCTL" ls "$INV" $opt
+	done
+	t_check "provctl cat --factory-reset: exit 2, one line naming the option" \
+		one_line_fails 2 "provctl: --factory-reset is rekey's option" \
+		"$PROVCTL" cat "$INV" x --factory-reset
 	mkdir -p "$WORK/mnt-opt"
 	t_check "provfs -o frob: exit 1, one line naming the option" \
 		one_line_fails 1 "frob" "$PROVFS" "$INV" "$WORK/mnt-opt" -f -o "frob,state=$WORK/state-opt"

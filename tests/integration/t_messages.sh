@@ -85,6 +85,44 @@ if [ -r /etc/shadow ]; then
 	t_check "/etc/shadow link: provctl check exits 1 and prints no hash field" real_shadow_hidden
 fi
 
+# ---- text typed on the command line is echoed in one line ----
+# ESC, BEL, CR, a line break and bytes >= 0x80 in an argument, an option value or a path:
+# each message is exactly one line of printable ASCII (terminal escapes never reach it raw).
+EVIL=$'x\e]0;PWNED\a\e[31m\r\nforged: line\x80\xff'
+# one_message FILE — FILE is one line, and every byte before its final newline is printable.
+one_message() {
+	[ "$(wc -l <"$1")" -eq 1 ] && [ "$(tail -c 1 "$1" | od -An -tx1 | tr -d ' ')" = 0a ] &&
+		[ "$(LC_ALL=C tr -d '\040-\176' <"$1" | wc -c)" -eq 1 ]
+}
+# echoed WHAT CMD... — CMD fails with one one-line message on standard error.
+echoed() {
+	local what=$1
+	shift
+	"$@" >"$WORK/echo.out" 2>"$WORK/echo.err"
+	t_check "$what: exits non-zero" test $? -ne 0
+	t_check "$what: one line of printable text" one_message "$WORK/echo.err"
+}
+echoed "provctl unknown command" "$PROVCTL" "$EVIL" "$D"
+echoed "provctl unknown first option" "$PROVCTL" "-$EVIL" "$D"
+echoed "provctl unknown option" "$PROVCTL" check "-$EVIL" "$D"
+echoed "provctl status --model" "$PROVCTL" status "$D" --model "$EVIL"
+echoed "provctl cat NAME" "$PROVCTL" cat "$D" "$EVIL" -s "$WORK/state-echo"
+echoed "provctl status MAC" "$PROVCTL" status "$D" "$EVIL"
+echoed "provctl rekey MAC" "$PROVCTL" rekey "$D" "$EVIL" -s "$WORK/state-echo"
+echoed "provctl export into a missing parent" "$PROVCTL" export "$D" "$WORK/$EVIL/out"
+echoed "provctl diff -s STATE" "$PROVCTL" diff -s "$WORK/$EVIL" "$D"
+"$PROVCTL" status "$D" --server-log "$WORK/$EVIL" >"$WORK/echo.out" 2>&1
+printable() { ! LC_ALL=C grep -q '[^[:print:]]' "$1"; }
+t_check "provctl status --server-log: the log's line is printable" printable "$WORK/echo.out"
+mkdir -p "$WORK/mnt-echo"
+echoed "provfs -o listing" "$PROVFS" "$D" "$WORK/mnt-echo" -f -o "listing=$EVIL"
+echoed "provfs -o audit" "$PROVFS" "$D" "$WORK/mnt-echo" -f -o "audit=$EVIL"
+echoed "provfs -o retain" "$PROVFS" "$D" "$WORK/mnt-echo" -f -o "retain=$EVIL"
+echoed "provfs -o run_as" "$PROVFS" "$D" "$WORK/mnt-echo" -f -o "run_as=$EVIL"
+echoed "provfs INVENTORY" "$PROVFS" "$WORK/$EVIL" "$WORK/mnt-echo" -f
+: >"$WORK/plainfile"
+echoed "provfs -o state" "$PROVFS" "$D" "$WORK/mnt-echo" -f -o "state=$WORK/plainfile/$EVIL"
+
 # ---- the same edit into a running mount: the daemon's log ----
 t_check "provfs mounts a good directory inventory" provfs_mount "$D" "$WORK/mnt" || {
 	t_summary

@@ -130,6 +130,17 @@ t_check_fails "provctl cat says when the window closed" \
 _lib_run "$WORK/status.out" "$PROVCTL" status "$INV" -s "$WORK/state"
 t_check "provctl status says the window closed" \
 	grep -qF "enrolment window closed at $(date -u -d "@$end" +%Y-%m-%dT%H:%M:%SZ)" "$WORK/status.out"
+# the same in --json: the window's end and whether it closed, a device without one null/false
+"$PROVCTL" status "$INV" -s "$WORK/state" --json >"$WORK/status.json" 2>&1
+t_check "provctl status --json is valid JSON" python3 -m json.tool "$WORK/status.json"
+json_window() { # MAC — "UNTIL CLOSED" of that device
+	python3 -c 'import json, sys
+for d in json.load(open(sys.argv[1]))["devices"]:
+    if d["mac"].lower() == sys.argv[2].lower():
+        print(d["enroll_until"], str(d["enroll_closed"]).lower())' "$WORK/status.json" "$1"
+}
+t_eq "provctl status --json: the window of 000b82000002 closed" \
+	"$(date -u -d "@$end" +%Y-%m-%dT%H:%M:%SZ) true" "$(json_window 000b82000002)"
 
 # ---- never a secret in the log or a message ----
 "$PROVCTL" ls "$INV" >"$WORK/ls.out" 2>&1

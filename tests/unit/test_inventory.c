@@ -692,6 +692,27 @@ static void test_messages_key_excerpt_rule(void **state)
 	assert_string_equal(esc, "ab");
 }
 
+/* diag_quote: escaped as diag_escape does, cut at DIAG_QUOTE_MAX with "..." after. */
+static void test_messages_quote_rule(void **state)
+{
+	char out[DIAG_QUOTE_SIZE], long_s[DIAG_QUOTE_MAX + 2];
+
+	(void)state;
+	assert_string_equal(diag_quote(out, "x\x1b]0;T\a\r\ny\xff"), "x\\x1b]0;T\\x07\\r\\ny\\xff");
+	assert_string_equal(diag_quote(out, ""), "");
+	memset(long_s, 'a', DIAG_QUOTE_MAX);
+	long_s[DIAG_QUOTE_MAX] = '\0';
+	assert_string_equal(diag_quote(out, long_s), long_s); /* exactly the maximum: no "..." */
+	long_s[DIAG_QUOTE_MAX] = 'b';
+	long_s[DIAG_QUOTE_MAX + 1] = '\0';
+	diag_quote(out, long_s);
+	assert_int_equal(strlen(out), DIAG_QUOTE_MAX + 3);
+	assert_string_equal(out + DIAG_QUOTE_MAX, "...");
+	long_s[DIAG_QUOTE_MAX - 1] = '\n'; /* an escape that does not fit whole is left off */
+	diag_quote(out, long_s);
+	assert_string_equal(out + DIAG_QUOTE_MAX - 1, "...");
+}
+
 /* yaml fails with a message at `where` that holds `what`; no message holds "TYPO" or a byte
  * outside printable ASCII. */
 static void expect_safe_message(const char *yaml, const char *where, const char *what)
@@ -1215,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_spec_example_is_valid),
 		cmocka_unit_test(test_inventory_missing_file),
 		cmocka_unit_test(test_messages_key_excerpt_rule),
+		cmocka_unit_test(test_messages_quote_rule),
 		cmocka_unit_test(test_messages_glued_secret_is_cut),
 		cmocka_unit_test(test_messages_control_characters_in_a_key),
 		cmocka_unit_test(test_messages_long_key_is_bounded),
