@@ -7,9 +7,60 @@
 #include "backend/params.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "backend/vendor.h"
+#include "inventory/merge.h"
+
+/*
+ * A level value as text ("" when no level sets it; value strings are not NUL-terminated),
+ * copied into the list's arena as resolved_add keeps pointers.
+ */
+static void add_value(struct resolved *out, const char *name, const struct ranked *r)
+{
+	const char *text =
+	    r->v != NULL && r->v->s != NULL ? arena_strndup(&out->pool, r->v->s, r->v->len) : "";
+
+	resolved_add(out, name, 0, text, RANK_FIXED, false, LEVEL_DEVICE, false);
+}
+
+/*
+ * What decides the device's files besides its parameters, as pseudo-parameters with names no
+ * vendor uses (they hold a space): the model's vendor options (digest, gzip, padding, dialect,
+ * ...) and the level options (binary, binary_layout, config and firmware names). Without them a
+ * change of `binary_layout` or of a Cisco model's `digest` changes the bytes a phone gets but
+ * neither `provctl diff` nor the reload's count would see it.
+ */
+static void add_inputs(const struct tree *t, const struct device *dev, struct resolved *out)
+{
+	const struct vendor_schema *vs = &vendor_of(dev->model)->schema;
+	const struct cfg_names *cfg;
+	const struct firmware *fw;
+	struct effective e;
+	struct ranked r;
+	int rank;
+
+	for (uint32_t i = 0; i < vs->noptions; i++) {
+		const char *name = arena_printf(&out->pool, "model option %s", vs->options[i].key);
+
+		resolved_add(out, name, 0, vs->options[i].choices[dev->model->choice[i]],
+		             RANK_FIXED, false, LEVEL_DEVICE, false);
+	}
+	effective_device(&e, t->inv, dev);
+	r = eff_binary(&e);
+	add_value(out, "option binary", &r);
+	r = eff_binary_layout(&e);
+	add_value(out, "option binary_layout", &r);
+	cfg = eff_config(&e, &rank);
+	r = (struct ranked){ cfg != NULL ? &cfg->prefix : NULL, rank };
+	add_value(out, "option config prefix", &r);
+	r = (struct ranked){ cfg != NULL ? &cfg->postfix : NULL, rank };
+	add_value(out, "option config postfix", &r);
+	fw = eff_firmware(&e, &rank);
+	r = (struct ranked){ fw != NULL ? &fw->version : NULL, rank };
+	add_value(out, "option firmware version", &r);
+}
 
 int device_params(const struct tree *t, const struct device *dev, struct resolved *out)
 {
@@ -17,9 +68,13 @@ int device_params(const struct tree *t, const struct device *dev, struct resolve
 	int r;
 
 	resolved_init(out);
-	if (v == NULL || v->params == NULL)
+	if (v == NULL)
 		return 0;
-	r = v->params(t, dev, out);
+	r = v->params != NULL ? v->params(t, dev, out) : 0;
+	if (r == 0) {
+		add_inputs(t, dev, out);
+		r = resolved_finish(out);
+	}
 	if (r < 0)
 		resolved_free(out);
 	return r;

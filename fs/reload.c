@@ -254,9 +254,10 @@ void reload_keep_copy(struct provfs *fs)
  * Makes tree t the next generation: the files the current one rendered are rendered again
  * (before the swap, so that versions are known, and the first fetch after a reload finds the
  * bytes the budget retained), the new generation goes live, and the kernel forgets the names
- * that changed.
+ * that changed. keep_copy: the inventory on disk is t's (a reload, not a keys-only install), so
+ * STATE/live is refreshed, before the log line says so.
  */
-static int install(struct provfs *fs, struct tree *t, const char *why)
+static int install(struct provfs *fs, struct tree *t, const char *why, bool keep_copy)
 {
 	struct gen *g = gen_new(t, fs->generation + 1, fs->retain), *old;
 	struct diff d = { fs->se, NULL, NULL, 0, 0 };
@@ -287,6 +288,9 @@ static int install(struct provfs *fs, struct tree *t, const char *why)
 	d.old = old;
 	d.cur = g;
 	invalidate(&d);
+	/* before the log line: whoever waits for "reloaded" finds the copy diff -s compares with */
+	if (keep_copy)
+		reload_keep_copy(fs);
 	log_msg(LOG_INFO,
 	        "%s %s: generation %llu, %u devices; devices: %u changed, %u added, %u removed; "
 	        "files: %d re-rendered, %u added, %u removed",
@@ -320,10 +324,7 @@ int reload_now(struct provfs *fs)
 		d.secrets_path = NULL;
 	if (r == 0) {
 		diag_free(&d);
-		r = install(fs, t, "reloaded");
-		if (r == 0)
-			reload_keep_copy(fs);
-		return r;
+		return install(fs, t, "reloaded", true);
 	}
 	for (size_t i = 0; i < d.n; i++)
 		log_msg(LOG_ERR, "%s", d.msgs[i]);
@@ -343,7 +344,7 @@ int reload_now(struct provfs *fs)
 	}
 	log_msg(LOG_ERR, "reload of %s failed: keeping its last good inventory with the new keys",
 	        fs->inventory);
-	return install(fs, t, "keys reloaded for");
+	return install(fs, t, "keys reloaded for", false);
 }
 
 /* The key of a device was delivered: the kernel must forget the names of its carrier files. */

@@ -198,7 +198,7 @@ t_eq "a MAC in another notation" "C074AD0A0B0C " "$(devices_shown c0:74:ad:0a:0b
 t_eq "--model GXP1625 --never: none" "" "$(devices_shown --model GXP1625 --never)"
 t_check_fails "--model of no such model" "no model 'GXP9999'" \
 	"$PROVCTL" status "$INV" -s "$STATE" --model GXP9999
-t_check_fails "the filters are status's alone" "usage" "$PROVCTL" ls "$INV" --never
+t_check_fails "the filters are status's alone (one line)" "--never is status's option" "$PROVCTL" ls "$INV" --never
 
 # three lookups of device names for MACs the inventory does not have (an enumeration sweep)
 for mac in 000b82f00001 000b82f00002 000b82f00003; do

@@ -187,6 +187,67 @@ static void test_params_digest_moves_with_the_inputs(void **state)
 	free(comment);
 }
 
+/* The value the device's list holds under name, or NULL. */
+static const char *param_value(const struct tree *t, uint64_t mac, const char *name)
+{
+	static char out[64];
+	struct resolved p;
+	const struct rparam *x;
+
+	assert_int_equal(device_params(t, dev_of(t, mac), &p), 0);
+	x = resolved_get(&p, name);
+	snprintf(out, sizeof(out), "%s", x != NULL ? x->value : "(none)");
+	resolved_free(&p);
+	return x != NULL ? out : NULL;
+}
+
+/*
+ * What changes a device's bytes without being a parameter: a level option (binary_layout,
+ * binary: the cfg<mac> file) and a model's vendor option (Cisco's digest, Yealink's padding).
+ * Each shows in the list under its own name and moves the digest of its devices only.
+ */
+static void test_params_non_parameter_inputs_count(void **state)
+{
+	char *layout = replaced(inv_a, "xml_password: XMLPW,",
+	                        "xml_password: XMLPW, binary: full, "
+	                        "binary_layout: plain,");
+	char *digest_opt = replaced(inv_a, "SPA504G: {vendor: cisco, max_lines: 4}",
+	                            "SPA504G: {vendor: cisco, max_lines: 4, encrypt: true, "
+	                            "digest: sha256}");
+	char *md5 = replaced(inv_a, "SPA504G: {vendor: cisco, max_lines: 4}",
+	                     "SPA504G: {vendor: cisco, max_lines: 4, encrypt: true}");
+	char *padding = replaced(inv_a, "T54W: {vendor: yealink, max_lines: 16}",
+	                         "T54W: {vendor: yealink, max_lines: 16, encrypt: true, padding: "
+	                         "pkcs7}");
+	char *space = replaced(inv_a, "T54W: {vendor: yealink, max_lines: 16}",
+	                       "T54W: {vendor: yealink, max_lines: 16, encrypt: true}");
+	struct tree *a = load_text(inv_a), *l = load_text(layout), *d = load_text(digest_opt);
+	struct tree *m = load_text(md5), *p = load_text(padding), *sp = load_text(space);
+
+	(void)state;
+	assert_string_equal(param_value(l, 0x000b82000001ULL, "option binary_layout"), "plain");
+	assert_string_equal(param_value(l, 0x000b82000001ULL, "option binary"), "full");
+	assert_true(digest(a, 0x000b82000001ULL) != digest(l, 0x000b82000001ULL));
+	assert_true(digest(a, 0x0080f0000002ULL) == digest(l, 0x0080f0000002ULL));
+	assert_string_equal(param_value(d, 0x000e08000004ULL, "model option digest"), "sha256");
+	assert_string_equal(param_value(m, 0x000e08000004ULL, "model option digest"), "md5");
+	assert_true(digest(m, 0x000e08000004ULL) != digest(d, 0x000e08000004ULL));
+	assert_true(digest(m, 0x805ec0000003ULL) == digest(d, 0x805ec0000003ULL));
+	assert_string_equal(param_value(p, 0x805ec0000003ULL, "model option padding"), "pkcs7");
+	assert_true(digest(sp, 0x805ec0000003ULL) != digest(p, 0x805ec0000003ULL));
+	tree_free(a);
+	tree_free(l);
+	tree_free(d);
+	tree_free(m);
+	tree_free(p);
+	tree_free(sp);
+	free(layout);
+	free(digest_opt);
+	free(md5);
+	free(padding);
+	free(space);
+}
+
 static void test_unknown_count_reads_back(void **state)
 {
 	struct unknown_count u = { 12345, 1700000000, 1700000100 }, v;
@@ -211,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_params_every_vendor_marks_its_secrets),
 		cmocka_unit_test(test_params_diff_reports_exactly_the_differences),
 		cmocka_unit_test(test_params_digest_moves_with_the_inputs),
+		cmocka_unit_test(test_params_non_parameter_inputs_count),
 		cmocka_unit_test(test_unknown_count_reads_back),
 	};
 
