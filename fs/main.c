@@ -325,14 +325,28 @@ static int open_state_dir(struct provfs *fs, const char *dir, const struct runas
 		return 1;
 	}
 	if (ra != NULL) {
-		err = state_give(&fs->state, ra->uid, ra->gid);
-		if (err < 0) {
+		char bad[NAME_MAX + 8];
+
+		err = state_give(&fs->state, ra->uid, ra->gid, bad, sizeof(bad));
+		if (err == -ENOTEMPTY)
+			fprintf(stderr,
+			        "provfs: state directory %s: not a provfs state directory (it "
+			        "holds %s, "
+			        "which provfs does not write): not given to %s: not mounted\n",
+			        dir, bad, user);
+		else if (err == -EMLINK)
+			fprintf(stderr,
+			        "provfs: state directory %s: %s has another hard link: not given "
+			        "to %s: "
+			        "not mounted\n",
+			        dir, bad, user);
+		else if (err < 0)
 			fprintf(
 			    stderr,
 			    "provfs: state directory %s: cannot give it to %s: %s: not mounted\n",
 			    dir, user, strerror(-err));
+		if (err < 0)
 			return 1;
-		}
 	}
 	return 0;
 }
