@@ -9,6 +9,7 @@
  * /etc/fstab: mount.fuse3 runs `provfs INVENTORY MNT -o ...`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -391,14 +392,16 @@ static int add_mount_options(struct fuse_args *args, const char *inventory, bool
 }
 
 /* Loads and validates the first generation; prints every problem. */
-static struct gen *first_generation(const char *path, struct keystore *keys, size_t retain)
+static struct gen *first_generation(const char *path, struct keystore *keys, size_t retain,
+                                    int *err)
 {
 	struct tree *t;
 	struct diag d;
 	struct gen *g;
 
 	diag_init(&d);
-	if (tree_load(path, keystore_source(keys), &t, &d) < 0) {
+	*err = tree_load(path, keystore_source(keys), &t, &d);
+	if (*err < 0) {
 		diag_print(&d, stderr);
 		fprintf(stderr, "provfs: %s: not mounted: the inventory has errors\n", path);
 		diag_free(&d);
@@ -612,9 +615,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provfs: %s\n", strerror(-err));
 		goto out;
 	}
-	g = first_generation(fs.inventory, fs.keys, fs.retain);
+	g = first_generation(fs.inventory, fs.keys, fs.retain, &err);
 	if (g == NULL) {
-		if (o.run_as != NULL)
+		/* the hint only where it can be the cause, not after a YAML error */
+		if (o.run_as != NULL && (err == -EACCES || err == -EPERM ||
+		                         (faccessat(AT_FDCWD, fs.inventory, R_OK, AT_EACCESS) < 0 &&
+		                          (errno == EACCES || errno == EPERM))))
 			fprintf(stderr,
 			        "provfs: run_as=%s reads the inventory (and reloads it) as %s: it "
 			        "must be readable by that user, e.g. group-readable\n",
