@@ -9,6 +9,7 @@
  * /etc/fstab: mount.fuse3 runs `provfs INVENTORY MNT -o ...`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -337,16 +338,27 @@ static int open_state_dir(struct provfs *fs, const char *dir, const struct runas
 		return 1;
 	}
 	if (ra != NULL) {
-		err = state_give(&fs->state, ra->uid, ra->gid);
-		if (err < 0) {
-			char qu[DIAG_QUOTE_SIZE];
+		char bad[NAME_MAX + 8], qu[DIAG_QUOTE_SIZE], qb[DIAG_QUOTE_SIZE];
 
+		err = state_give(&fs->state, ra->uid, ra->gid, bad, sizeof(bad));
+		if (err == -ENOTEMPTY)
+			fprintf(stderr,
+			        "provfs: state directory %s: not a provfs state directory (it "
+			        "holds %s, which provfs does not write): not given to %s: not "
+			        "mounted\n",
+			        q, diag_quote(qb, bad), diag_quote(qu, user));
+		else if (err == -EMLINK)
+			fprintf(stderr,
+			        "provfs: state directory %s: %s has another hard link: not given "
+			        "to %s: not mounted\n",
+			        q, diag_quote(qb, bad), diag_quote(qu, user));
+		else if (err < 0)
 			fprintf(
 			    stderr,
 			    "provfs: state directory %s: cannot give it to %s: %s: not mounted\n",
 			    q, diag_quote(qu, user), strerror(-err));
+		if (err < 0)
 			return 1;
-		}
 	}
 	return 0;
 }
@@ -392,14 +404,16 @@ static int add_mount_options(struct fuse_args *args, const char *inventory, bool
 }
 
 /* Loads and validates the first generation; prints every problem. */
-static struct gen *first_generation(const char *path, struct keystore *keys, size_t retain)
+static struct gen *first_generation(const char *path, struct keystore *keys, size_t retain,
+                                    int *err)
 {
 	struct tree *t;
 	struct diag d;
 	struct gen *g;
 
 	diag_init(&d);
-	if (tree_load(path, keystore_source(keys), &t, &d) < 0) {
+	*err = tree_load(path, keystore_source(keys), &t, &d);
+	if (*err < 0) {
 		char q[DIAG_QUOTE_SIZE];
 
 		diag_print(&d, stderr);
@@ -625,9 +639,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provfs: %s\n", strerror(-err));
 		goto out;
 	}
-	g = first_generation(fs.inventory, fs.keys, fs.retain);
+	g = first_generation(fs.inventory, fs.keys, fs.retain, &err);
 	if (g == NULL) {
-		if (o.run_as != NULL)
+		/* the hint only where it can be the cause, not after a YAML error */
+		if (o.run_as != NULL && (err == -EACCES || err == -EPERM ||
+		                         (faccessat(AT_FDCWD, fs.inventory, R_OK, AT_EACCESS) < 0 &&
+		                          (errno == EACCES || errno == EPERM))))
 			fprintf(stderr,
 			        "provfs: run_as=%s reads the inventory (and reloads it) as %s: it "
 			        "must be readable by that user, e.g. group-readable\n",

@@ -3,6 +3,7 @@
  */
 #include "state/state.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -50,25 +51,66 @@ int state_own(const struct state *st, int fd)
 	return fchown(fd, dir.st_uid, dir.st_gid) < 0 ? -errno : 0;
 }
 
-int state_give(const struct state *st, uid_t uid, gid_t gid)
+/* A writer's temporary file: ".NAME.<nonce>.tmp" (create_temp). */
+static bool is_temp_name(const char *n)
+{
+	size_t len = strlen(n), suffix = strlen(TEMP_SUFFIX);
+
+	return n[0] == '.' && len > 1 + suffix && strcmp(n + len - suffix, TEMP_SUFFIX) == 0;
+}
+
+/* PREFIX followed by a MAC's 12 hex digits: key-<MAC>, and fetch-<MAC> of older versions. */
+static bool is_mac_name(const char *n, const char *prefix)
+{
+	size_t p = strlen(prefix);
+
+	if (strncmp(n, prefix, p) != 0 || strlen(n) != p + 12)
+		return false;
+	for (n += p; *n != '\0'; n++)
+		if (!isxdigit((unsigned char)*n))
+			return false;
+	return true;
+}
+
+enum entry_kind { ENTRY_FOREIGN, ENTRY_FILE, ENTRY_DIR };
+
+/*
+ * What provfs itself writes at the top of a state directory (keys.c, fetch.c, audit.c,
+ * snapshot.c, fs/main.c, and the temporary names of replace()). Anything else means the
+ * directory is not a provfs state directory (state=/etc by mistake): it is not given away.
+ */
+static enum entry_kind top_entry(const char *n)
+{
+	static const char *const files[] = { "keys.lock", "provfs.lock", "provfs.pid",
+		                             "fetch.log", "fetch.log.1", "unknown-macs" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strcmp(n, files[i]) == 0)
+			return ENTRY_FILE;
+	if (strcmp(n, "live") == 0 || strcmp(n, ".live.new") == 0)
+		return ENTRY_DIR;
+	if (is_mac_name(n, "key-") || is_mac_name(n, "fetch-") || is_temp_name(n))
+		return ENTRY_FILE;
+	return ENTRY_FOREIGN;
+}
+
+/*
+ * Checks (give false) or gives (give true) the entries of the directory dfd, not what is in
+ * its subdirectories (give_all). At the top (sub NULL) every entry must be one top_entry()
+ * knows, of its kind; in sub (live/) every entry is a regular file. Each entry is checked again
+ * through its own O_PATH descriptor just before it is given, so a name swapped after the
+ * first pass is never chown'd blindly: no symlink is followed, and a file with another hard
+ * link (which could be /etc/shadow's) is refused. The first entry refused is named in bad.
+ * Returns 0, -ENOTEMPTY (a foreign entry), -EMLINK (a hard link) or -errno.
+ */
+static int give_entries(int dfd, const char *sub, bool give, uid_t uid, gid_t gid, char *bad,
+                        size_t badlen)
 {
 	struct dirent *e;
-	struct stat dir;
 	DIR *d;
 	int fd, r = 0;
 
-	/*
-	 * Only what differs is changed: a restart finds it all given already, and a root limited
-	 * to a few capabilities (the systemd unit) needs CAP_FOWNER and CAP_CHOWN only the first
-	 * time. The mode first: once the directory is the user's, root needs CAP_FOWNER for it.
-	 */
-	if (fstat(st->dirfd, &dir) < 0)
-		return -errno;
-	if ((dir.st_mode & 07777) != 0700 && fchmod(st->dirfd, 0700) < 0)
-		return -errno;
-	if ((dir.st_uid != uid || dir.st_gid != gid) && fchown(st->dirfd, uid, gid) < 0)
-		return -errno;
-	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -78,18 +120,93 @@ int state_give(const struct state *st, uid_t uid, gid_t gid)
 		return r;
 	}
 	while (r == 0 && (e = readdir(d)) != NULL) {
+		enum entry_kind kind = sub != NULL ? ENTRY_FILE : top_entry(e->d_name);
 		struct stat sb;
+		int efd;
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (fstatat(st->dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(sb.st_mode) || (sb.st_uid == uid && sb.st_gid == gid))
-			continue;
-		if (fchownat(st->dirfd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		snprintf(bad, badlen, "%s%s%s", sub != NULL ? sub : "", sub != NULL ? "/" : "",
+		         e->d_name);
+		if (kind == ENTRY_FOREIGN) {
+			r = -ENOTEMPTY;
+			break;
+		}
+		efd = openat(dfd, e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (efd < 0) {
+			if (errno == ENOENT) /* gone since readdir (a temporary file renamed) */
+				continue;
 			r = -errno;
+			break;
+		}
+		if (fstat(efd, &sb) < 0)
+			r = -errno;
+		else if (kind == ENTRY_FILE ? !S_ISREG(sb.st_mode) : !S_ISDIR(sb.st_mode))
+			r = -ENOTEMPTY;
+		else if (S_ISREG(sb.st_mode) && sb.st_nlink > 1)
+			r = -EMLINK;
+		if (r == 0 && give && (sb.st_uid != uid || sb.st_gid != gid) &&
+		    fchownat(efd, "", uid, gid, AT_EMPTY_PATH) < 0)
+			r = -errno;
+		close(efd);
 	}
 	closedir(d);
+	if (r == 0)
+		bad[0] = '\0';
 	return r;
+}
+
+/* give_entries of the directory and of its live/ copies (snapshot.c) */
+static int give_all(int dirfd, bool give, uid_t uid, gid_t gid, char *bad, size_t badlen)
+{
+	static const char *const subs[] = { "live", ".live.new" };
+	int r = give_entries(dirfd, NULL, give, uid, gid, bad, badlen);
+
+	for (size_t i = 0; r == 0 && i < sizeof(subs) / sizeof(subs[0]); i++) {
+		int sfd = openat(dirfd, subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (sfd < 0) {
+			if (errno != ENOENT)
+				r = -errno;
+			continue;
+		}
+		r = give_entries(sfd, subs[i], give, uid, gid, bad, badlen);
+		close(sfd);
+	}
+	return r;
+}
+
+int state_give(const struct state *st, uid_t uid, gid_t gid, char *bad, size_t badlen)
+{
+	struct stat dir;
+	int r;
+
+	/*
+	 * Nothing changes before the whole directory is known to be provfs's: empty (created
+	 * just now), or holding only what provfs writes there. A mount refused later (an
+	 * inventory error) then leaves a foreign directory exactly as it was.
+	 */
+	r = give_all(st->dirfd, false, uid, gid, bad, badlen);
+	if (r < 0)
+		return r;
+	/*
+	 * Only what differs is changed: a restart finds it all given already. The mode first,
+	 * while the directory is root's: changing the mode of a directory that belongs to
+	 * someone else needs CAP_FOWNER, which the systemd unit does not keep, and CAP_CHOWN
+	 * (which it keeps) can make it root's first.
+	 */
+	if (fstat(st->dirfd, &dir) < 0)
+		return -errno;
+	if ((dir.st_mode & 07777) != 0700) {
+		if (dir.st_uid != geteuid() && fchown(st->dirfd, geteuid(), (gid_t)-1) < 0)
+			return -errno;
+		if (fchmod(st->dirfd, 0700) < 0)
+			return -errno;
+		dir.st_uid = geteuid();
+	}
+	if ((dir.st_uid != uid || dir.st_gid != gid) && fchown(st->dirfd, uid, gid) < 0)
+		return -errno;
+	return give_all(st->dirfd, true, uid, gid, bad, badlen);
 }
 
 void state_close(struct state *st)
@@ -341,14 +458,6 @@ int state_read(const struct state *st, const char *name, struct buf *out)
 	}
 	close(fd);
 	return buf_status(out);
-}
-
-/* A writer's temporary file: ".NAME.<nonce>.tmp" (create_temp). */
-static bool is_temp_name(const char *n)
-{
-	size_t len = strlen(n), suffix = strlen(TEMP_SUFFIX);
-
-	return n[0] == '.' && len > 1 + suffix && strcmp(n + len - suffix, TEMP_SUFFIX) == 0;
 }
 
 int state_sweep_temps(const struct state *st, time_t min_age)

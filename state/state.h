@@ -40,11 +40,13 @@ void state_close(struct state *st);
 int state_probe_write(const struct state *st);
 
 /*
- * Gives DIR (mode 0700) and every regular file in it to uid:gid, for a daemon that drops to
- * that user after mounting (-o run_as=). Symlinks and other entries are left alone. Returns 0
- * or -errno.
+ * Gives DIR (mode 0700), every regular file in it and its live/ copy to uid:gid, for a daemon
+ * that drops to that user after mounting (-o run_as=). Only a directory that is empty or holds
+ * nothing but what provfs writes there is touched at all: otherwise -ENOTEMPTY, with the
+ * first foreign entry's name in bad (a symlink is foreign too); a file with another hard link
+ * gives -EMLINK. Nothing is changed then. Returns 0 or -errno.
  */
-int state_give(const struct state *st, uid_t uid, gid_t gid);
+int state_give(const struct state *st, uid_t uid, gid_t gid, char *bad, size_t badlen);
 
 /*
  * A file that root (provctl, or the daemon before it drops privileges) creates in the state

@@ -343,6 +343,23 @@ test_run_as() {
 	t_check "an inventory the user cannot read: refused, saying why" \
 		refused "run_as=$RA_USER reads the inventory (and reloads it) as $RA_USER" "$WORK/mnt-ras" \
 		"allow_other,state=$WORK/state-ras,run_as=$RA_USER" "$WORK/ra-secret.yaml"
+	# A YAML error is not a permission problem: no hint about readability.
+	echo 'x: [' >"$WORK/ra-bad.yaml"
+	chmod 0644 "$WORK/ra-bad.yaml"
+	t_check "a YAML error under run_as: refused" refused "the inventory has errors" \
+		"$WORK/mnt-ras" "allow_other,state=$WORK/state-ras,run_as=$RA_USER" "$WORK/ra-bad.yaml"
+	t_check "... without the readability hint" \
+		test -z "$(grep -F 'must be readable by that user' "$WORK/refused.out")"
+	# state= naming a directory that is not provfs's (state=/etc by mistake): left alone.
+	mkdir -p "$WORK/ra-foreign"
+	echo h >"$WORK/ra-foreign/shadow"
+	chmod 0640 "$WORK/ra-foreign/shadow"
+	chmod 0755 "$WORK/ra-foreign"
+	t_check "a foreign state directory is refused, naming the entry" \
+		refused "not a provfs state directory (it holds shadow" "$WORK/mnt-ras" \
+		"allow_other,state=$WORK/ra-foreign,run_as=$RA_USER" "$WORK/ra-bad.yaml"
+	t_eq "the foreign directory is as it was" "root 755 root 640" \
+		"$(stat -c '%U %a' -- "$WORK/ra-foreign" "$WORK/ra-foreign/shadow" | tr '\n' ' ' | sed 's/ $//')"
 	t_check "run_as=root is refused" refused "run_as=root: the user is root" "$WORK/mnt-ras" \
 		"allow_other,state=$WORK/state-ras,run_as=root"
 	t_check "run_as of no such user is refused" refused "run_as=nobody-$$: no such user" \

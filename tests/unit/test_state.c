@@ -188,7 +188,7 @@ static void assert_owner(const char *path, uid_t uid, gid_t gid)
 
 static void test_state_given_to_a_user_takes_its_files_along(void **state)
 {
-	char own[80], path[160];
+	char own[80], path[160], bad[64];
 	struct state st;
 	struct stat sb;
 	int fd;
@@ -198,27 +198,32 @@ static void test_state_given_to_a_user_takes_its_files_along(void **state)
 		skip(); /* giving files away is root's */
 	snprintf(own, sizeof(own), "%s-own", dir);
 	assert_int_equal(state_open(own, &st), 0);
-	assert_int_equal(state_write(&st, "key-old", "k", 1), 0);
-	snprintf(path, sizeof(path), "%s/key-old", own);
+	assert_int_equal(state_write(&st, "key-0004f2000001", "k", 1), 0);
+	snprintf(path, sizeof(path), "%s/key-0004f2000001", own);
 	assert_owner(path, 0, 0); /* root's directory: root's file */
-	snprintf(path, sizeof(path), "%s/link", own);
-	assert_int_equal(symlink("/etc/passwd", path), 0);
+	/* live/ as a root mount made it: taken along, or every later reload fails to renew it */
+	snprintf(path, sizeof(path), "%s/live", own);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/live/inventory.yaml", own);
+	assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)), 0);
 	assert_int_equal(fchmod(st.dirfd, 0755), 0);
 
-	assert_int_equal(state_give(&st, NOBODY, NOBODY), 0);
+	assert_int_equal(state_give(&st, NOBODY, NOBODY, bad, sizeof(bad)), 0);
 	assert_owner(own, NOBODY, NOBODY);
 	assert_int_equal(stat(own, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0700);
-	snprintf(path, sizeof(path), "%s/key-old", own);
+	snprintf(path, sizeof(path), "%s/key-0004f2000001", own);
 	assert_owner(path, NOBODY, NOBODY);
-	snprintf(path, sizeof(path), "%s/link", own);
-	assert_owner(path, 0, 0);                             /* a symlink is left alone */
-	assert_owner("/etc/passwd", 0, 0);                    /* and so is what it names */
-	assert_int_equal(state_give(&st, NOBODY, NOBODY), 0); /* again: nothing to change */
+	snprintf(path, sizeof(path), "%s/live", own);
+	assert_owner(path, NOBODY, NOBODY);
+	snprintf(path, sizeof(path), "%s/live/inventory.yaml", own);
+	assert_owner(path, NOBODY, NOBODY);
+	/* again: nothing to change */
+	assert_int_equal(state_give(&st, NOBODY, NOBODY, bad, sizeof(bad)), 0);
 
 	/* root writes there later (provctl rekey): the file is the directory owner's */
-	assert_int_equal(state_write(&st, "key-new", "k", 1), 0);
-	snprintf(path, sizeof(path), "%s/key-new", own);
+	assert_int_equal(state_write(&st, "key-0004f2000002", "k", 1), 0);
+	snprintf(path, sizeof(path), "%s/key-0004f2000002", own);
 	assert_owner(path, NOBODY, NOBODY);
 	assert_int_equal(state_lock(&st, "keys.lock", false, &fd), 0);
 	close(fd);
@@ -229,6 +234,55 @@ static void test_state_given_to_a_user_takes_its_files_along(void **state)
 	assert_int_equal(count_entries(own, true), 0); /* the probe left nothing */
 	state_close(&st);
 	assert_int_equal(remove_tree(own), 0);
+}
+
+/* One entry in a fresh directory, state_give refused, nothing changed (root's, 0755). */
+static void assert_not_given(const char *entry, bool is_link, int want, const char *named)
+{
+	char own[80], path[160], bad[64];
+	struct state st;
+	struct stat sb;
+
+	snprintf(own, sizeof(own), "%s-foreign", dir);
+	assert_int_equal(state_open(own, &st), 0);
+	assert_int_equal(fchmod(st.dirfd, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%s", own, entry);
+	if (is_link)
+		assert_int_equal(symlink("/etc/passwd", path), 0);
+	else
+		assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_EXCL, 0640)), 0);
+	if (want == -EMLINK) {
+		char other[200];
+
+		snprintf(other, sizeof(other), "%s-hardlink", own);
+		assert_int_equal(link(path, other), 0);
+	}
+	assert_int_equal(state_give(&st, NOBODY, NOBODY, bad, sizeof(bad)), want);
+	assert_string_equal(bad, named);
+	assert_int_equal(stat(own, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0755); /* the directory as it was */
+	assert_owner(own, 0, 0);
+	if (!is_link)
+		assert_owner(path, 0, 0);
+	assert_owner("/etc/passwd", 0, 0);
+	state_close(&st);
+	if (want == -EMLINK) {
+		snprintf(path, sizeof(path), "%s-hardlink", own);
+		unlink(path);
+	}
+	assert_int_equal(remove_tree(own), 0);
+}
+
+/* state=/etc by mistake: a directory that is not provfs's is never given away (run_as). */
+static void test_state_foreign_directory_is_not_given(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* giving files away is root's */
+	assert_not_given("shadow", false, -ENOTEMPTY, "shadow");
+	assert_not_given("key-0004f2aabbc", false, -ENOTEMPTY, "key-0004f2aabbc"); /* not a MAC */
+	assert_not_given("keys.lock", true, -ENOTEMPTY, "keys.lock"); /* a symlink is foreign */
+	assert_not_given("key-0004f2aabbcc", false, -EMLINK, "key-0004f2aabbcc");
 }
 
 static int teardown(void **state)
@@ -251,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_state_write_is_not_blocked_by_a_leftover_temp_file),
 		cmocka_unit_test(test_state_writers_in_threads_never_collide),
 		cmocka_unit_test(test_state_given_to_a_user_takes_its_files_along),
+		cmocka_unit_test(test_state_foreign_directory_is_not_given),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, setup, teardown);
