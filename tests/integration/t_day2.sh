@@ -83,6 +83,25 @@ mkdir -p "$WORK/empty"
 t_check "an empty directory is taken" "$PROVCTL" export "$INV" "$WORK/empty"
 t_check "... and holds the tree" same_tree "$INV" "$WORK/empty"
 
+# DIR's owner, group and mode are the administrator's (a web root's group, no access for
+# others): an export, and a re-export, keep them, and a phone's password stays unreadable
+PUB=$WORK/pub
+mkdir -p "$PUB" && chown root:www-data "$PUB" && chmod 0750 "$PUB"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+t_check "export into a root:www-data 0750 directory" "$PROVCTL" export "$INV" "$PUB"
+t_eq "... it stays root:www-data 0750" "root:www-data 750" "$(stat -c '%U:%G %a' "$PUB")"
+t_check_fails "... nobody cannot read a device's file" "Permission denied" \
+	as_nobody cat "$PUB/cfg000b82123456.xml"
+t_check "... its files are in group www-data" \
+	test -z "$(find "$PUB" -type f ! -group www-data)"
+t_check "export again" "$PROVCTL" export "$WORK/fewer.yaml" "$PUB"
+t_eq "... still root:www-data 0750" "root:www-data 750" "$(stat -c '%U:%G %a' "$PUB")"
+t_check_fails "... nobody still cannot read a file" "Permission denied" \
+	as_nobody cat "$PUB/cfgc074ad0a0b0c.xml"
+export_027() { (umask 027 && "$PROVCTL" export "$INV" "$WORK/new027"); }
+t_check "a new directory, under umask 027" export_027
+t_eq "... is 0750, as mkdir would make it" 750 "$(stat -c %a "$WORK/new027")"
+
 # encrypted devices (Panasonic KX-UTG300) need keys: never made silently in /var/lib/provfs
 PA=$REPO_ROOT/tests/data/panasonic.yaml
 t_check "without -s, an inventory with per-device keys is refused in one line saying -s" \
@@ -104,6 +123,9 @@ lib_spawn "$WORK/killed-export.log" "$PROVCTL" export "$BIG" "$EXP"
 EXPORT_PID=$SPAWN_PID
 half_written() { [ "$(find "$WORK/.exp.provfs-new.$EXPORT_PID" -type f 2>/dev/null | head -n 100 | wc -l)" -ge 100 ]; }
 t_check "an export of it is under way" lib_poll 30 half_written
+TMP_MODE=$(stat -c %a "$WORK/.exp.provfs-new.$EXPORT_PID")
+t_eq "... its temporary tree, half-written, is private (700, the set-group-ID bit aside)" 700 \
+	"${TMP_MODE: -3}"
 kill -KILL "$EXPORT_PID" 2>/dev/null
 t_check "... killed" lib_poll 5 _lib_dead "$EXPORT_PID"
 lib_stop_pid "$EXPORT_PID" # reaps it
