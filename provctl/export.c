@@ -112,32 +112,44 @@ static int existing(int parentfd, const char *base, const char *dir, struct stat
 /*
  * Removes the temporary trees of exports into the same DIR that were killed before their
  * swap (".BASE.provfs-new.PID" of a PID that no longer runs); a running export's is left.
+ * Returns 0, or -errno when one could not be removed (said on stderr).
  */
-static void remove_stale(int parentfd, const char *base)
+static int remove_stale(int parentfd, const char *base, const char *dir)
 {
 	int fd = openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
 	char prefix[NAME_MAX + 1];
 	struct dirent *e;
 	size_t n;
+	int r = 0;
 
 	if (dh == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	n = (size_t)snprintf(prefix, sizeof(prefix), ".%.200s.provfs-new.", base);
 	while ((e = readdir(dh)) != NULL) {
 		char *end;
 		long pid;
+		int err;
 
 		if (strncmp(e->d_name, prefix, n) != 0)
 			continue;
 		pid = strtol(e->d_name + n, &end, 10);
-		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-			remove_flat_dir(parentfd, e->d_name);
+		if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		err = remove_tree(parentfd, e->d_name);
+		if (err < 0 && err != -ENOENT) {
+			fprintf(stderr,
+			        "provctl: cannot remove %s, a killed export's tree beside %s: %s; "
+			        "remove it by hand\n",
+			        e->d_name, dir, strerror(-err));
+			r = r == 0 ? err : r;
+		}
 	}
 	closedir(dh);
+	return r;
 }
 
 /* The first device of an encrypted model, or NULL. */
@@ -282,14 +294,14 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 {
 	char tmp[NAME_MAX + 1];
 	struct stat old;
-	int newfd, r, state = existing(parentfd, base, dir, &old);
+	int newfd, r, stale, state = existing(parentfd, base, dir, &old);
 
 	if (state < 0)
 		return state;
 	if (snprintf(tmp, sizeof(tmp), ".%.200s.provfs-new.%ld", base, (long)getpid()) < 0)
 		return -EINVAL;
-	remove_stale(parentfd, base);
-	remove_flat_dir(parentfd, tmp); /* a killed export's whose pid this process has now */
+	stale = remove_stale(parentfd, base, dir);
+	remove_tree(parentfd, tmp); /* a killed export's whose pid this process has now */
 	if (mkdirat(parentfd, tmp, 0700) < 0) {
 		r = -errno;
 		fprintf(stderr, "provctl: cannot make a directory beside %s: %s\n", dir,
@@ -312,10 +324,25 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 		r = -errno;
 	if (r < 0 && r != -ENOMEM)
 		fprintf(stderr, "provctl: %s: %s: left as it was\n", dir, strerror(-r));
-	/* the new tree when it failed, the old one after an exchange */
-	if ((r < 0 || state == 0) && remove_flat_dir(parentfd, tmp) < 0)
-		fprintf(stderr, "provctl: cannot remove %s beside %s\n", tmp, dir);
-	return r;
+	/*
+	 * The new tree when it failed, the old one after an exchange (with whatever was put in it:
+	 * exports are flat, a subdirectory goes too). A tree left beside DIR, perhaps in a web
+	 * root, is an error the caller must see, even though DIR holds the new export.
+	 */
+	if (r < 0 || state == 0) {
+		int err = remove_tree(parentfd, tmp);
+
+		if (err < 0 && err != -ENOENT) {
+			fprintf(stderr,
+			        "provctl: cannot remove %s beside %s (%s): %s; remove it by hand\n",
+			        tmp, dir,
+			        r < 0 ? "the unfinished new tree"
+			              : "the old tree; the new export is in place",
+			        strerror(-err));
+			r = r == 0 ? err : r;
+		}
+	}
+	return r == 0 ? stale : r;
 }
 
 int cmd_export(const struct keys *keys, const char *path, const char *dir)

@@ -102,6 +102,25 @@ export_027() { (umask 027 && "$PROVCTL" export "$INV" "$WORK/new027"); }
 t_check "a new directory, under umask 027" export_027
 t_eq "... is 0750, as mkdir would make it" 750 "$(stat -c %a "$WORK/new027")"
 
+# exports are flat: a subdirectory put in one goes with the old tree (a symlink in it is removed,
+# not followed); what cannot be removed (a mount below it) is an error, not a silent leftover
+SUBX=$WORK/subx
+mkdir -p "$WORK/keep" && echo keep >"$WORK/keep/file"
+t_check "an export" "$PROVCTL" export "$INV" "$SUBX"
+mkdir -p "$SUBX/sub/deeper" && echo x >"$SUBX/sub/deeper/f" && ln -s "$WORK/keep" "$SUBX/sub/link"
+t_check "re-export over an export holding a subdirectory" "$PROVCTL" export "$INV" "$SUBX"
+t_check "... no temporary tree is left beside it" no_temp_beside subx
+t_check "... the tree is exactly the inventory's" same_tree "$INV" "$SUBX"
+t_eq "... the symlink's target is untouched" keep "$(cat "$WORK/keep/file")"
+mkdir -p "$SUBX/sub/mnt" && mount -t tmpfs provfs-test "$SUBX/sub/mnt" && echo m >"$SUBX/sub/mnt/f"
+t_check_fails "a mount below the old tree: the export fails, saying what is left" \
+	"remove it by hand" "$PROVCTL" export "$INV" "$SUBX"
+t_check "... the new export is in place" same_tree "$INV" "$SUBX"
+t_eq "... the mount's file is untouched" m "$(cat "$WORK"/.subx.provfs-new.*/sub/mnt/f)"
+umount "$WORK"/.subx.provfs-new.*/sub/mnt
+t_check "the next export removes what was left" "$PROVCTL" export "$INV" "$SUBX"
+t_check "... no temporary tree is left beside it" no_temp_beside subx
+
 # encrypted devices (Panasonic KX-UTG300) need keys: never made silently in /var/lib/provfs
 PA=$REPO_ROOT/tests/data/panasonic.yaml
 t_check "without -s, an inventory with per-device keys is refused in one line saying -s" \
