@@ -139,7 +139,7 @@ static int remove_stale(int parentfd, const char *base, const char *dir)
 		pid = strtol(e->d_name + n, &end, 10);
 		if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		err = remove_tree(parentfd, e->d_name);
+		err = remove_export_tree(parentfd, e->d_name);
 		if (err < 0 && err != -ENOENT) {
 			fprintf(stderr,
 			        "provctl: cannot remove %s, a killed export's tree beside %s: %s; "
@@ -301,7 +301,7 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 	if (snprintf(tmp, sizeof(tmp), ".%.200s.provfs-new.%ld", base, (long)getpid()) < 0)
 		return -EINVAL;
 	stale = remove_stale(parentfd, base, dir);
-	remove_tree(parentfd, tmp); /* a killed export's whose pid this process has now */
+	remove_export_tree(parentfd, tmp); /* a killed export's whose pid this process has now */
 	if (mkdirat(parentfd, tmp, 0700) < 0) {
 		r = -errno;
 		fprintf(stderr, "provctl: cannot make a directory beside %s: %s\n", dir,
@@ -330,7 +330,7 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 	 * root, is an error the caller must see, even though DIR holds the new export.
 	 */
 	if (r < 0 || state == 0) {
-		int err = remove_tree(parentfd, tmp);
+		int err = remove_export_tree(parentfd, tmp);
 
 		if (err < 0 && err != -ENOENT) {
 			fprintf(stderr,

@@ -289,7 +289,7 @@ static int remove_entries(int fd, dev_t dev, int depth)
 	return r;
 }
 
-int remove_tree(int dirfd, const char *name)
+int remove_export_tree(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat sb;

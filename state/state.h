@@ -78,7 +78,7 @@ int remove_flat_dir(int dirfd, const char *name);
  * following a symlink and never crossing into another file system (a mount below is left,
  * -EXDEV). Returns 0 or the first -errno (-ENOENT: name was not there).
  */
-int remove_tree(int dirfd, const char *name);
+int remove_export_tree(int dirfd, const char *name);
 
 /* Copies in to out until in's end. Returns 0 or -errno. */
 int copy_fd(int in, int out);
