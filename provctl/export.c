@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "backend/vendor.h"
@@ -58,16 +59,18 @@ static int split(const char *dir, char *parent, char *base)
 	return strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || base[0] == '\0' ? -EINVAL : 0;
 }
 
-/* What DIR is now: 1 absent, 0 a directory export may replace, <0 refused (message printed). */
-static int existing(int parentfd, const char *base, const char *dir)
+/*
+ * What DIR is now: 1 absent, 0 a directory export may replace (*sb its owner and mode), <0
+ * refused (message printed).
+ */
+static int existing(int parentfd, const char *base, const char *dir, struct stat *sb)
 {
-	struct stat sb;
 	struct dirent *e;
 	bool empty = true, marked = false;
 	DIR *dh;
 	int fd;
 
-	if (fstatat(parentfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (fstatat(parentfd, base, sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		int err = errno;
 
 		if (err == ENOENT)
@@ -75,9 +78,9 @@ static int existing(int parentfd, const char *base, const char *dir)
 		fprintf(stderr, "provctl: %s: %s\n", dir, strerror(err));
 		return -err;
 	}
-	if (S_ISLNK(sb.st_mode) || !S_ISDIR(sb.st_mode)) {
+	if (S_ISLNK(sb->st_mode) || !S_ISDIR(sb->st_mode)) {
 		fprintf(stderr, "provctl: %s is %s: give the directory itself\n", dir,
-		        S_ISLNK(sb.st_mode) ? "a symlink" : "not a directory");
+		        S_ISLNK(sb->st_mode) ? "a symlink" : "not a directory");
 		return -EINVAL;
 	}
 	fd = openat(parentfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -109,32 +112,46 @@ static int existing(int parentfd, const char *base, const char *dir)
 /*
  * Removes the temporary trees of exports into the same DIR that were killed before their
  * swap (".BASE.provfs-new.PID" of a PID that no longer runs); a running export's is left.
+ * Returns 0, or -errno when one could not be removed (said on stderr).
  */
-static void remove_stale(int parentfd, const char *base)
+static int remove_stale(int parentfd, const char *base, const char *dir)
 {
 	int fd = openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
 	char prefix[NAME_MAX + 1];
 	struct dirent *e;
 	size_t n;
+	int r = 0;
 
 	if (dh == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	n = (size_t)snprintf(prefix, sizeof(prefix), ".%.200s.provfs-new.", base);
 	while ((e = readdir(dh)) != NULL) {
 		char *end;
 		long pid;
+		int err;
 
 		if (strncmp(e->d_name, prefix, n) != 0)
 			continue;
 		pid = strtol(e->d_name + n, &end, 10);
-		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-			remove_flat_dir(parentfd, e->d_name);
+		if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		err = remove_export_tree(parentfd, e->d_name);
+		if (err < 0 && err != -ENOENT) {
+			char qn[DIAG_QUOTE_SIZE];
+
+			fprintf(stderr,
+			        "provctl: cannot remove %s, a killed export's tree beside %s: %s; "
+			        "remove it by hand\n",
+			        diag_quote(qn, e->d_name), dir, strerror(-err));
+			r = r == 0 ? err : r;
+		}
 	}
 	closedir(dh);
+	return r;
 }
 
 /* The first device of an encrypted model, or NULL. */
@@ -193,26 +210,113 @@ static int write_tree(const struct tree *t, int newfd, const char *dir)
 	return r;
 }
 
+/*
+ * The temporary tree, while it is written: 0700, so that nobody reads a half-written tree of
+ * passwords beside DIR (often inside a web root). For an existing DIR it takes DIR's group now,
+ * with the set-group-ID bit, so that its files are created in that group.
+ */
+static int guard_tmp(int newfd, int state, const struct stat *old, const char *dir)
+{
+	if (state == 0 && fchown(newfd, (uid_t)-1, old->st_gid) < 0) {
+		int r = -errno;
+
+		fprintf(stderr, "provctl: cannot give the new tree %s's group (gid %lu): %s\n", dir,
+		        (unsigned long)old->st_gid, strerror(-r));
+		return r;
+	}
+	if (fchmod(newfd, state == 0 ? S_ISGID | 0700 : 0700) < 0)
+		return -errno;
+	return 0;
+}
+
+/* DIR's POSIX ACLs (access and default) onto the new tree, or none where DIR has none. */
+static int copy_acls(int oldfd, int newfd)
+{
+	static const char *const names[] = { "system.posix_acl_access",
+		                             "system.posix_acl_default" };
+	char buf[4096];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ssize_t n = fgetxattr(oldfd, names[i], buf, sizeof(buf));
+
+		if (n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
+			return 0; /* no ACLs on this file system, in DIR or in the new tree */
+		if (n < 0 && errno != ENODATA)
+			return -errno;
+		/* none on DIR: drop what the new tree inherited from the parent's default ACL */
+		if (n < 0 ? fremovexattr(newfd, names[i]) < 0 && errno != ENODATA
+		          : fsetxattr(newfd, names[i], buf, (size_t)n, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Before the exchange, the new tree takes DIR's owner, group, permission bits and ACLs, so that
+ * an export never opens DIR wider (or narrower) than the administrator made it. A new DIR gets
+ * 0755 less the umask, as mkdir(1) would make it.
+ */
+static int take_attrs(int parentfd, const char *base, int newfd, int state, const struct stat *old,
+                      const char *dir)
+{
+	struct stat sb;
+	int oldfd, r;
+
+	if (state == 1) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		if (fstat(newfd, &sb) < 0)
+			return -errno;
+		/* a set-group-ID parent's bit, which mkdir keeps too */
+		return fchmod(newfd, (0755 & ~mask) | (sb.st_mode & S_ISGID)) < 0 ? -errno : 0;
+	}
+	if (fchown(newfd, old->st_uid, old->st_gid) < 0) {
+		r = -errno;
+		fprintf(stderr,
+		        "provctl: cannot give the new tree %s's owner (uid %lu, gid %lu): %s\n",
+		        dir, (unsigned long)old->st_uid, (unsigned long)old->st_gid, strerror(-r));
+		return r;
+	}
+	oldfd = openat(parentfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (oldfd < 0)
+		return -errno;
+	r = copy_acls(oldfd, newfd);
+	close(oldfd);
+	if (r < 0) {
+		fprintf(stderr, "provctl: cannot give the new tree %s's ACLs: %s\n", dir,
+		        strerror(-r));
+		return r;
+	}
+	/* last: chown may clear the set-ID bits, and the mode sets the ACL's mask as DIR has it */
+	return fchmod(newfd, old->st_mode & 07777) < 0 ? -errno : 0;
+}
+
 /* dir: the directory as messages show it (quoted by cmd_export) */
 static int swap_in(const struct tree *t, int parentfd, const char *base, const char *dir)
 {
 	char tmp[NAME_MAX + 1];
-	int newfd, r, state = existing(parentfd, base, dir);
+	struct stat old;
+	int newfd, r, stale, state = existing(parentfd, base, dir, &old);
 
 	if (state < 0)
 		return state;
 	if (snprintf(tmp, sizeof(tmp), ".%.200s.provfs-new.%ld", base, (long)getpid()) < 0)
 		return -EINVAL;
-	remove_stale(parentfd, base);
-	remove_flat_dir(parentfd, tmp); /* a killed export's whose pid this process has now */
-	if (mkdirat(parentfd, tmp, 0755) < 0) {
+	stale = remove_stale(parentfd, base, dir);
+	remove_export_tree(parentfd, tmp); /* a killed export's whose pid this process has now */
+	if (mkdirat(parentfd, tmp, 0700) < 0) {
 		r = -errno;
 		fprintf(stderr, "provctl: cannot make a directory beside %s: %s\n", dir,
 		        strerror(-r));
 		return r;
 	}
 	newfd = openat(parentfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = newfd < 0 ? -errno : write_tree(t, newfd, dir);
+	r = newfd < 0 ? -errno : guard_tmp(newfd, state, &old, dir);
+	if (r == 0)
+		r = write_tree(t, newfd, dir);
+	if (r == 0)
+		r = take_attrs(parentfd, base, newfd, state, &old, dir);
 	if (newfd >= 0)
 		close(newfd);
 	/* a new DIR appears whole; an existing one is exchanged with the new tree in one step */
@@ -223,13 +327,27 @@ static int swap_in(const struct tree *t, int parentfd, const char *base, const c
 		r = -errno;
 	if (r < 0 && r != -ENOMEM)
 		fprintf(stderr, "provctl: %s: %s: left as it was\n", dir, strerror(-r));
-	/* the new tree when it failed, the old one after an exchange */
-	if ((r < 0 || state == 0) && remove_flat_dir(parentfd, tmp) < 0) {
-		char qt[DIAG_QUOTE_SIZE];
+	/*
+	 * The new tree when it failed, the old one after an exchange (with whatever was put in it:
+	 * exports are flat, a subdirectory goes too). A tree left beside DIR, perhaps in a web
+	 * root, is an error the caller must see, even though DIR holds the new export.
+	 */
+	if (r < 0 || state == 0) {
+		int err = remove_export_tree(parentfd, tmp);
 
-		fprintf(stderr, "provctl: cannot remove %s beside %s\n", diag_quote(qt, tmp), dir);
+		if (err < 0 && err != -ENOENT) {
+			char qt[DIAG_QUOTE_SIZE];
+
+			fprintf(stderr,
+			        "provctl: cannot remove %s beside %s (%s): %s; remove it by hand\n",
+			        diag_quote(qt, tmp), dir,
+			        r < 0 ? "the unfinished new tree"
+			              : "the old tree; the new export is in place",
+			        strerror(-err));
+			r = r == 0 ? err : r;
+		}
 	}
-	return r;
+	return r == 0 ? stale : r;
 }
 
 int cmd_export(const struct keys *keys, const char *path, const char *dir)

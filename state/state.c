@@ -353,6 +353,78 @@ int remove_flat_dir(int dirfd, const char *name)
 	return r;
 }
 
+/*
+ * Empties the directory fd (which it closes), descending into subdirectories of the same file
+ * system only (a mount below is left, -EXDEV) and never through a symlink (O_NOFOLLOW: a link is
+ * removed, not what it names). Returns 0 or the first -errno.
+ */
+/* the recursion is bounded: depth stops at 64 */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static int remove_entries(int fd, dev_t dev, int depth)
+{
+	DIR *dh = fdopendir(fd);
+	struct dirent *e;
+	int r = 0;
+
+	if (dh == NULL) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((e = readdir(dh)) != NULL) {
+		struct stat sb;
+		int sub, err;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0)
+			continue;
+		if (errno != EISDIR) {
+			err = -errno;
+		} else if (depth >= 64) {
+			err = -ELOOP; /* deeper than any tree of provfs's own */
+		} else {
+			sub =
+			    openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || fstat(sub, &sb) < 0) {
+				err = -errno;
+				if (sub >= 0)
+					close(sub);
+			} else if (sb.st_dev != dev) {
+				err = -EXDEV;
+				close(sub);
+			} else {
+				err = remove_entries(sub, dev, depth + 1);
+				if (unlinkat(fd, e->d_name, AT_REMOVEDIR) < 0 && err == 0)
+					err = -errno;
+			}
+		}
+		if (r == 0)
+			r = err;
+	}
+	closedir(dh);
+	return r;
+}
+
+int remove_export_tree(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	r = remove_entries(fd, sb.st_dev, 0);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 int state_write(const struct state *st, const char *name, const void *data, size_t len)
 {
 	return replace(st, st->dirfd, name, data, len, -1, 0600, true);

@@ -75,6 +75,13 @@ int replace_file_copy(int dirfd, const char *name, int srcfd, mode_t mode, bool 
  */
 int remove_flat_dir(int dirfd, const char *name);
 
+/*
+ * Removes dirfd/name and everything below it (an export a user put a subdirectory in), never
+ * following a symlink and never crossing into another file system (a mount below is left,
+ * -EXDEV). Returns 0 or the first -errno (-ENOENT: name was not there).
+ */
+int remove_export_tree(int dirfd, const char *name);
+
 /* Copies in to out until in's end. Returns 0 or -errno. */
 int copy_fd(int in, int out);
 

@@ -83,6 +83,44 @@ mkdir -p "$WORK/empty"
 t_check "an empty directory is taken" "$PROVCTL" export "$INV" "$WORK/empty"
 t_check "... and holds the tree" same_tree "$INV" "$WORK/empty"
 
+# DIR's owner, group and mode are the administrator's (a web root's group, no access for
+# others): an export, and a re-export, keep them, and a phone's password stays unreadable
+PUB=$WORK/pub
+mkdir -p "$PUB" && chown root:www-data "$PUB" && chmod 0750 "$PUB"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+t_check "export into a root:www-data 0750 directory" "$PROVCTL" export "$INV" "$PUB"
+t_eq "... it stays root:www-data 0750" "root:www-data 750" "$(stat -c '%U:%G %a' "$PUB")"
+t_check_fails "... nobody cannot read a device's file" "Permission denied" \
+	as_nobody cat "$PUB/cfg000b82123456.xml"
+t_check "... its files are in group www-data" \
+	test -z "$(find "$PUB" -type f ! -group www-data)"
+t_check "export again" "$PROVCTL" export "$WORK/fewer.yaml" "$PUB"
+t_eq "... still root:www-data 0750" "root:www-data 750" "$(stat -c '%U:%G %a' "$PUB")"
+t_check_fails "... nobody still cannot read a file" "Permission denied" \
+	as_nobody cat "$PUB/cfgc074ad0a0b0c.xml"
+export_027() { (umask 027 && "$PROVCTL" export "$INV" "$WORK/new027"); }
+t_check "a new directory, under umask 027" export_027
+t_eq "... is 0750, as mkdir would make it" 750 "$(stat -c %a "$WORK/new027")"
+
+# exports are flat: a subdirectory put in one goes with the old tree (a symlink in it is removed,
+# not followed); what cannot be removed (a mount below it) is an error, not a silent leftover
+SUBX=$WORK/subx
+mkdir -p "$WORK/keep" && echo keep >"$WORK/keep/file"
+t_check "an export" "$PROVCTL" export "$INV" "$SUBX"
+mkdir -p "$SUBX/sub/deeper" && echo x >"$SUBX/sub/deeper/f" && ln -s "$WORK/keep" "$SUBX/sub/link"
+t_check "re-export over an export holding a subdirectory" "$PROVCTL" export "$INV" "$SUBX"
+t_check "... no temporary tree is left beside it" no_temp_beside subx
+t_check "... the tree is exactly the inventory's" same_tree "$INV" "$SUBX"
+t_eq "... the symlink's target is untouched" keep "$(cat "$WORK/keep/file")"
+mkdir -p "$SUBX/sub/mnt" && mount -t tmpfs provfs-test "$SUBX/sub/mnt" && echo m >"$SUBX/sub/mnt/f"
+t_check_fails "a mount below the old tree: the export fails, saying what is left" \
+	"remove it by hand" "$PROVCTL" export "$INV" "$SUBX"
+t_check "... the new export is in place" same_tree "$INV" "$SUBX"
+t_eq "... the mount's file is untouched" m "$(cat "$WORK"/.subx.provfs-new.*/sub/mnt/f)"
+umount "$WORK"/.subx.provfs-new.*/sub/mnt
+t_check "the next export removes what was left" "$PROVCTL" export "$INV" "$SUBX"
+t_check "... no temporary tree is left beside it" no_temp_beside subx
+
 # encrypted devices (Panasonic KX-UTG300) need keys: never made silently in /var/lib/provfs
 PA=$REPO_ROOT/tests/data/panasonic.yaml
 t_check "without -s, an inventory with per-device keys is refused in one line saying -s" \
@@ -104,6 +142,9 @@ lib_spawn "$WORK/killed-export.log" "$PROVCTL" export "$BIG" "$EXP"
 EXPORT_PID=$SPAWN_PID
 half_written() { [ "$(find "$WORK/.exp.provfs-new.$EXPORT_PID" -type f 2>/dev/null | head -n 100 | wc -l)" -ge 100 ]; }
 t_check "an export of it is under way" lib_poll 30 half_written
+TMP_MODE=$(stat -c %a "$WORK/.exp.provfs-new.$EXPORT_PID")
+t_eq "... its temporary tree, half-written, is private (700, the set-group-ID bit aside)" 700 \
+	"${TMP_MODE: -3}"
 kill -KILL "$EXPORT_PID" 2>/dev/null
 t_check "... killed" lib_poll 5 _lib_dead "$EXPORT_PID"
 lib_stop_pid "$EXPORT_PID" # reaps it
