@@ -77,7 +77,7 @@ run_integration() { # run_integration BUILD_DIR
 # -fno-sanitize-recover=all; abort_on_error makes the status unmistakable). tests/asan.supp
 # says which reports are not ours and why, tests/lsan.supp the one leak that is libfuse's.
 run_sanitized() { # run_sanitized ASAN_BUILD
-	local dir=$1 reports r n=0
+	local dir=$1 reports supp r n=0
 	reports=$(mktemp -d "${TMPDIR:-/tmp}/provfs-san.XXXXXXXX") || {
 		echo "FAIL - sanitizers: mktemp failed"
 		failed=$((failed + 1))
@@ -86,7 +86,14 @@ run_sanitized() { # run_sanitized ASAN_BUILD
 	echo "# --- the suites again under AddressSanitizer and UndefinedBehaviorSanitizer ($dir)"
 	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_exe_name=1:log_path=$reports/report:suppressions=$root/tests/asan.supp"
 	export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:log_exe_name=1:log_path=$reports/report"
-	export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
+	# a run_as daemon reads the suppressions as its user at exit: a copy it can read (the clone
+	# may sit in a 0700 directory, as a mktemp -d one does; an unreadable file aborts it)
+	if ! supp=$(mktemp -d "${TMPDIR:-/tmp}/provfs-supp.XXXXXXXX") || ! chmod 0755 "$supp" ||
+		! install -m 0644 "$root/tests/lsan.supp" "$supp/lsan.supp"; then
+		echo "FAIL - sanitizers: cannot place the LeakSanitizer suppressions"
+		failed=$((failed + 1))
+	fi
+	export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 	case $what in
 	unit) run_unit "$dir" ;;
 	integration) run_integration "$dir" ;;
@@ -102,7 +109,7 @@ run_sanitized() { # run_sanitized ASAN_BUILD
 	done
 	failed=$((failed + n))
 	[ "$n" -eq 0 ] || echo "# $n sanitizer report(s) above"
-	rm -rf -- "$reports"
+	rm -rf -- "$reports" "$supp"
 }
 
 run_fuzz() { # run_fuzz FUZZ_BUILD SECONDS

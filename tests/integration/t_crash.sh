@@ -222,6 +222,14 @@ all_dead() { # all_dead SECONDS PID... — each PID ends within SECONDS
 	for p in "$@"; do
 		lib_poll "$secs" _lib_dead "$p" || {
 			echo "pid $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)) still runs"
+			# where it waits, and its children's (seen once or twice in a CI run under
+			# ASan: kept here to find out why the next time)
+			for c in "$p" $(cat "/proc/$p/task/$p/children" 2>/dev/null); do
+				echo "  $c $(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null)" \
+					"state $(awk '/^State/ { print $2 }' "/proc/$c/status" 2>/dev/null)" \
+					"wchan $(cat "/proc/$c/wchan" 2>/dev/null)"
+				sed 's/^/    /' "/proc/$c/stack" 2>/dev/null | head -n 12
+			done
 			return 1
 		}
 	done

@@ -226,7 +226,7 @@ t_check "... they are counted once at the end" \
 t_check "... never echoed" no_string_in "$WORK/status.all" 'password=' $'\033'
 t_check_fails "a missing server log is an error, and said so" "cannot be read: No such file or directory" \
 	status --server-log "$WORK/nope.log"
-t_check_fails "--server-log belongs to status alone" "usage:" \
+t_check_fails "--server-log belongs to status alone" "--server-log is status's option" \
 	"$PROVCTL" ls "$INV" --server-log "$WORK/nginx/provfs.log"
 
 t_check "servers stop" srv_stop_all
