@@ -347,7 +347,17 @@ int reload_now(struct provfs *fs)
 	return install(fs, t, "keys reloaded for", false);
 }
 
-/* The key of a device was delivered: the kernel must forget the names of its carrier files. */
+/*
+ * The key of a device was delivered: the kernel must drop what it holds of its carrier files.
+ * Their names need no invalidation: until delivery a carrier's entry is cached for 0 s
+ * (fs/ops.c, key_flow_lookup), so the next path walk asks again. None is sent on purpose:
+ * fuse_lowlevel_notify_inval_entry takes the directory's lock in the kernel, uninterruptibly,
+ * and a lookup in that directory holds it while it waits for our answer. Should the daemon
+ * be killed in between, this thread never returns, /dev/fuse stays open, and every reader of
+ * the mount hangs until the connection is aborted (README, "Troubleshooting"). A delivery
+ * happens under phone traffic, so the window would be hit; a reload is rarer and keeps it.
+ * Invalidating the inode takes no directory lock (a carrier is direct I/O: no pages).
+ */
 static void forget_key_file(struct provfs *fs, uint64_t mac)
 {
 	struct gen *g = gen_acquire();
@@ -356,14 +366,9 @@ static void forget_key_file(struct provfs *fs, uint64_t mac)
 
 	for (unsigned k = 1; v != NULL && fs->se != NULL && k < v->nkinds; k++) {
 		struct file_ref ref = { v, k, dev, dev->model, NULL };
-		char name[FILE_NAME_MAX + 1];
-		int n;
 
 		if (!(v->kinds[k] & KF_KEY_CARRIER))
 			continue;
-		n = file_name(&ref, name, sizeof(name));
-		if (n > 0)
-			fuse_lowlevel_notify_inval_entry(fs->se, FILE_INO_ROOT, name, (size_t)n);
 		fuse_lowlevel_notify_inval_inode(
 		    fs->se, cache_nodeid(g->cache, file_ino(g->tree, &ref)), 0, 0);
 	}

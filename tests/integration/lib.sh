@@ -849,6 +849,20 @@ lib_is_mounted() {
 	awk -v m="$mnt" -v t="$type" '$2 == m && $3 == t { found = 1 } END { exit !found }' /proc/mounts
 }
 
+# lib_fuse_abort MNT — abort MNT's FUSE connection through fusectl (mounted on
+# /sys/fs/fuse/connections if it is not), as README "Troubleshooting" tells an administrator: every
+# request waiting on it fails with ENOTCONN and /dev/fuse lets go. The last resort when a daemon
+# died while a thread of it waited in the kernel (fs/reload.c, forget_key_file). Reads only
+# /proc/self/mountinfo, never the mount itself.
+lib_fuse_abort() {
+	local mnt ctl=/sys/fs/fuse/connections dev
+	mnt=$(_lib_mnt_escape "$(realpath -m -- "$1")")
+	dev=$(awk -v m="$mnt" '$5 == m { split($3, d, ":"); n = d[1] * 1048576 + d[2] } END { if (n == "") exit 1; print n }' /proc/self/mountinfo) ||
+		return 1
+	mountpoint -q "$ctl" || mount -t fusectl none "$ctl" || return 1
+	[ -w "$ctl/$dev/abort" ] && echo 1 >"$ctl/$dev/abort"
+}
+
 # lib_mount_opts MNT — the options field of MNT's line in /proc/mounts (e.g. "ro,nosuid,...").
 lib_mount_opts() {
 	local mnt

@@ -199,6 +199,10 @@ durable_step() {
 
 cat_to_null() { cat -- "$1" >/dev/null; }
 
+no_line() { # no_line PATTERN FILE — FILE has no line with PATTERN (and shows the ones it has)
+	! grep -F -- "$1" "$2"
+}
+
 # --- the test --------------------------------------------------------------------------------
 
 cp -- "$REPO_ROOT/tests/data/panasonic.yaml" "$INV" || exit 1
@@ -218,6 +222,13 @@ if t_check "provfs mounts panasonic.yaml with the trace shim preloaded" provfs_m
 	durable_step "lookup of $ENC: delivered" delivered reply_entry stat -- "$MNT/$ENC"
 	t_check "$ENC reads after the delivery" cat_to_null "$MNT/$ENC"
 	t_check "$PLAIN is gone" test ! -e "$MNT/$PLAIN"
+	# After a delivery the daemon drops the plain file's node (notify_inval_inode), never its
+	# name: a name's invalidation waits in the kernel for the directory's lock, which a lookup
+	# holds while it waits for the daemon; a daemon killed meanwhile hung every reader of the
+	# mount (t_crash.sh saw it; fs/reload.c, forget_key_file).
+	t_check "the delivery drops the node of $PLAIN" lib_poll 5 grep -q ' notify_inval_inode ' "$TRACE"
+	t_check "the delivery invalidates no name (no notify_inval_entry)" \
+		no_line ' notify_inval_entry ' "$TRACE"
 	t_check "key-$MAC says state delivered" key_state_is delivered
 	t_check "key-$MAC names $ENC as the proof" grep -qx -- "proof $ENC" "$KEY_FILE"
 	t_check "fusermount3 -u; provfs exits" provfs_umount "$MNT"

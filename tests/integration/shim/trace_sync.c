@@ -11,8 +11,9 @@
  *
  * Interposed (dlsym(RTLD_NEXT)): open, open64, openat, openat64 (all four through the real
  * openat), write, fsync, fdatasync, rename, renameat, renameat2, close, closedir, and
- * fuse_reply_open, fuse_reply_entry, fuse_reply_buf, fuse_reply_err, fuse_reply_data (provfs
- * links libfuse3.so dynamically and calls them through its PLT). Events recorded:
+ * fuse_reply_open, fuse_reply_entry, fuse_reply_buf, fuse_reply_err, fuse_reply_data,
+ * fuse_lowlevel_notify_inval_entry and fuse_lowlevel_notify_inval_inode (provfs links
+ * libfuse3.so dynamically and calls them through its PLT). Events recorded:
  *   - open of a key file or its temporary (basename "key-..." or ".key-...") and of the state
  *     directory (an O_DIRECTORY open of the directory env TRACE_SYNC_DIR names, compared by
  *     device and inode, so any spelling of its path matches); those fds are remembered, and
@@ -20,7 +21,10 @@
  *   - write to a remembered fd (with the word of its "state " line, never the key), close of one;
  *   - every fsync, fdatasync and rename (names relative to their directory, "DIR" for the state
  *     directory), with its result;
- *   - every one of the five replies, before it is sent (fsync and rename after they returned).
+ *   - every one of the five replies, before it is sent (fsync and rename after they returned);
+ *   - every invalidation of a name (with its parent and the name) or of a node, before it is
+ *     sent: a name's invalidation takes the directory's lock in the kernel (fs/reload.c,
+ *     forget_key_file says why a delivery must not send one).
  * Each is one line appended to the file env TRACE_SYNC_LOG names (O_APPEND, one write(2) per
  * line, no stdio, no allocation):
  *     SEQ TID EVENT key=value...
@@ -82,7 +86,8 @@ static void *real_sym(void *_Atomic *cache, const char *name)
 static void *_Atomic real_openat, *_Atomic real_write, *_Atomic real_fsync, *_Atomic real_fdatasync,
     *_Atomic real_rename, *_Atomic real_renameat, *_Atomic real_renameat2, *_Atomic real_close,
     *_Atomic real_closedir, *_Atomic real_fuse_reply_open, *_Atomic real_fuse_reply_entry,
-    *_Atomic real_fuse_reply_buf, *_Atomic real_fuse_reply_err, *_Atomic real_fuse_reply_data;
+    *_Atomic real_fuse_reply_buf, *_Atomic real_fuse_reply_err, *_Atomic real_fuse_reply_data,
+    *_Atomic real_fuse_lowlevel_notify_inval_entry, *_Atomic real_fuse_lowlevel_notify_inval_inode;
 
 #define REAL(type, name) ((type)real_sym(&real_##name, #name))
 
@@ -98,6 +103,8 @@ typedef int (*reply_entry_fn)(fuse_req_t, const struct fuse_entry_param *);
 typedef int (*reply_buf_fn)(fuse_req_t, const char *, size_t);
 typedef int (*reply_err_fn)(fuse_req_t, int);
 typedef int (*reply_data_fn)(fuse_req_t, struct fuse_bufvec *, enum fuse_buf_copy_flags);
+typedef int (*inval_entry_fn)(struct fuse_session *, fuse_ino_t, const char *, size_t);
+typedef int (*inval_inode_fn)(struct fuse_session *, fuse_ino_t, off_t, off_t);
 
 /* ---- one trace line, without stdio --------------------------------------------------------- */
 
@@ -485,6 +492,37 @@ int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv, enum fuse_buf_copy
 		finish(&l);
 	}
 	return REAL(reply_data_fn, fuse_reply_data)(req, bufv, flags);
+}
+
+/* ---- the invalidations the daemon sends the kernel (recorded before they are sent) --------- */
+
+int fuse_lowlevel_notify_inval_entry(struct fuse_session *se, fuse_ino_t parent, const char *name,
+                                     size_t namelen)
+{
+	struct line l;
+
+	if (begin(&l, "notify_inval_entry")) {
+		char copy[NAME_LEN];
+		size_t n = namelen < sizeof(copy) - 1 ? namelen : sizeof(copy) - 1;
+
+		memcpy(copy, name, n);
+		copy[n] = '\0';
+		put_ki(&l, "parent", (long long)parent);
+		put_kv(&l, "name", copy);
+		finish(&l);
+	}
+	return REAL(inval_entry_fn, fuse_lowlevel_notify_inval_entry)(se, parent, name, namelen);
+}
+
+int fuse_lowlevel_notify_inval_inode(struct fuse_session *se, fuse_ino_t ino, off_t off, off_t len)
+{
+	struct line l;
+
+	if (begin(&l, "notify_inval_inode")) {
+		put_ki(&l, "ino", (long long)ino);
+		finish(&l);
+	}
+	return REAL(inval_inode_fn, fuse_lowlevel_notify_inval_inode)(se, ino, off, len);
 }
 
 /* ---- set-up ------------------------------------------------------------------------------- */
