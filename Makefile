@@ -31,7 +31,7 @@ MOUNT_HELPER_DIR ?= /sbin
 MOUNT_FUSE3      ?= /sbin/mount.fuse3
 
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev zlib1g-dev libcmocka-dev \
-	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 wrk \
+	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 wrk git \
 	       clang-format clang-tidy cppcheck shellcheck \
 	       clang libclang-rt-14-dev llvm
 
@@ -202,7 +202,7 @@ lint: format-check
 		--error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(FUSE_CFLAGS) \
 		inventory backend state fs provctl tests/unit tests/fuzz tests/integration/shim
 	clang-tidy --quiet $(LINT_C) $(FUZZ_SRC) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
-	shellcheck $$(git ls-files '*.sh') .ci/run
+	shellcheck $$(git ls-files '*.sh') .ci/run contrib/provfs-git-sync contrib/git-hooks/pre-receive
 
 clean:
 	rm -rf $(BUILD)

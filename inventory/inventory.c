@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -74,7 +75,9 @@ static char *dir_of(struct inventory *inv, const char *path)
 	return arena_strndup(&inv->arena, path, (size_t)(slash - path));
 }
 
-static int read_one_file(struct builder *b, const char *path, uint32_t *cap)
+/* Reads `name` relative to dirfd (AT_FDCWD: the working directory), known as `path`. */
+static int read_one_file(struct builder *b, int dir_fd, const char *name, const char *path,
+                         uint32_t *cap)
 {
 	struct inventory *inv = b->inv;
 	struct stat st;
@@ -86,9 +89,9 @@ static int read_one_file(struct builder *b, const char *path, uint32_t *cap)
 	if (r < 0)
 		return r;
 	b->file = inv->nfiles - 1;
-	if (stat(path, &st) == 0 && st.st_mtime > inv->mtime)
+	if (fstatat(dir_fd, name, &st, 0) == 0 && st.st_mtime > inv->mtime)
 		inv->mtime = st.st_mtime;
-	if (ytree_read_file(path, &text, &len, b->d) < 0) {
+	if (ytree_read_file_at(dir_fd, name, path, &text, &len, b->d) < 0) {
 		b->unreadable = 1;
 		return 0; /* reported */
 	}
@@ -145,7 +148,6 @@ static int read_directory(struct builder *b, const char *path, uint32_t *cap)
 		}
 		n++;
 	}
-	closedir(dir);
 	if (r == 0 && n == 0)
 		diag_add(b->d, path, 0, 0, "directory holds no *.yaml file");
 	if (n > 0)
@@ -154,9 +156,11 @@ static int read_directory(struct builder *b, const char *path, uint32_t *cap)
 	 * Every *.yaml entry is an inventory file: a directory, FIFO or device named so is an
 	 * error (ytree_read_file finds it without blocking), not skipped: the administrator
 	 * meant something by the name, and skipping would serve devices without that file.
+	 * Each is opened relative to the directory opened above (ytree_read_file_at says why).
 	 */
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = read_one_file(b, names[i], cap);
+		r = read_one_file(b, dirfd(dir), names[i] + strlen(path) + 1, names[i], cap);
+	closedir(dir);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -600,7 +604,7 @@ int inventory_load_based(const char *source, const char *base, const struct vend
 	} else if (stat(source, &st) == 0 && S_ISDIR(st.st_mode)) {
 		r = read_directory(&b, source, &cap);
 	} else {
-		r = read_one_file(&b, source, &cap);
+		r = read_one_file(&b, AT_FDCWD, source, source, &cap);
 	}
 	if (r == 0 && inv->nfiles > 0 && !b.unreadable) {
 		r = finalize(&b);

@@ -491,7 +491,8 @@ int ytree_parse_flags(const char *file, const char *data, size_t len, struct are
 	return r;
 }
 
-int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
+int ytree_read_file_at(int dir_fd, const char *name, const char *path, char **data, size_t *len,
+                       struct diag *d)
 {
 	struct stat st;
 	char *buf;
@@ -506,11 +507,11 @@ int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 	 * open does not wait either (O_NONBLOCK does nothing to a regular file): a FIFO renamed
 	 * over the file between the two is caught by the fstat below.
 	 */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstatat(dir_fd, name, &st, 0) == 0 && !S_ISREG(st.st_mode)) {
 		diag_add(d, path, 0, 0, "%s, not a regular file", diag_file_type(st.st_mode));
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = errno;
 		diag_add(d, path, 0, 0, "cannot open: %s", strerror(err));
@@ -565,6 +566,11 @@ int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
 	*data = buf;
 	*len = got;
 	return 0;
+}
+
+int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d)
+{
+	return ytree_read_file_at(AT_FDCWD, path, path, data, len, d);
 }
 
 bool ynode_is_null(const struct ynode *n)

@@ -75,6 +75,15 @@ int ytree_parse_flags(const char *file, const char *data, size_t len, struct are
  */
 int ytree_read_file(const char *path, char **data, size_t *len, struct diag *d);
 
+/*
+ * The same for `name` relative to the open directory dir_fd (AT_FDCWD: the working directory);
+ * messages name it `path`. A directory inventory reads all its files through one descriptor of
+ * the directory, so a symlink to it switched meanwhile (contrib/provfs-git-sync) cannot mix
+ * the files of two trees.
+ */
+int ytree_read_file_at(int dir_fd, const char *name, const char *path, char **data, size_t *len,
+                       struct diag *d);
+
 /* Scalar helpers. */
 bool ynode_is_null(const struct ynode *n);
 bool ynode_scalar_eq(const struct ynode *n, const char *s);
