@@ -74,8 +74,8 @@ static void test_keys_new_key_is_stored_before_use(void **state)
 	assert_int_equal(state_open(dir, &st), 0);
 	assert_int_equal(keystore_open(&st, &events, &ks), 0);
 	src = keystore_source(ks);
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, false, &a), -ENOENT);
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, true, &a), 0);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, false, &a), -ENOENT);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &a), 0);
 	assert_int_equal(strlen(a.pass), 32);
 	assert_int_equal(strspn(a.pass, "0123456789abcdef"), 32);
 	assert_int_equal(a.bits, 256);
@@ -90,9 +90,9 @@ static void test_keys_new_key_is_stored_before_use(void **state)
 	assert_string_equal(text, want);
 	assert_true(a.since > 1600000000);
 	/* the same key on every later call; another device gets its own */
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, true, &b), 0);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &b), 0);
 	assert_string_equal(a.pass, b.pass);
-	assert_int_equal(src->get(src->ctx, MAC_B, 128, true, &b), 0);
+	assert_int_equal(src->get(src->ctx, MAC_B, "panasonic", 128, true, &b), 0);
 	assert_string_not_equal(a.pass, b.pass);
 	assert_int_equal(b.bits, 128);
 	/* the two key files and the lock file, no temporary file left behind */
@@ -116,7 +116,7 @@ static void test_keys_delivery_needs_the_plain_file_served_first(void **state)
 	assert_int_equal(state_open(dir, &st), 0);
 	assert_int_equal(keystore_open(&st, &events, &ks), 0);
 	src = keystore_source(ks);
-	assert_int_equal(src->get(src->ctx, MAC_A, 128, true, &a), 0);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 128, true, &a), 0);
 	/* an .enc request before anyone read the plain file proves nothing */
 	assert_int_equal(keystore_deliver(ks, MAC_A, "Config0080F0C8C383.enc"), -EAGAIN);
 	slurp("key-0080F0C8C383", text, sizeof(text));
@@ -166,12 +166,12 @@ static void test_keys_rekey_from_another_process_is_seen_on_reload(void **state)
 	assert_int_equal(keystore_open(&st, &events, &daemon), 0);
 	assert_int_equal(keystore_open(&st, &events, &ctl), 0);
 	src = keystore_source(daemon);
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, true, &before), 0);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &before), 0);
 	assert_int_equal(keystore_reload(ctl, &changed), 0);
 	assert_true(changed);
 	assert_int_equal(keystore_reload(daemon, &changed), 0);
 	assert_false(changed);
-	assert_int_equal(keystore_rekey(ctl, MAC_A, 192), 0);
+	assert_int_equal(keystore_rekey(ctl, MAC_A, "panasonic", 192), 0);
 	/* a reader of the old key finishing now must not serve or deliver the new key */
 	assert_int_equal(keystore_mark_served(daemon, MAC_A, before.pass), -ESTALE);
 	assert_int_equal(keystore_deliver(daemon, MAC_A, "Config0080F0C8C383.enc"), -EAGAIN);
@@ -184,7 +184,7 @@ static void test_keys_rekey_from_another_process_is_seen_on_reload(void **state)
 	assert_int_equal(keystore_mark_served(daemon, MAC_A, after.pass), 0);
 	assert_int_equal(keystore_deliver(daemon, MAC_A, "Config0080F0C8C383.enc"), 0);
 	/* a rekey after delivery starts over */
-	assert_int_equal(keystore_rekey(ctl, MAC_A, 192), 0);
+	assert_int_equal(keystore_rekey(ctl, MAC_A, "panasonic", 192), 0);
 	assert_int_equal(keystore_deliver(daemon, MAC_A, "Config0080F0C8C383.enc"), -EAGAIN);
 	keystore_free(ctl);
 	keystore_free(daemon);
@@ -223,8 +223,8 @@ static void test_keys_one_key_per_device_across_processes(void **state)
 			for (int d = 0; d < DEVICES; d++) {
 				struct dev_key k;
 
-				if (src->get(src->ctx, 0x0080f0000100ULL + (uint64_t)d, 256, true,
-				             &k) < 0)
+				if (src->get(src->ctx, 0x0080f0000100ULL + (uint64_t)d, "panasonic",
+				             256, true, &k) < 0)
 					_exit(3);
 				memcpy(all[d], k.pass, sizeof(all[d]));
 			}
@@ -276,10 +276,10 @@ static void check_unreadable(struct state *st, const char *what)
 	if (r == 0 || r == -ENOENT)
 		fail_msg("%s: taken for %s", what, r == 0 ? "a key" : "no key");
 	src = keystore_source(ks);
-	assert_int_equal(src->get(src->ctx, 0x0080f0000001ULL, 256, false, &k), -EIO);
-	assert_int_equal(src->get(src->ctx, 0x0080f0000001ULL, 256, true, &k), -EIO);
-	assert_int_equal(src->get(src->ctx, 0x0080f0000001ULL, 256, true, &k), -EIO);
-	assert_true(keystore_rekey(ks, 0x0080f0000001ULL, 256) < 0);
+	assert_int_equal(src->get(src->ctx, 0x0080f0000001ULL, "panasonic", 256, false, &k), -EIO);
+	assert_int_equal(src->get(src->ctx, 0x0080f0000001ULL, "panasonic", 256, true, &k), -EIO);
+	assert_int_equal(src->get(src->ctx, 0x0080f0000001ULL, "panasonic", 256, true, &k), -EIO);
+	assert_true(keystore_rekey(ks, 0x0080f0000001ULL, "panasonic", 256) < 0);
 	assert_true(keystore_deliver(ks, 0x0080f0000001ULL, "x.enc") < 0);
 	assert_true(
 	    keystore_mark_served(ks, 0x0080f0000001ULL, "0123456789abcdef0123456789abcdef") < 0);
@@ -328,18 +328,21 @@ static void test_keys_unreadable_file_is_never_replaced(void **state)
 	reports = 0;
 	assert_int_equal(keystore_open(&st, &events, &ks), 0);
 	assert_int_equal(reports, 1);
-	assert_int_equal(keystore_source(ks)->get(ks, 0x0080f0000001ULL, 256, true, &k), -EIO);
+	assert_int_equal(
+	    keystore_source(ks)->get(ks, 0x0080f0000001ULL, "panasonic", 256, true, &k), -EIO);
 	keystore_free(ks);
 	unlink(path);
 	assert_int_equal(mkdir(path, 0700), 0);
 	reports = 0;
 	assert_int_equal(keystore_open(&st, &events, &ks), 0);
 	assert_int_equal(reports, 1);
-	assert_int_equal(keystore_source(ks)->get(ks, 0x0080f0000001ULL, 256, true, &k), -EIO);
+	assert_int_equal(
+	    keystore_source(ks)->get(ks, 0x0080f0000001ULL, "panasonic", 256, true, &k), -EIO);
 	/* restored by the administrator: the restored key is served, and that is said once */
 	rmdir(path);
 	write_file(dir, "key-0080F0000001", GOOD_KEY_FILE);
-	assert_int_equal(keystore_source(ks)->get(ks, 0x0080f0000001ULL, 256, true, &k), 0);
+	assert_int_equal(
+	    keystore_source(ks)->get(ks, 0x0080f0000001ULL, "panasonic", 256, true, &k), 0);
 	assert_string_equal(k.pass, "0123456789abcdef0123456789abcdef");
 	assert_int_equal(reports, 2);
 	assert_int_equal(last_err, 0);
@@ -375,7 +378,7 @@ static void test_keys_reload_error_keeps_the_last_key(void **state)
 	assert_int_equal(state_open(dir, &st), 0);
 	assert_int_equal(keystore_open(&st, &events, &ks), 0);
 	src = keystore_source(ks);
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, true, &k), 0);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &k), 0);
 	slurp("key-0080F0C8C383", before, sizeof(before));
 	/* exactly one descriptor left: the directory listing gets it, the key file cannot */
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
@@ -397,7 +400,7 @@ static void test_keys_reload_error_keeps_the_last_key(void **state)
 	assert_int_equal(last_err, -EMFILE);
 	assert_int_equal(keystore_lookup(ks, MAC_A, &kept), -EMFILE);
 	assert_string_equal(kept.pass, k.pass); /* kept, not forgotten */
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, false, &kept), -EIO);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, false, &kept), -EIO);
 	/* damaged on disk now: still the old key in memory, EIO, the file untouched */
 	write_file(dir, "key-0080F0C8C383", "provfs-key 1\nstate pen");
 	assert_int_equal(keystore_reload(ks, &changed), 0);
@@ -405,7 +408,7 @@ static void test_keys_reload_error_keeps_the_last_key(void **state)
 	assert_int_equal(last_err, -EBADMSG);
 	assert_int_equal(keystore_lookup(ks, MAC_A, &kept), -EBADMSG);
 	assert_string_equal(kept.pass, k.pass);
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, true, &kept), -EIO);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &kept), -EIO);
 	slurp("key-0080F0C8C383", after, sizeof(after));
 	assert_string_equal(after, "provfs-key 1\nstate pen");
 	/* restored from a backup: the same key again */
@@ -413,7 +416,7 @@ static void test_keys_reload_error_keeps_the_last_key(void **state)
 	assert_int_equal(keystore_reload(ks, &changed), 0);
 	assert_int_equal(reports, 3);
 	assert_int_equal(last_err, 0);
-	assert_int_equal(src->get(src->ctx, MAC_A, 256, true, &kept), 0);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &kept), 0);
 	assert_string_equal(kept.pass, k.pass);
 	keystore_free(ks);
 	state_close(&st);
