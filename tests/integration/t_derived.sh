@@ -283,17 +283,7 @@ t_check_fails "provctl: -k is not an option of ls" "-k is an option of cat, expo
 
 # --- run_as: the daemon reads key_secret as that user, as it reads the inventory --------------
 RA_USER=pfkey$$
-RA_MADE=0
-on_exit() { # the test user goes, whatever happened
-	local rc=$?
-	[ "$RA_MADE" -eq 0 ] || userdel -f "$RA_USER" >/dev/null 2>&1
-	(exit "$rc")
-	_lib_on_exit
-}
-trap on_exit EXIT
-if t_check "a test user $RA_USER" useradd --system --no-create-home --user-group \
-	--shell /usr/sbin/nologin "$RA_USER"; then
-	RA_MADE=1
+if t_check "a test user $RA_USER" lib_test_user "$RA_USER"; then
 	R=$WORK/ra
 	mkdir -p "$R"
 	cp -r -- "$INV" "$R/inv"
@@ -314,8 +304,6 @@ if t_check "a test user $RA_USER" useradd --system --no-create-home --user-group
 		sh -c '"$1" status "$2" "$3" -s "$4" -k "$5" | grep -q "derived, epoch 1"' \
 		_ "$PROVCTL" "$R/inv" "$PA" "$WORK/state.ra" "$R/site.key"
 	provfs_umount "$WORK/mnt.ra" >/dev/null 2>&1
-	userdel -f "$RA_USER" >/dev/null 2>&1
-	RA_MADE=0
 fi
 
 # --- no secret and no key in any daemon's log --------------------------------------------------

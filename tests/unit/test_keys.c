@@ -528,6 +528,20 @@ static void test_keys_derived_new_key(void **state)
 	state_close(&st);
 }
 
+/* A store with the secret in which MAC_A's key (epoch 1) is made and served. */
+static struct keystore *served_derived(const struct state *st, const struct site_secret *sec)
+{
+	struct keystore *ks;
+	const struct key_source *src;
+	struct dev_key k;
+
+	assert_int_equal(keystore_open_derived(st, &events, sec, &ks), 0);
+	src = keystore_source(ks);
+	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &k), 0);
+	assert_int_equal(keystore_mark_served(ks, MAC_A, KEY_E1), 0);
+	return ks;
+}
+
 /* rekey moves the epoch on: epoch 2's key, pending, on disk; seen by another store on reload. */
 static void test_keys_derived_rekey(void **state)
 {
@@ -541,10 +555,8 @@ static void test_keys_derived_rekey(void **state)
 
 	(void)state;
 	assert_int_equal(state_open(dir, &st), 0);
-	assert_int_equal(keystore_open_derived(&st, &events, &sec, &daemon), 0);
+	daemon = served_derived(&st, &sec);
 	src = keystore_source(daemon);
-	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &k), 0);
-	assert_int_equal(keystore_mark_served(daemon, MAC_A, KEY_E1), 0);
 	assert_int_equal(keystore_open_derived(&st, &events, &sec, &ks), 0);
 	assert_int_equal(keystore_rekey(ks, MAC_A, "panasonic", 256), 0);
 	assert_int_equal(keystore_lookup(ks, MAC_A, &k), 0);
@@ -581,11 +593,7 @@ static void test_keys_derived_under_another_secret(void **state)
 
 	(void)state;
 	assert_int_equal(state_open(dir, &st), 0);
-	assert_int_equal(keystore_open_derived(&st, &events, &sec, &ks), 0);
-	src = keystore_source(ks);
-	assert_int_equal(src->get(src->ctx, MAC_A, "panasonic", 256, true, &k), 0);
-	assert_int_equal(keystore_mark_served(ks, MAC_A, KEY_E1), 0);
-	keystore_free(ks);
+	keystore_free(served_derived(&st, &sec));
 	slurp("key-0080F0C8C383", before, sizeof(before));
 
 	for (int pass = 0; pass < 2; pass++) {
