@@ -587,7 +587,6 @@ static void test_keys_derived_under_another_secret(void **state)
 	struct site_secret sec = test_secret(false), other = test_secret(true);
 	struct state st;
 	struct keystore *ks;
-	const struct key_source *src;
 	struct dev_key k;
 	char before[512], after[512];
 
@@ -599,6 +598,7 @@ static void test_keys_derived_under_another_secret(void **state)
 	for (int pass = 0; pass < 2; pass++) {
 		const struct site_secret *which = pass == 0 ? &other : NULL;
 		int want = pass == 0 ? -EKEYREJECTED : -ENOKEY;
+		const struct key_source *src;
 
 		reports = 0;
 		assert_int_equal(keystore_open_derived(&st, &events, which, &ks), 0);
