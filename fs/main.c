@@ -656,6 +656,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fs.inventory = inventory_abs;
+	if (o.key_secret != NULL) { /* named in the log after the daemon changed to / */
+		char *abs = absolute_path(o.key_secret);
+
+		if (abs == NULL) {
+			fprintf(stderr, "provfs: key_secret=%s: %s\n", diag_quote(q, o.key_secret),
+			        strerror(errno));
+			goto out;
+		}
+		free(o.key_secret);
+		o.key_secret = abs;
+	}
 	fs.listing_all = o.listing != NULL && strcmp(o.listing, "all") == 0;
 	fs.audit_exact = o.audit != NULL && strcmp(o.audit, "exact") == 0;
 	fs.watch = !o.nowatch;
