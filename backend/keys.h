@@ -26,9 +26,17 @@ enum key_state {
 	KEY_DELIVERED, /* the phone asked for an encrypted name: only encrypted files remain */
 };
 
+#define KEY_VENDOR_MAX 15 /* the longest vendor name a derived key records */
+
 struct dev_key {
 	char pass[KEY_PASS_LEN + 1];
 	unsigned bits; /* 128, 192 or 256 */
+	/*
+	 * 0: a random key, kept in its key file. From 1: a key derived from the site secret,
+	 * the vendor and the MAC in this epoch (state/derive.h); `provctl rekey` moves it on.
+	 */
+	uint32_t epoch;
+	char vendor[KEY_VENDOR_MAX + 1]; /* derived: the vendor it was derived for */
 	enum key_state state;
 	int64_t since;                 /* when the state began (Unix time; 0: not recorded) */
 	char proof[KEY_PROOF_MAX + 1]; /* delivered: the name whose request proved it */
@@ -36,12 +44,14 @@ struct dev_key {
 
 struct key_source {
 	/*
-	 * The key of a device. With `create`, a device without one gets a new pending key of
-	 * `bits` (stored durably before this returns). Returns 0, -ENOENT (no key and not
-	 * create), -EIO (the device's key file exists but cannot be read: never replaced) or
-	 * -errno.
+	 * The key of a device of `vendor` (the inventory's lower-case name). With `create`, a
+	 * device without one gets a new pending key of `bits` (stored durably before this
+	 * returns; derived for vendor when there is a site secret). Returns 0, -ENOENT (no key
+	 * and not create), -EIO (the device's key file exists but cannot be read, or its key
+	 * cannot be derived: never replaced) or -errno.
 	 */
-	int (*get)(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out);
+	int (*get)(void *ctx, uint64_t mac, const char *vendor, unsigned bits, bool create,
+	           struct dev_key *out);
 	void *ctx;
 };
 

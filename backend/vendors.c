@@ -63,5 +63,6 @@ int vendor_device_key(const struct tree *t, const struct device *dev, bool creat
 	memset(k, 0, sizeof(*k));
 	if (t->keys == NULL)
 		return -ENOKEY;
-	return t->keys->get(t->keys->ctx, dev->mac, vendor_key_bits(dev->model), create, k);
+	return t->keys->get(t->keys->ctx, dev->mac, vendor_of(dev->model)->schema.name,
+	                    vendor_key_bits(dev->model), create, k);
 }

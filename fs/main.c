@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <malloc.h>
@@ -31,6 +32,7 @@
 #include "fs/reload.h"
 #include "fs/runas.h"
 #include "state/keys.h"
+#include "state/site_secret.h"
 #include "state/state.h"
 #include "inventory/diag.h"
 #include "inventory/inventory.h"
@@ -44,6 +46,7 @@ struct options {
 	char *audit;
 	char *retain;
 	char *run_as;
+	char *key_secret;
 	int nowatch;
 	int allow_other;
 	int help;
@@ -62,6 +65,7 @@ static const struct fuse_opt option_spec[] = {
 	{ "audit=%s", offsetof(struct options, audit), 0 },
 	{ "retain=%s", offsetof(struct options, retain), 0 },
 	{ "run_as=%s", offsetof(struct options, run_as), 0 },
+	{ "key_secret=%s", offsetof(struct options, key_secret), 0 },
 	{ "nowatch", offsetof(struct options, nowatch), 1 },
 	/* seen, and passed on to libfuse */
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
@@ -110,6 +114,8 @@ static void usage(const char *prog)
 	       "                           beyond, a file is rendered again when read\n"
 	       "    -o run_as=USER         mount as root, then serve as USER (e.g. provfs):\n"
 	       "                           the state directory becomes USER's\n"
+	       "    -o key_secret=FILE     derive new keys from the site secret in FILE (mode\n"
+	       "                           0600), the same on every replica\n"
 	       "The mount is always read-only. Servers that drop privileges (tftpd-hpa, nginx,\n"
 	       "vsftpd) need -o allow_other.\n"
 	       "\n",
@@ -159,14 +165,35 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 	}
 }
 
+/* Where the key store's news goes: the state directory and the key_secret file, by name. */
+struct key_news {
+	const struct provfs *fs;
+	const struct site_secret *secret; /* NULL: no key_secret */
+};
+
 /* The key store's news, in the log: a key file that cannot be read is never replaced. */
 static void key_unreadable(void *ctx, uint64_t mac, int err)
 {
-	const struct provfs *fs = ctx;
+	const struct key_news *news = ctx;
+	const struct provfs *fs = news->fs;
 	char m[MAC_STRLEN + 1];
 
 	mac_format(mac, true, m);
-	if (err == 0)
+	if (err == -EKEYREJECTED)
+		log_msg(LOG_ERR,
+		        "key of %s: %s/key-%s was derived under another site secret than "
+		        "key_secret=%s (its fingerprint differs): its encrypted files fail (EIO) "
+		        "and the file is left as it is; put that secret back in %s, or give the "
+		        "device a new key with provctl rekey -k %s, then send SIGHUP",
+		        m, fs->state.path, m, news->secret->path, news->secret->path,
+		        news->secret->path);
+	else if (err == -ENOKEY)
+		log_msg(LOG_ERR,
+		        "key of %s: %s/key-%s is derived from a site secret and this mount has no "
+		        "key_secret=FILE: its encrypted files fail (EIO); mount with the "
+		        "key_secret it was derived under",
+		        m, fs->state.path, m);
+	else if (err == 0)
 		log_msg(LOG_INFO, "key of %s: %s/key-%s can be read again", m, fs->state.path, m);
 	else
 		log_msg(
@@ -364,6 +391,34 @@ static int open_state_dir(struct provfs *fs, const char *dir, const struct runas
 }
 
 /*
+ * -o key_secret=FILE, read once, now: with run_as as that user, as the inventory and its
+ * secrets file are (state/site_secret.h). One line naming the file, never its content.
+ * Returns 0 or 1.
+ */
+static int load_key_secret(const struct provfs *fs, const char *path, const char *user,
+                           struct site_secret **out)
+{
+	char why[256], q[DIAG_QUOTE_SIZE];
+	struct stat sb;
+	int r = site_secret_load(path, fstat(fs->state.dirfd, &sb) == 0 ? sb.st_uid : (uid_t)-1,
+	                         out, why, sizeof(why));
+
+	if (r == 0)
+		return 0;
+	fprintf(stderr, "provfs: key_secret=%s: %s: not mounted\n", diag_quote(q, path), why);
+	if (user != NULL && (r == -EACCES || r == -EPERM) &&
+	    faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0) {
+		char qu[DIAG_QUOTE_SIZE];
+
+		fprintf(stderr,
+		        "provfs: run_as=%s reads key_secret as %s: make the file %s's own, mode "
+		        "0600\n",
+		        diag_quote(qu, user), qu, qu);
+	}
+	return 1;
+}
+
+/*
  * A state directory that takes no write would mount and then fail every encrypted lookup
  * ("Read-only file system", naming nothing): refuse now, naming it.
  */
@@ -550,7 +605,9 @@ int main(int argc, char **argv)
 	struct runas ra;
 	bool entered = false; /* effective IDs are run_as's (runas_enter) */
 	char *inventory_abs = NULL, q[DIAG_QUOTE_SIZE];
-	const struct keystore_events events = { key_unreadable, &fs };
+	struct site_secret *secret = NULL;
+	struct key_news news = { &fs, NULL };
+	const struct keystore_events events = { key_unreadable, &news };
 	int r, err;
 
 	err = nodump_process(); /* first, before any secret is read: no core, no ptrace */
@@ -599,6 +656,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fs.inventory = inventory_abs;
+	if (o.key_secret != NULL) { /* named in the log after the daemon changed to / */
+		char *abs = absolute_path(o.key_secret);
+
+		if (abs == NULL) {
+			fprintf(stderr, "provfs: key_secret=%s: %s\n", diag_quote(q, o.key_secret),
+			        strerror(errno));
+			goto out;
+		}
+		free(o.key_secret);
+		o.key_secret = abs;
+	}
 	fs.listing_all = o.listing != NULL && strcmp(o.listing, "all") == 0;
 	fs.audit_exact = o.audit != NULL && strcmp(o.audit, "exact") == 0;
 	fs.watch = !o.nowatch;
@@ -628,7 +696,10 @@ int main(int argc, char **argv)
 		goto out;
 	/* left by a daemon or provctl killed mid-write; a minute is far beyond any live write */
 	(void)state_sweep_temps(&fs.state, 60);
-	err = keystore_open(&fs.state, &events, &fs.keys);
+	if (o.key_secret != NULL && load_key_secret(&fs, o.key_secret, o.run_as, &secret) != 0)
+		goto out;
+	news.secret = secret;
+	err = keystore_open_derived(&fs.state, &events, secret, &fs.keys);
 	if (err < 0) {
 		fprintf(stderr, "provfs: keys in %s: %s\n", diag_quote(q, fs.state.path),
 		        strerror(-err));
@@ -668,6 +739,7 @@ out:
 		(void)runas_leave();
 	audit_free(fs.audit); /* writes the last fetch records */
 	keystore_free(fs.keys);
+	site_secret_free(secret); /* wiped: after the store that derives from it */
 	if (fs.state_lock >= 0)
 		close(fs.state_lock);
 	state_close(&fs.state);
@@ -679,6 +751,7 @@ out:
 	free(o.audit);
 	free(o.retain);
 	free(o.run_as);
+	free(o.key_secret);
 	fuse_opt_free_args(&args);
 	return r;
 }

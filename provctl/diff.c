@@ -270,7 +270,7 @@ static void diff_trees(const struct tree *a, const struct tree *b, struct counts
 
 int cmd_diff(const struct keys *keys, const char *state, const char *path, const char *other)
 {
-	const struct keys nokeys = { keys->st, NULL }; /* no device file is rendered */
+	const struct keys nokeys = { keys->st, NULL, NULL }; /* no device file is rendered */
 	struct tree *a = NULL, *b = NULL;
 	struct counts c = { 0, 0, 0, 0, 0 };
 

@@ -20,6 +20,7 @@
 #include "state/fetch.h"
 #include "state/keys.h"
 #include "state/nodump.h"
+#include "state/site_secret.h"
 #include "state/state.h"
 #include "inventory/enroll.h"
 #include "inventory/inventory.h"
@@ -36,11 +37,11 @@ static void usage(FILE *out)
 	    "usage: provctl --version\n"
 	    "       provctl check INVENTORY\n"
 	    "       provctl ls INVENTORY\n"
-	    "       provctl cat INVENTORY NAME [--plain] [-s STATE]\n"
-	    "       provctl export INVENTORY DIR [-s STATE]\n"
+	    "       provctl cat INVENTORY NAME [--plain] [-s STATE] [-k FILE]\n"
+	    "       provctl export INVENTORY DIR [-s STATE] [-k FILE]\n"
 	    "       provctl diff INVENTORY [OTHER] [-s STATE]\n"
-	    "       provctl rekey INVENTORY MAC [--factory-reset] [-s STATE]\n"
-	    "       provctl status INVENTORY [MAC] [-s STATE] [--server-log FILE]...\n"
+	    "       provctl rekey INVENTORY MAC [--factory-reset] [-s STATE] [-k FILE]\n"
+	    "       provctl status INVENTORY [MAC] [-s STATE] [-k FILE] [--server-log FILE]...\n"
 	    "                      [--model M] [--group G] [--never] [--stale DAYS] [--json]\n"
 	    "\n"
 	    "INVENTORY is a YAML file or a directory of *.yaml files.\n"
@@ -64,7 +65,28 @@ static void usage(FILE *out)
 	    "        --model, --group: those devices; --never: never fetched; --stale DAYS:\n"
 	    "        not fetched for DAYS days (never fetched included); --json: the same as\n"
 	    "        JSON (no key, no password); ends with the mount's unknown-MAC count\n"
-	    "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n");
+	    "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n"
+	    "-k FILE, --key-secret FILE\n"
+	    "        the mount's key_secret=FILE: new keys and rekeys are derived from it\n");
+}
+
+/*
+ * The site secret of -k FILE (state/site_secret.h), as the mount reads its key_secret: one
+ * line naming the file, never its content. Returns 0 or -errno.
+ */
+static int open_secret(struct keys *keys, const char *path, const char *dir)
+{
+	char why[256];
+	struct stat sb;
+	int r = site_secret_load(path, stat(dir, &sb) == 0 ? sb.st_uid : (uid_t)-1, &keys->secret,
+	                         why, sizeof(why));
+
+	if (r < 0) {
+		char q[DIAG_QUOTE_SIZE];
+
+		fprintf(stderr, "provctl: -k %s: %s\n", diag_quote(q, path), why);
+	}
+	return r;
 }
 
 /*
@@ -81,7 +103,7 @@ static int open_keys(struct keys *keys, const char *dir, bool create)
 		return 0;
 	r = state_open(dir, &keys->st);
 	if (r == 0)
-		r = keystore_open(&keys->st, NULL, &keys->ks);
+		r = keystore_open_derived(&keys->st, NULL, keys->secret, &keys->ks);
 	if (r < 0) {
 		char q[DIAG_QUOTE_SIZE];
 
@@ -97,6 +119,8 @@ static void close_keys(struct keys *keys)
 	keys->ks = NULL;
 	if (keys->st.dirfd >= 0)
 		state_close(&keys->st);
+	site_secret_free(keys->secret);
+	keys->secret = NULL;
 }
 
 struct tree *load(const struct keys *keys, const char *path)
@@ -342,10 +366,11 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 	else if (r == -ESTALE)
 		fprintf(stderr, "provctl: %s: the firmware file changed while reading\n", q);
 	else if (r == -EIO)
-		fprintf(stderr,
-		        "provctl: %s: cannot render: Input/output error (see provctl status: a key "
-		        "file that cannot be read?)\n",
-		        q);
+		fprintf(
+		    stderr,
+		    "provctl: %s: cannot render: Input/output error (see provctl status: a key "
+		    "file that cannot be read, or a key derived from a site secret: -k FILE?)\n",
+		    q);
 	else if (r < 0)
 		fprintf(stderr, "provctl: %s: %s\n", q, strerror(-r));
 	tree_free(t);
@@ -426,8 +451,14 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 		tree_free(t);
 		return EXIT_PROBLEM;
 	}
-	r = keystore_rekey(keys->ks, dev->mac, vendor_key_bits(dev->model));
-	if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS) {
+	r = keystore_rekey(keys->ks, dev->mac, vendor_of(dev->model)->schema.name,
+	                   vendor_key_bits(dev->model));
+	if (r == -ENOKEY) {
+		fprintf(stderr,
+		        "provctl: %s: %s/key-%s is derived from a site secret: give -k FILE, the "
+		        "mount's key_secret, to rekey it\n",
+		        mac, keys->st.path, mac);
+	} else if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS && r != -EOVERFLOW) {
 		fprintf(
 		    stderr,
 		    "provctl: %s: %s/key-%s cannot be read (%s): not replaced; restore it from a "
@@ -438,11 +469,19 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	} else {
 		char carrier[FILE_NAME_MAX + 1];
 
+		struct dev_key k;
+		char derived[48] = "";
+
 		if (file_key_carrier_name(dev, carrier, sizeof(carrier)) < 0)
 			snprintf(carrier, sizeof(carrier), "its plain file");
-		printf("%s: new %u-bit key; %s is served again until the phone has read "
+		if (keystore_lookup(keys->ks, dev->mac, &k) == 0 && k.epoch > 0)
+			snprintf(derived, sizeof(derived),
+			         " derived from the site secret, epoch %lu",
+			         (unsigned long)k.epoch);
+		explicit_bzero(&k, sizeof(k));
+		printf("%s: new %u-bit key%s; %s is served again until the phone has read "
 		       "it and asked for one of its encrypted files\n",
-		       mac, vendor_key_bits(dev->model), carrier);
+		       mac, vendor_key_bits(dev->model), derived, carrier);
 		signal_daemon(keys);
 	}
 	tree_free(t);
@@ -468,6 +507,7 @@ struct args {
 	bool plain;
 	bool factory_reset; /* rekey: the phone will be reset (vendor.h) */
 	const char *state;
+	const char *key_secret;    /* -k FILE */
 	struct status_opts status; /* --model, --group, --never, --stale, --json */
 	const char *status_only;   /* the first of them (or --server-log) given, for a message */
 };
@@ -503,6 +543,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->status_only = a->status_only ? a->status_only : "--stale";
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			a->state = argv[++i];
+		} else if ((strcmp(argv[i], "-k") == 0 || strcmp(argv[i], "--key-secret") == 0) &&
+		           i + 1 < argc) {
+			a->key_secret = argv[++i];
 		} else if (strcmp(argv[i], "--server-log") == 0 && i + 1 < argc) {
 			if (a->nlogs == MAX_SERVER_LOGS) {
 				fprintf(stderr, "provctl: at most %d --server-log files\n",
@@ -532,11 +575,15 @@ static int run_command(const char *cmd, const struct args *a)
 	              (strcmp(cmd, "export") == 0 && a->state != NULL);
 	/* export makes keys only in a state directory named with -s (export.c) */
 	bool keyless = strcmp(cmd, "check") == 0 || (strcmp(cmd, "export") == 0 && !a->state);
-	struct keys keys = { { -1, NULL }, NULL };
+	struct keys keys = { { -1, NULL }, NULL, NULL };
 	int r = EXIT_USAGE;
 
-	if (!keyless && open_keys(&keys, dir, writes) < 0)
+	if (a->key_secret != NULL && open_secret(&keys, a->key_secret, dir) < 0)
 		return EXIT_PROBLEM;
+	if (!keyless && open_keys(&keys, dir, writes) < 0) {
+		close_keys(&keys);
+		return EXIT_PROBLEM;
+	}
 	if (strcmp(cmd, "check") == 0 && a->npos == 1 && !a->plain)
 		r = cmd_check(&keys, a->pos[0]);
 	else if (strcmp(cmd, "ls") == 0 && a->npos == 1 && !a->plain)
@@ -619,6 +666,13 @@ int main(int argc, char **argv)
 	if (a.status_only != NULL && strcmp(cmd, "status") != 0) {
 		fprintf(stderr, "provctl: %s is status's option (see provctl --help)\n",
 		        a.status_only);
+		return EXIT_USAGE;
+	}
+	/* the commands that make or show keys; check, ls and diff render no key */
+	if (a.key_secret != NULL && strcmp(cmd, "cat") != 0 && strcmp(cmd, "export") != 0 &&
+	    strcmp(cmd, "rekey") != 0 && strcmp(cmd, "status") != 0) {
+		fprintf(stderr, "provctl: -k is an option of cat, export, rekey and status (see "
+		                "provctl --help)\n");
 		return EXIT_USAGE;
 	}
 	if (a.factory_reset && strcmp(cmd, "rekey") != 0) {

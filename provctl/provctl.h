@@ -22,6 +22,7 @@
 struct keys {
 	struct state st;
 	struct keystore *ks;
+	struct site_secret *secret; /* -k FILE; NULL: new keys are random */
 };
 
 /* Loads and checks path, printing every problem as FILE:LINE:COL. NULL on any problem. */

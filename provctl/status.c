@@ -21,6 +21,7 @@
 #include "provctl/provctl.h"
 #include "provctl/serverlog.h"
 #include "state/fetch.h"
+#include "state/site_secret.h"
 #include "state/state.h"
 
 /* JSON string: every byte outside printable ASCII, '"' and '\\' escaped (always valid). */
@@ -91,7 +92,16 @@ static void status_line(const struct keys *keys, const struct tree *t, const str
 	memset(&k, 0, sizeof(k));
 	if (keys->ks != NULL)
 		r = keystore_lookup(keys->ks, dev->mac, &k);
-	if (r < 0 && r != -ENOENT) {
+	if (r == -EKEYREJECTED) {
+		printf("%s  %-12s  key %s, derived (epoch %lu) under another site secret than -k "
+		       "%s: its encrypted files fail until that secret is back or the device is "
+		       "rekeyed\n",
+		       mac, dev->model->name, key_state_name(k.state), (unsigned long)k.epoch,
+		       keys->secret != NULL ? keys->secret->path : "?");
+		explicit_bzero(&k, sizeof(k));
+		return;
+	}
+	if (r < 0 && r != -ENOENT && r != -ENOKEY) {
 		printf("%s  %-12s  key file unreadable (%s): its encrypted files fail until it is "
 		       "restored or removed\n",
 		       mac, dev->model->name, r == -EBADMSG ? "damaged content" : strerror(-r));
@@ -99,7 +109,12 @@ static void status_line(const struct keys *keys, const struct tree *t, const str
 		return;
 	}
 	printf("%s  %-12s  key %s", mac, dev->model->name, key_state_name(k.state));
-	if (k.state != KEY_NONE)
+	if (k.state != KEY_NONE && k.epoch > 0)
+		printf(" (%u-bit, derived, epoch %lu%s%s)", k.bits, (unsigned long)k.epoch,
+		       r == -ENOKEY ? ", not checked without -k FILE" : "",
+		       k.bits != vendor_key_bits(dev->model) ? "; key_length changed: run rekey"
+		                                             : "");
+	else if (k.state != KEY_NONE)
 		printf(" (%u-bit%s)", k.bits,
 		       k.bits != vendor_key_bits(dev->model) ? "; key_length changed: run rekey"
 		                                             : "");
@@ -619,9 +634,13 @@ static void json_device(const struct keys *keys, const struct tree *t, const str
 		if (keys->ks != NULL)
 			r = keystore_lookup(keys->ks, dev->mac, &k);
 		printf("\"per-device key\", \"key\": {\"state\": ");
-		json_str(r < 0 && r != -ENOENT ? "unreadable" : key_state_name(k.state));
-		if (r == 0 && k.state != KEY_NONE)
+		json_str(r == -EKEYREJECTED                      ? "other secret"
+		         : r < 0 && r != -ENOENT && r != -ENOKEY ? "unreadable"
+		                                                 : key_state_name(k.state));
+		if ((r == 0 || r == -ENOKEY) && k.state != KEY_NONE)
 			printf(", \"bits\": %u, \"since\": %lld", k.bits, (long long)k.since);
+		if (k.epoch > 0)
+			printf(", \"epoch\": %lu", (unsigned long)k.epoch);
 		if (r == 0 && k.state == KEY_DELIVERED && k.proof[0] != '\0') {
 			printf(", \"proof\": ");
 			json_str(k.proof);
@@ -701,7 +720,7 @@ int cmd_status(const struct keys *keys, const char *path, const struct status_op
 	 * servers' logs hold its fetches from before; every name still resolves. The key states
 	 * come from the keystore itself (status_line).
 	 */
-	const struct keys nokeys = { keys->st, NULL };
+	const struct keys nokeys = { keys->st, NULL, NULL };
 	struct tree *t = load(&nokeys, path);
 	char qp[DIAG_QUOTE_SIZE];
 	struct log_counts counts[MAX_SERVER_LOGS];

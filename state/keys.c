@@ -2,13 +2,22 @@
  * keys.c - the key store: a sorted array in memory, one durable file per device on disk, and
  * a lock file that makes every change atomic across processes.
  *
- * File format (text, strict; the last two lines are optional):
+ * File format (text, strict; the last two lines are optional), a random key:
  *     provfs-key 1
  *     state pending|served|delivered
  *     bits 128|192|256
  *     key <32 lower-case hex digits>
  *     since <Unix time the state began>
  *     proof <the name whose request proved delivery>
+ * and a key derived from the site secret (keys.h), which the file does not hold:
+ *     provfs-key 2
+ *     state pending|served|delivered
+ *     bits 128|192|256
+ *     vendor <the vendor it is derived for, [a-z0-9_-]>
+ *     epoch <1 to 4294967295>
+ *     fingerprint <16 lower-case hex digits: the site secret's (derive.h)>
+ *     since ...
+ *     proof ...
  * A file that does not parse is damaged: the device's encrypted files fail (EIO) and the file
  * is left for the administrator, never replaced by a new key (keys.h).
  */
@@ -28,6 +37,8 @@
 #include <openssl/rand.h>
 
 #include "inventory/mac.h"
+#include "state/derive.h"
+#include "state/site_secret.h"
 
 #define FILE_PREFIX  "key-"
 #define KEY_FILE_MAX 512
@@ -45,6 +56,7 @@ struct keystore {
 	struct entry *v;      /* sorted by mac */
 	size_t n, cap;
 	struct key_source src;
+	const struct site_secret *secret; /* NULL: new keys are random */
 };
 
 static const char *const state_names[] = {
@@ -100,10 +112,14 @@ static struct entry *slot(struct keystore *ks, uint64_t mac)
 	return &ks->v[at];
 }
 
-/* Records what the file said (r: 0 with key, or its error), telling the user of a change. */
+/*
+ * Records what the file said (r: 0 with key, or its error), telling the user of a change. A
+ * derived key that cannot be derived here (-ENOKEY, -EKEYREJECTED) still tells its state and
+ * epoch (for provctl status) when no key is known.
+ */
 static void note(struct keystore *ks, struct entry *e, int r, const struct dev_key *key)
 {
-	if (r == 0)
+	if (r == 0 || ((r == -ENOKEY || r == -EKEYREJECTED) && e->key.state == KEY_NONE))
 		e->key = *key;
 	if (r != e->err && ks->ev.unreadable != NULL)
 		ks->ev.unreadable(ks->ev.ctx, e->mac, r);
@@ -124,8 +140,19 @@ static int store(const struct keystore *ks, uint64_t mac, const struct dev_key *
 	int n;
 
 	file_name(mac, name);
-	n = snprintf(text, sizeof(text), "provfs-key 1\nstate %s\nbits %u\nkey %s\nsince %lld\n",
-	             state_names[key->state], key->bits, key->pass, (long long)key->since);
+	if (key->epoch == 0)
+		n = snprintf(text, sizeof(text),
+		             "provfs-key 1\nstate %s\nbits %u\nkey %s\nsince %lld\n",
+		             state_names[key->state], key->bits, key->pass, (long long)key->since);
+	else if (ks->secret != NULL) /* an entry is derived only under the current secret */
+		n = snprintf(text, sizeof(text),
+		             "provfs-key 2\nstate %s\nbits %u\nvendor %s\nepoch %lu\nfingerprint "
+		             "%s\nsince %lld\n",
+		             state_names[key->state], key->bits, key->vendor,
+		             (unsigned long)key->epoch, ks->secret->fingerprint,
+		             (long long)key->since);
+	else
+		return -ENOKEY;
 	if (key->state == KEY_DELIVERED && key->proof[0] != '\0')
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "proof %s\n", key->proof);
 	n = state_write(ks->st, name, text, (size_t)n);
@@ -182,37 +209,87 @@ static bool parse_tail(const char *p, struct dev_key *key)
 	return *p == '\0';
 }
 
-static bool parse(const char *text, struct dev_key *key)
+/* Version 2's lines after bits: vendor, epoch, fingerprint (into fpr). */
+static bool parse_derived(const char **p, struct dev_key *key, char fpr[DERIVE_FINGERPRINT_LEN + 1])
+{
+	char epoch[16] = "", *end;
+	unsigned long v;
+
+	if (!field(p, "vendor", key->vendor, sizeof(key->vendor)) ||
+	    !derive_vendor_ok(key->vendor) || !field(p, "epoch", epoch, sizeof(epoch)) ||
+	    epoch[0] < '1' || epoch[0] > '9' ||
+	    !field(p, "fingerprint", fpr, DERIVE_FINGERPRINT_LEN + 1) ||
+	    strlen(fpr) != DERIVE_FINGERPRINT_LEN ||
+	    strspn(fpr, "0123456789abcdef") != DERIVE_FINGERPRINT_LEN)
+		return false;
+	errno = 0;
+	v = strtoul(epoch, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return false;
+	key->epoch = (uint32_t)v;
+	return true;
+}
+
+/* A key file's text into key; a derived key's fingerprint into fpr (its pass is left empty). */
+static bool parse(const char *text, struct dev_key *key, char fpr[DERIVE_FINGERPRINT_LEN + 1])
 {
 	char version[8] = "", state[16] = "", bits[8] = "", pass[64] = "";
 	const char *p = text;
-	bool ok;
+	bool ok, derived;
 
 	memset(key, 0, sizeof(*key));
-	ok = field(&p, "provfs-key", version, sizeof(version)) && strcmp(version, "1") == 0 &&
-	     field(&p, "state", state, sizeof(state)) && field(&p, "bits", bits, sizeof(bits)) &&
-	     field(&p, "key", pass, sizeof(pass)) && strlen(pass) == KEY_PASS_LEN &&
-	     strspn(pass, "0123456789abcdef") == KEY_PASS_LEN && parse_state(state, &key->state) &&
-	     parse_tail(p, key);
+	fpr[0] = '\0';
+	ok = field(&p, "provfs-key", version, sizeof(version)) &&
+	     (strcmp(version, "1") == 0 || strcmp(version, "2") == 0);
+	derived = ok && version[0] == '2';
+	ok = ok && field(&p, "state", state, sizeof(state)) &&
+	     field(&p, "bits", bits, sizeof(bits)) &&
+	     (derived ? parse_derived(&p, key, fpr)
+	              : field(&p, "key", pass, sizeof(pass)) && strlen(pass) == KEY_PASS_LEN &&
+	                    strspn(pass, "0123456789abcdef") == KEY_PASS_LEN) &&
+	     parse_state(state, &key->state) && parse_tail(p, key);
 	if (ok &&
 	    (strcmp(bits, "128") == 0 || strcmp(bits, "192") == 0 || strcmp(bits, "256") == 0))
 		key->bits = (unsigned)strtoul(bits, NULL, 10);
 	else
 		ok = false;
-	if (ok)
+	if (ok && !derived)
 		memcpy(key->pass, pass, KEY_PASS_LEN + 1);
-	else
+	else if (!ok)
 		OPENSSL_cleanse(key, sizeof(*key));
 	OPENSSL_cleanse(pass, sizeof(pass));
 	return ok;
 }
 
-/* One key file. Returns 0, -ENOENT (missing: the only "no key"), -EBADMSG or -errno. */
-static int load_one(const struct state *st, const char *name, struct dev_key *key)
+/*
+ * A derived key's pass from the secret, when the file's fingerprint is the secret's. Returns
+ * 0, -ENOKEY (no secret given), -EKEYREJECTED (derived under another secret: deriving it
+ * under this one would give another key) or -EIO.
+ */
+static int derive_pass(const struct site_secret *secret, uint64_t mac, const char *fpr,
+                       struct dev_key *key)
 {
+	if (secret == NULL)
+		return -ENOKEY;
+	if (strcmp(fpr, secret->fingerprint) != 0)
+		return -EKEYREJECTED;
+	return derive_key(secret->bytes, secret->len, key->vendor, mac, key->epoch, key->pass) < 0
+	           ? -EIO
+	           : 0;
+}
+
+/*
+ * One key file. Returns 0, -ENOENT (missing: the only "no key"), -EBADMSG, derive_pass's
+ * -ENOKEY or -EKEYREJECTED (key then holds the file's state and epoch, no pass) or -errno.
+ */
+static int load_one(const struct state *st, const struct site_secret *secret, uint64_t mac,
+                    const char *name, struct dev_key *key)
+{
+	char fpr[DERIVE_FINGERPRINT_LEN + 1];
 	struct buf text;
 	int r;
 
+	memset(key, 0, sizeof(*key));
 	buf_init(&text);
 	r = state_read(st, name, &text);
 	if (r == -EFBIG || (r == 0 && text.len >= KEY_FILE_MAX))
@@ -222,8 +299,12 @@ static int load_one(const struct state *st, const char *name, struct dev_key *ke
 		r = buf_status(&text);
 	}
 	if (r == 0 && (strlen((const char *)text.data) + 1 != text.len ||
-	               !parse((const char *)text.data, key)))
+	               !parse((const char *)text.data, key, fpr)))
 		r = -EBADMSG;
+	if (r == 0 && key->epoch > 0)
+		r = derive_pass(secret, mac, fpr, key);
+	if (r < 0 && r != -ENOKEY && r != -EKEYREJECTED)
+		OPENSSL_cleanse(key, sizeof(*key));
 	if (text.data != NULL)
 		OPENSSL_cleanse(text.data, text.cap);
 	buf_free(&text);
@@ -236,7 +317,7 @@ static int load_mac(const struct keystore *ks, uint64_t mac, struct dev_key *key
 	char name[32];
 
 	file_name(mac, name);
-	return load_one(ks->st, name, key);
+	return load_one(ks->st, ks->secret, mac, name, key);
 }
 
 /* Reads every key-<MAC> file into `into` (errors kept per entry). */
@@ -264,15 +345,15 @@ static int load_all(const struct state *st, struct keystore *into)
 		    strlen(e->d_name) != strlen(FILE_PREFIX) + MAC_STRLEN ||
 		    !mac_parse_hex12(e->d_name + strlen(FILE_PREFIX), &mac))
 			continue;
-		lr = load_one(st, e->d_name, &key);
+		lr = load_one(st, into->secret, mac, e->d_name, &key);
 		if (lr == -ENOENT)
 			continue; /* removed since readdir */
 		en = slot(into, mac);
 		if (en == NULL)
 			r = -ENOMEM;
-		else if (lr == 0)
-			en->key = key;
-		else
+		else if (lr == 0 || lr == -ENOKEY || lr == -EKEYREJECTED)
+			en->key = key; /* the latter two: state and epoch only, for status */
+		if (en != NULL)
 			en->err = lr;
 		OPENSSL_cleanse(&key, sizeof(key));
 	}
@@ -280,19 +361,35 @@ static int load_all(const struct state *st, struct keystore *into)
 	return r;
 }
 
-static int new_key(unsigned bits, struct dev_key *key)
+/*
+ * A new pending key of bits for mac: derived in `epoch` for vendor under the site secret,
+ * random (from the CSPRNG, epoch 0) without one. Returns 0, -EINVAL (a vendor name a key file
+ * cannot record) or -EIO.
+ */
+static int new_key(const struct keystore *ks, uint64_t mac, const char *vendor, unsigned bits,
+                   uint32_t epoch, struct dev_key *key)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[KEY_PASS_LEN / 2];
 
 	memset(key, 0, sizeof(*key));
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return -EIO;
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		key->pass[2 * i] = hex[raw[i] >> 4];
-		key->pass[2 * i + 1] = hex[raw[i] & 15];
+	if (ks->secret != NULL) {
+		int r = derive_key(ks->secret->bytes, ks->secret->len, vendor != NULL ? vendor : "",
+		                   mac, epoch, key->pass);
+
+		if (r < 0)
+			return r;
+		snprintf(key->vendor, sizeof(key->vendor), "%s", vendor);
+		key->epoch = epoch;
+	} else {
+		if (RAND_bytes(raw, sizeof(raw)) != 1)
+			return -EIO;
+		for (size_t i = 0; i < sizeof(raw); i++) {
+			key->pass[2 * i] = hex[raw[i] >> 4];
+			key->pass[2 * i + 1] = hex[raw[i] & 15];
+		}
+		key->pass[KEY_PASS_LEN] = '\0';
 	}
-	key->pass[KEY_PASS_LEN] = '\0';
 	key->bits = bits;
 	key->state = KEY_PENDING;
 	key->since = (int64_t)time(NULL);
@@ -324,13 +421,14 @@ static void unlock(struct keystore *ks, int fd)
  * The device's key from its file, under the lock, made if the file is missing and `create`.
  * Memory follows the file. Returns 0, -ENOENT or the file's error.
  */
-static int sync_locked(struct keystore *ks, struct entry *e, unsigned bits, bool create)
+static int sync_locked(struct keystore *ks, struct entry *e, const char *vendor, unsigned bits,
+                       bool create)
 {
 	struct dev_key disk;
 	int r = load_mac(ks, e->mac, &disk);
 
 	if (r == -ENOENT && create) {
-		r = new_key(bits, &disk);
+		r = new_key(ks, e->mac, vendor, bits, 1, &disk);
 		if (r == 0)
 			r = store(ks, e->mac, &disk); /* on disk before anyone sees the key */
 		if (r < 0) {
@@ -345,7 +443,8 @@ static int sync_locked(struct keystore *ks, struct entry *e, unsigned bits, bool
 	return r;
 }
 
-static int source_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out)
+static int source_get(void *ctx, uint64_t mac, const char *vendor, unsigned bits, bool create,
+                      struct dev_key *out)
 {
 	struct keystore *ks = ctx;
 	struct entry *e;
@@ -373,7 +472,7 @@ static int source_get(void *ctx, uint64_t mac, unsigned bits, bool create, struc
 	if (fd < 0)
 		return fd;
 	e = slot(ks, mac);
-	r = e == NULL ? -ENOMEM : sync_locked(ks, e, bits, true);
+	r = e == NULL ? -ENOMEM : sync_locked(ks, e, vendor, bits, true);
 	if (r == 0)
 		*out = e->key;
 	else if (e != NULL && e->err != 0)
@@ -384,6 +483,12 @@ static int source_get(void *ctx, uint64_t mac, unsigned bits, bool create, struc
 
 int keystore_open(const struct state *st, const struct keystore_events *ev, struct keystore **out)
 {
+	return keystore_open_derived(st, ev, NULL, out);
+}
+
+int keystore_open_derived(const struct state *st, const struct keystore_events *ev,
+                          const struct site_secret *secret, struct keystore **out)
+{
 	struct keystore *ks = calloc(1, sizeof(*ks));
 	int r;
 
@@ -391,6 +496,7 @@ int keystore_open(const struct state *st, const struct keystore_events *ev, stru
 	if (ks == NULL)
 		return -ENOMEM;
 	ks->st = st;
+	ks->secret = secret;
 	if (ev != NULL)
 		ks->ev = *ev;
 	pthread_mutex_init(&ks->lock, NULL);
@@ -427,7 +533,8 @@ const struct key_source *keystore_source(struct keystore *ks)
 static bool same_entry(const struct entry *a, const struct entry *b)
 {
 	return a->mac == b->mac && a->err == b->err && a->key.bits == b->key.bits &&
-	       a->key.state == b->key.state && strcmp(a->key.pass, b->key.pass) == 0;
+	       a->key.state == b->key.state && a->key.epoch == b->key.epoch &&
+	       strcmp(a->key.pass, b->key.pass) == 0;
 }
 
 int keystore_reload(struct keystore *ks, bool *changed)
@@ -436,6 +543,7 @@ int keystore_reload(struct keystore *ks, bool *changed)
 	int r;
 
 	memset(&fresh, 0, sizeof(fresh));
+	fresh.secret = ks->secret;
 	*changed = false;
 	r = load_all(ks->st, &fresh);
 	if (r < 0) {
@@ -450,7 +558,7 @@ int keystore_reload(struct keystore *ks, bool *changed)
 		const struct entry *was = found ? &ks->v[at] : NULL;
 
 		/* an unreadable file keeps the key provfs last knew */
-		if (now->err != 0 && was != NULL)
+		if (now->err != 0 && was != NULL && was->key.state != KEY_NONE)
 			now->key = was->key;
 		if (now->err != (was != NULL ? was->err : 0) && ks->ev.unreadable != NULL)
 			ks->ev.unreadable(ks->ev.ctx, now->mac, now->err);
@@ -491,7 +599,7 @@ static int locked_entry(struct keystore *ks, uint64_t mac, struct entry **out)
 	struct entry *e = slot(ks, mac);
 
 	*out = e;
-	return e == NULL ? -ENOMEM : sync_locked(ks, e, 0, false);
+	return e == NULL ? -ENOMEM : sync_locked(ks, e, NULL, 0, false);
 }
 
 /* Under the lock: the entry's key moves on to `to` (with its proof), on disk, then in memory. */
@@ -548,23 +656,37 @@ int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof)
 	return r;
 }
 
-int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits)
+int keystore_rekey(struct keystore *ks, uint64_t mac, const char *vendor, unsigned bits)
 {
-	struct dev_key key;
+	struct dev_key key, disk;
 	struct entry *e;
+	uint32_t epoch = 1;
 	int fd = lock(ks), r;
 
 	memset(&key, 0, sizeof(key));
+	memset(&disk, 0, sizeof(disk));
 	if (fd < 0)
 		return fd;
-	r = locked_entry(ks, mac, &e);
+	e = slot(ks, mac);
+	r = e == NULL ? -ENOMEM : load_mac(ks, mac, &disk);
+	if (e != NULL)
+		note(ks, e, r == -ENOENT ? 0 : r, &disk);
+	/* derived under another secret: readable, and a rekey moves it to this one */
+	if (r == -EKEYREJECTED && ks->secret != NULL)
+		r = 0;
+	/* the next epoch: a key once derived is never derived again (a random one: epoch 1) */
+	if (r == 0 && disk.epoch == UINT32_MAX)
+		r = -EOVERFLOW;
+	else if (r == 0)
+		epoch = disk.epoch + 1;
 	if (r == 0 || r == -ENOENT)
-		r = new_key(bits, &key);
+		r = new_key(ks, mac, vendor, bits, epoch, &key);
 	if (r == 0)
 		r = store(ks, mac, &key);
 	if (r == 0)
-		e->key = key;
+		note(ks, e, 0, &key);
 	OPENSSL_cleanse(&key, sizeof(key));
+	OPENSSL_cleanse(&disk, sizeof(disk));
 	unlock(ks, fd);
 	return r;
 }

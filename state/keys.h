@@ -15,6 +15,25 @@
  * in memory, makes the device's encrypted files fail with EIO, is reported once through the
  * events callback, and is never written over: an administrator may restore it from a backup.
  *
+ * Derived keys (issue 14): opened with a site secret (keystore_open_derived, the mount's
+ * key_secret=FILE or provctl -k FILE), the store gives a device without a key file a key
+ * derived from the secret, its vendor, its MAC and epoch 1 (state/derive.h), and `provctl
+ * rekey` gives it the next epoch's. Such a key file records the vendor, the epoch and the
+ * secret's fingerprint, not the key: the key is derived again whenever the file is read, so
+ * replicas that share the secret serve the same key, and the state directory (or a backup
+ * of it) holds no key. What keeps "a key once delivered is never lost" is then the secret
+ * file: lose it and every derived key is lost, so back it up with as much care as the keys.
+ * A key file whose fingerprint is not the secret's is never derived under the other secret
+ * (the phone would silently get another key): like an unreadable file it is reported once
+ * (-EKEYREJECTED), its encrypted files fail (EIO) and it is left as it is, until the old
+ * secret is back or `provctl rekey` moves the device to the current secret (next epoch). A
+ * derived key file read without a secret is the same (-ENOKEY).
+ *
+ * Migration: random keys (provfs-key 1 files) stay exactly as they are when a secret is
+ * added, key and state; only a rekey, or a device that has no key yet, gets a derived key
+ * (a random key's rekey: epoch 1). Without a secret, keys are random, as before. Removing a
+ * derived key file gives the device the key of epoch 1 again, not a new one: rekey instead.
+ *
  * No FUSE here: provctl uses the same store for rekey and status.
  */
 #ifndef PROVFS_KEYS_STORE_H
@@ -33,15 +52,25 @@ struct keystore;
 /* What the store tells its user (a daemon logs it, provctl prints it). May be all NULL. */
 struct keystore_events {
 	/*
-	 * A device's key file cannot be read (err: -errno, -EBADMSG for damaged content), or
-	 * can again (err 0). Called once per change, never with a key.
+	 * A device's key file cannot be read (err: -errno, -EBADMSG for damaged content,
+	 * -EKEYREJECTED for a key derived under another site secret, -ENOKEY for a derived key
+	 * and no secret), or can again (err 0). Called once per change, never with a key.
 	 */
 	void (*unreadable)(void *ctx, uint64_t mac, int err);
 	void *ctx;
 };
 
+struct site_secret;
+
 /* Loads every key file of the state directory. Returns 0 or -errno. */
 int keystore_open(const struct state *st, const struct keystore_events *ev, struct keystore **out);
+
+/*
+ * The same with a site secret (NULL: keystore_open), which new keys are derived from; it must
+ * outlive the store.
+ */
+int keystore_open_derived(const struct state *st, const struct keystore_events *ev,
+                          const struct site_secret *secret, struct keystore **out);
 void keystore_free(struct keystore *ks);
 
 /* The store as the backend's key source (creates keys on first use). */
@@ -72,11 +101,13 @@ int keystore_mark_served(struct keystore *ks, uint64_t mac, const char *served);
 int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof);
 
 /*
- * A new pending key of `bits` replaces any old one (durable). A key file that exists but
- * cannot be read is not replaced: its error is returned (restore or remove the file first).
- * Returns 0 or -errno.
+ * A new pending key of `bits` replaces any old one (durable): with a site secret, the key of
+ * the next epoch derived for `vendor` (epoch 1 after a random key or none; a key derived under
+ * another secret moves to this one), else a random one. A key file that exists but cannot be
+ * read is not replaced: its error is returned (restore or remove the file first); so is a
+ * derived one without a secret (-ENOKEY). Returns 0 or -errno.
  */
-int keystore_rekey(struct keystore *ks, uint64_t mac, unsigned bits);
+int keystore_rekey(struct keystore *ks, uint64_t mac, const char *vendor, unsigned bits);
 
 /* "no key yet", "pending", ... for messages. */
 const char *key_state_name(enum key_state s);

@@ -13,6 +13,8 @@
 #ifndef PROVFS_NODUMP_H
 #define PROVFS_NODUMP_H
 
+#include <stddef.h>
+
 /*
  * Sets RLIMIT_CORE to 0, soft and hard (without CAP_SYS_RESOURCE it cannot be raised again),
  * and makes the process non-dumpable (prctl PR_SET_DUMPABLE 0): no core even where
@@ -21,5 +23,17 @@
  * still reads them. Returns 0 or -errno.
  */
 int nodump_process(void);
+
+/*
+ * Memory for one secret that even a core written despite the above leaves out: anonymous
+ * pages of their own, marked MADV_DONTDUMP (a core of the whole process, say by a debugger
+ * or a kernel that ignored the limit, skips them) and locked against swap where the
+ * limit allows (best effort: without mlock the secret still never reaches a core).
+ * Zero-filled. NULL with errno set on failure.
+ */
+void *nodump_alloc(size_t len);
+
+/* Wipes (OPENSSL_cleanse) and unmaps what nodump_alloc(len) gave. NULL is ignored. */
+void nodump_free(void *p, size_t len);
 
 #endif

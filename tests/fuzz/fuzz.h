@@ -46,12 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- keys: MAC % 3 gives none (made on demand), pending or delivered ---------------------- */
 
-static inline int fuzz_key_get(void *ctx, uint64_t mac, unsigned bits, bool create,
-                               struct dev_key *out)
+static inline int fuzz_key_get(void *ctx, uint64_t mac, const char *vendor, unsigned bits,
+                               bool create, struct dev_key *out)
 {
 	enum key_state st = (enum key_state)(mac % 3);
 
 	(void)ctx;
+	(void)vendor;
 	if (st == KEY_NONE && !create)
 		return -ENOENT;
 	snprintf(out->pass, sizeof(out->pass), "%016llx%016llx", (unsigned long long)mac,

@@ -22,6 +22,7 @@
 #                 lib_is_mounted, lib_mount_opts          -> PROVFS_PID, PROVFS_RC
 #                 provfs_helper_link, provfs_helper_unlink (for mount -t / fstab tests)
 #   processes     lib_spawn (-> SPAWN_PID), lib_stop_pid, lib_poll
+#   users         lib_test_user                           (a system user for run_as, removed at exit)
 #   guards        lib_require_root, lib_require_bin
 #   paths         REPO_ROOT, BUILD (absolute), BUILD_ABS, PROVFS, PROVCTL, WORK, LIB_ADDR
 #   knobs (env)   BUILD, KEEP_WORK=1, PROVFS_STATE and PROVFS_PRELOAD (per provfs_mount call),
@@ -286,6 +287,14 @@ lib_stop_pid() {
 	done
 	_LIB_PIDS=("${keep[@]}")
 	return "$rc"
+}
+
+# lib_test_user NAME — a system user NAME with its own group, no home and no login, for the
+# run_as tests; removed at exit, after every mount and process is gone. Returns useradd's status.
+_LIB_USERS=()
+lib_test_user() {
+	useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$1" || return
+	_LIB_USERS+=("$1")
 }
 
 # --- ports -----------------------------------------------------------------------------------
@@ -1024,7 +1033,7 @@ provfs_helper_unlink() {
 _LIB_CLEANED=0
 
 _lib_cleanup() {
-	local mnt left rc=0
+	local mnt left u rc=0
 	[ "$_LIB_CLEANED" -eq 0 ] || return 0
 	_LIB_CLEANED=1
 	# Servers first: they hold chroots, cwds and open files inside the mounts.
@@ -1036,6 +1045,9 @@ _lib_cleanup() {
 		lib_stop_pid "${_LIB_PIDS[0]}" || rc=1
 	done
 	provfs_helper_unlink
+	for u in "${_LIB_USERS[@]}"; do
+		userdel -f "$u" >/dev/null 2>&1 || rc=1
+	done
 	_lib_sanitizer_check || rc=1
 	# Never rm -rf across a mount that is still there.
 	left=$(awk -v w="$(_lib_mnt_escape "$WORK")/" 'index($2, w) == 1 { print $2 }' /proc/mounts)

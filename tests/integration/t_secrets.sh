@@ -199,18 +199,8 @@ provfs_umount "$WORK/mnt-first" >/dev/null 2>&1
 
 # ---- root:GROUP 0640 (as /etc/shadow): root's provctl and a run_as daemon both read it ----
 RA_USER=pfsec$$
-RA_MADE=0
-on_exit() { # the test user goes, whatever happened
-	local rc=$?
-	[ "$RA_MADE" -eq 0 ] || userdel -f "$RA_USER" >/dev/null 2>&1
-	(exit "$rc")
-	_lib_on_exit
-}
-trap on_exit EXIT
 R=$WORK/ra
-if t_check "a test user $RA_USER" useradd --system --no-create-home --user-group \
-	--shell /usr/sbin/nologin "$RA_USER"; then
-	RA_MADE=1
+if t_check "a test user $RA_USER" lib_test_user "$RA_USER"; then
 	mkdir -p "$R"
 	cp -- "$INV" "$SEC" "$R/"
 	chown -R "root:$RA_USER" "$R"
@@ -225,7 +215,5 @@ if t_check "a test user $RA_USER" useradd --system --no-create-home --user-group
 	chmod 0660 "$R/secrets.yaml"
 	t_check_fails "group write (0660) is still refused" "is open to other users (mode 0660)" \
 		"$PROVCTL" check "$R/inventory.yaml"
-	userdel -f "$RA_USER" >/dev/null 2>&1
-	RA_MADE=0
 fi
 t_summary

@@ -19,9 +19,11 @@
 
 static enum key_state stub_state = KEY_PENDING;
 
-static int stub_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out)
+static int stub_get(void *ctx, uint64_t mac, const char *vendor, unsigned bits, bool create,
+                    struct dev_key *out)
 {
 	(void)ctx;
+	(void)vendor;
 	if (stub_state == KEY_NONE && !create)
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));

@@ -123,9 +123,11 @@ static void test_enroll_errors_have_positions(void **state)
 }
 
 /* Keys for the key flow: every device has one, pending (its carrier is served). */
-static int stub_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out)
+static int stub_get(void *ctx, uint64_t mac, const char *vendor, unsigned bits, bool create,
+                    struct dev_key *out)
 {
 	(void)ctx;
+	(void)vendor;
 	(void)create;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->pass, sizeof(out->pass), "%016llx%016llx", (unsigned long long)mac,

@@ -29,9 +29,11 @@
 static enum key_state stub_state = KEY_PENDING;
 static int stub_creates;
 
-static int stub_get(void *ctx, uint64_t mac, unsigned bits, bool create, struct dev_key *out)
+static int stub_get(void *ctx, uint64_t mac, const char *vendor, unsigned bits, bool create,
+                    struct dev_key *out)
 {
 	(void)ctx;
+	(void)vendor;
 	if (stub_state == KEY_NONE && !create)
 		return -ENOENT;
 	if (stub_state == KEY_NONE)
@@ -368,7 +370,7 @@ static void phone_merge(const struct tree *t, const struct device *dev, bool del
 	if (enc) {
 		struct dev_key k;
 
-		assert_int_equal(stub_get(NULL, dev->mac, bits, false, &k), 0);
+		assert_int_equal(stub_get(NULL, dev->mac, "panasonic", bits, false, &k), 0);
 		snprintf(pass_buf, sizeof(pass_buf), "%s", k.pass);
 		pass = pass_buf;
 	}
@@ -655,7 +657,7 @@ static void test_pa_plain_standard_file_carries_key_and_length(void **state)
 	(void)state;
 	stub_state = KEY_PENDING;
 	read_file(t, "Config0080F0C8C383.cfg", DIALECT_UTG_XML, NULL, 0, m);
-	assert_int_equal(stub_get(NULL, 0x0080f0c8c383ULL, 256, false, &k), 0);
+	assert_int_equal(stub_get(NULL, 0x0080f0c8c383ULL, "panasonic", 256, false, &k), 0);
 	assert_string_equal(kv_get(m, "Device/System/Prov/CFG_FILE_KEY"), k.pass);
 	assert_int_equal(strlen(k.pass), 32);
 	assert_string_equal(kv_get(m, "Device/System/Prov/CFG_FILE_KEY_LENGTH"), "256");
