@@ -8,7 +8,10 @@
 #   repository;
 # - a bad commit that reaches the repository anyway (hook missing) is refused by the sync: the
 #   replica keeps serving the last good commit, and nothing of the bad one stays on disk;
-# - a rewritten history is refused unless -f; only two releases stay on disk.
+# - a rewritten history is refused unless -f; only two releases stay on disk;
+# - a commit with a symbolic link (it may point at any file of the server) is refused by the hook
+#   and the sync, and nothing of the file it points to is read or quoted;
+# - a REPOSITORY corrected after a failed first run is the one fetched (not the first URL).
 #
 # Contract: SPEC.md §4 (a bad edit never reaches a phone).
 
@@ -124,6 +127,34 @@ t_check "it says so" out_has "not a descendant of $served"
 t_check "A still serves user 2004" serves_user "$WORK/mnt.a" 2004
 t_check "with -f it takes it" sync_replica "$WORK/a" -f
 t_check "A serves user 2005" lib_poll 5 serves_user "$WORK/mnt.a" 2005
+
+# --- a commit with a symlink out of the tree: nothing outside the commit is read ----------------
+# The hook and the sync read the tree as their user (root on a replica): a link to a file of the
+# server would have provctl check read it and quote its keys back to the pusher or the journal.
+printf 'outside_only_key: 1\n' >"$WORK/outside.yaml"
+ln -s -- "$WORK/outside.yaml" "$CLONE/z.yaml" && git -C "$CLONE" add z.yaml &&
+	git -C "$CLONE" commit --quiet -m "a link out" || exit 1
+out=$(push "")
+t_check "the hook refuses a commit with a symbolic link" grep -qE "^remote: main: [0-9a-f]{40} holds a symbolic link: z\.yaml" <<<"$out"
+t_check_fails "nothing of the linked file reaches the pusher" "" grep -qF outside_only_key <<<"$out"
+mv -- "$ORIGIN/hooks/pre-receive" "$WORK/hook.off"
+t_check "without the hook it is pushed" push
+served=$(current_of "$WORK/a")
+t_eq "provfs-git-sync refuses it (exit status 1)" 1 "$(sync_replica "$WORK/a"; echo $?)"
+t_check "it names the link" out_has "holds a symbolic link: z.yaml"
+t_check_fails "nothing of the linked file is in its output" "" out_has outside_only_key
+t_eq "A/current stays" "$served" "$(current_of "$WORK/a")"
+mv -- "$WORK/hook.off" "$ORIGIN/hooks/pre-receive"
+git -C "$CLONE" rm --quiet z.yaml && git -C "$CLONE" commit --quiet -m "no link" &&
+	t_check "the commit without the link is pushed" push
+t_check "and synced" sync_replica "$WORK/a"
+
+# --- REPOSITORY given wrong on the first run, then right: the right one is fetched -------------
+t_check_fails "a first run with a wrong REPOSITORY fails" "" \
+	bash "$SYNC" -b main "$WORK/no such.git" "$WORK/c d"
+t_check "the next run with the right REPOSITORY fetches from it" \
+	bash "$SYNC" -b main "$ORIGIN" "$WORK/c d"
+t_eq "C serves the head" "$(head_of)" "$(current_of "$WORK/c d")"
 
 t_check "fusermount3 -u A" provfs_umount "$WORK/mnt.a"
 t_check "fusermount3 -u B" provfs_umount "$WORK/mnt.b"
