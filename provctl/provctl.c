@@ -365,7 +365,7 @@ static int cmd_cat(const struct keys *keys, const char *path, const char *name, 
 		fprintf(stderr, "provctl: %s: no such file in this inventory\n", q);
 	else if (r == -ESTALE)
 		fprintf(stderr, "provctl: %s: the firmware file changed while reading\n", q);
-	else if (r == -EIO)
+	else if (r == -EIO || r == -ENOKEY) /* the latter: no random key among derived ones */
 		fprintf(
 		    stderr,
 		    "provctl: %s: cannot render: Input/output error (see provctl status: a key "
@@ -455,9 +455,9 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 	                   vendor_key_bits(dev->model));
 	if (r == -ENOKEY) {
 		fprintf(stderr,
-		        "provctl: %s: %s/key-%s is derived from a site secret: give -k FILE, the "
-		        "mount's key_secret, to rekey it\n",
-		        mac, keys->st.path, mac);
+		        "provctl: %s: the keys of %s are derived from a site secret: give -k FILE, "
+		        "the mount's key_secret, to rekey it\n",
+		        mac, keys->st.path);
 	} else if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS && r != -EOVERFLOW) {
 		fprintf(
 		    stderr,

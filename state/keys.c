@@ -57,6 +57,7 @@ struct keystore {
 	size_t n, cap;
 	struct key_source src;
 	const struct site_secret *secret; /* NULL: new keys are random */
+	bool derived_seen;                /* a derived key file was read here (sticky) */
 };
 
 static const char *const state_names[] = {
@@ -347,7 +348,9 @@ static int load_all(const struct state *st, struct keystore *into)
 			continue;
 		lr = load_one(st, into->secret, mac, e->d_name, &key);
 		if (lr == -ENOENT)
-			continue; /* removed since readdir */
+			continue;  /* removed since readdir */
+		if (key.epoch > 0) /* a derived key, readable here or not */
+			into->derived_seen = true;
 		en = slot(into, mac);
 		if (en == NULL)
 			r = -ENOMEM;
@@ -381,6 +384,12 @@ static int new_key(const struct keystore *ks, uint64_t mac, const char *vendor, 
 			return r;
 		snprintf(key->vendor, sizeof(key->vendor), "%s", vendor);
 		key->epoch = epoch;
+	} else if (ks->derived_seen) {
+		/*
+		 * The directory's keys are derived: the mount with the secret, and every replica,
+		 * would derive another key for this device than a random one made here.
+		 */
+		return -ENOKEY;
 	} else {
 		if (RAND_bytes(raw, sizeof(raw)) != 1)
 			return -EIO;
@@ -544,6 +553,7 @@ int keystore_reload(struct keystore *ks, bool *changed)
 
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.secret = ks->secret;
+	fresh.derived_seen = ks->derived_seen;
 	*changed = false;
 	r = load_all(ks->st, &fresh);
 	if (r < 0) {
@@ -572,6 +582,7 @@ int keystore_reload(struct keystore *ks, bool *changed)
 	ks->v = fresh.v;
 	ks->n = fresh.n;
 	ks->cap = fresh.cap;
+	ks->derived_seen = fresh.derived_seen;
 	pthread_mutex_unlock(&ks->lock);
 	return 0;
 }

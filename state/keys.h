@@ -31,7 +31,9 @@
  *
  * Migration: random keys (provfs-key 1 files) stay exactly as they are when a secret is
  * added, key and state; only a rekey, or a device that has no key yet, gets a derived key
- * (a random key's rekey: epoch 1). Without a secret, keys are random, as before. Removing a
+ * (a random key's rekey: epoch 1). Without a secret, keys are random, as before, unless the
+ * directory holds a derived key file: then a store without the secret makes no key (-ENOKEY),
+ * since a random one would differ from what the replicas derive. Removing a
  * derived key file gives the device the key of epoch 1 again, not a new one: rekey instead.
  *
  * No FUSE here: provctl uses the same store for rekey and status.
@@ -105,7 +107,8 @@ int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof);
  * the next epoch derived for `vendor` (epoch 1 after a random key or none; a key derived under
  * another secret moves to this one), else a random one. A key file that exists but cannot be
  * read is not replaced: its error is returned (restore or remove the file first); so is a
- * derived one without a secret (-ENOKEY). Returns 0 or -errno.
+ * derived one without a secret, or a random one in a directory of derived keys (-ENOKEY).
+ * Returns 0 or -errno.
  */
 int keystore_rekey(struct keystore *ks, uint64_t mac, const char *vendor, unsigned bits);
 

@@ -11,6 +11,8 @@
 #   t_panasonic.sh, t_yealink.sh and t_cisco.sh do);
 # - `provctl rekey -k` on both moves both to the same key of the next epoch;
 # - a random key (provfs-key 1) made before key_secret was added keeps its key and its file;
+#   once a state directory holds derived keys, no random key is made there (provctl without -k,
+#   a mount without key_secret): it would differ from the key every replica derives;
 # - a key derived under another secret fails (EIO), reported once, naming the device and the
 #   secret file, never a key;
 # - a bad secret file (mode 0644, a FIFO, empty, short, missing) refuses the mount in one line
@@ -233,6 +235,16 @@ t_check "... which C serves (SIGHUP)" \
 provfs_umount "$C" >/dev/null 2>&1
 t_check_fails "provctl rekey without -k refuses a derived key" "give -k FILE" \
 	"$PROVCTL" rekey "$INV" "$PA" -s "$WORK/state.c"
+# state.c now holds derived keys: a random key made there for a device without one (CS) would
+# differ from the key the mount with key_secret, and every replica, derives for it.
+t_check_fails "provctl cat without -k makes no random key beside derived ones" "-k FILE?" \
+	"$PROVCTL" cat "$INV" "$CS.xml" -s "$WORK/state.c"
+t_check_fails "provctl rekey without -k neither" "give -k FILE" \
+	"$PROVCTL" rekey "$INV" "$CS" --factory-reset -s "$WORK/state.c"
+PROVFS_STATE=$WORK/state.c t_check "replica C mounts without key_secret" provfs_mount "$INV" "$C"
+t_check_fails "... and its mount neither" "" cat -- "$C/$CS.xml"
+provfs_umount "$C" >/dev/null 2>&1
+t_check "no key file was made for it" test ! -e "$WORK/state.c/key-${CS^^}"
 
 # --- bad secret files: refused, naming the path, never the content -----------------------------
 BAD=$WORK/bad

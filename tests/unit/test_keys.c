@@ -684,6 +684,50 @@ static void test_keys_random_key_kept_under_a_secret(void **state)
 	state_close(&st);
 }
 
+/*
+ * A state directory that holds derived keys gets no random key from a store without the
+ * secret (provctl cat or rekey without -k, a mount without key_secret): the mount with the
+ * secret and every replica would derive another key for that device. Also when the derived
+ * key appeared after the store was opened (seen on reload).
+ */
+static void test_keys_no_random_key_beside_derived_ones(void **state)
+{
+	struct site_secret sec = test_secret(false);
+	struct state st;
+	struct keystore *ks, *plain;
+	const struct key_source *src;
+	struct dev_key k;
+	char path[128];
+	bool changed;
+
+	(void)state;
+	assert_int_equal(state_open(dir, &st), 0);
+	assert_int_equal(keystore_open(&st, &events, &plain), 0); /* before any derived key */
+	keystore_free(served_derived(&st, &sec));
+	snprintf(path, sizeof(path), "%s/key-0080F0C8C384", dir);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0) {
+			assert_int_equal(keystore_reload(plain, &changed), 0);
+			ks = plain;
+		} else {
+			assert_int_equal(keystore_open(&st, &events, &ks), 0);
+		}
+		src = keystore_source(ks);
+		assert_int_equal(src->get(src->ctx, MAC_B, "panasonic", 256, true, &k), -ENOKEY);
+		assert_string_equal(k.pass, "");
+		assert_int_equal(keystore_rekey(ks, MAC_B, "panasonic", 256), -ENOKEY);
+		assert_int_equal(access(path, F_OK), -1);
+		keystore_free(ks);
+	}
+	/* with the secret, MAC_B gets its derived key */
+	assert_int_equal(keystore_open_derived(&st, &events, &sec, &ks), 0);
+	src = keystore_source(ks);
+	assert_int_equal(src->get(src->ctx, MAC_B, "panasonic", 256, true, &k), 0);
+	assert_int_equal(k.epoch, 1);
+	keystore_free(ks);
+	state_close(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +746,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_derived_new_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_derived_rekey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_derived_under_another_secret, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_keys_no_random_key_beside_derived_ones, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_keys_random_key_kept_under_a_secret, setup,
 		                                teardown),
