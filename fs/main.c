@@ -189,10 +189,10 @@ static void key_unreadable(void *ctx, uint64_t mac, int err)
 		        news->secret->path);
 	else if (err == -ENOKEY)
 		log_msg(LOG_ERR,
-		        "key of %s: %s/key-%s is derived from a site secret and this mount has no "
-		        "key_secret=FILE: its encrypted files fail (EIO); mount with the "
-		        "key_secret it was derived under",
-		        m, fs->state.path, m);
+		        "key of %s: the keys in %s are derived from a site secret and this mount "
+		        "has no key_secret=FILE: its encrypted files fail (EIO), and no random key "
+		        "is made for it; mount with the key_secret they were derived under",
+		        m, fs->state.path);
 	else if (err == 0)
 		log_msg(LOG_INFO, "key of %s: %s/key-%s can be read again", m, fs->state.path, m);
 	else

@@ -440,6 +440,11 @@ static int sync_locked(struct keystore *ks, struct entry *e, const char *vendor,
 		r = new_key(ks, e->mac, vendor, bits, 1, &disk);
 		if (r == 0)
 			r = store(ks, e->mac, &disk); /* on disk before anyone sees the key */
+		if (r == -ENOKEY) { /* no random key among derived ones: EIO, reported once */
+			memset(&disk, 0, sizeof(disk));
+			note(ks, e, r, &disk);
+			return r;
+		}
 		if (r < 0) {
 			OPENSSL_cleanse(&disk, sizeof(disk));
 			return r; /* nothing was read: not the file's error */

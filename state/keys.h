@@ -56,7 +56,8 @@ struct keystore_events {
 	/*
 	 * A device's key file cannot be read (err: -errno, -EBADMSG for damaged content,
 	 * -EKEYREJECTED for a key derived under another site secret, -ENOKEY for a derived key
-	 * and no secret), or can again (err 0). Called once per change, never with a key.
+	 * and no secret, or for no key yet in a directory of derived keys and no secret), or can
+	 * again (err 0). Called once per change, never with a key.
 	 */
 	void (*unreadable)(void *ctx, uint64_t mac, int err);
 	void *ctx;

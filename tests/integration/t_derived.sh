@@ -242,7 +242,10 @@ t_check_fails "provctl cat without -k makes no random key beside derived ones" "
 t_check_fails "provctl rekey without -k neither" "give -k FILE" \
 	"$PROVCTL" rekey "$INV" "$CS" --factory-reset -s "$WORK/state.c"
 PROVFS_STATE=$WORK/state.c t_check "replica C mounts without key_secret" provfs_mount "$INV" "$C"
-t_check_fails "... and its mount neither" "" cat -- "$C/$CS.xml"
+t_check_fails "... and its mount neither (EIO)" "Input/output error" cat -- "$C/$CS.xml"
+t_check_fails "... every time" "Input/output error" cat -- "$C/$CS.xml"
+t_eq "... reported once, naming the device" 1 \
+	"$(grep -c "key of ${CS^^}: the keys in $WORK/state.c are derived from a site secret and this mount has no key_secret=FILE" "$LOG")"
 provfs_umount "$C" >/dev/null 2>&1
 t_check "no key file was made for it" test ! -e "$WORK/state.c/key-${CS^^}"
 
