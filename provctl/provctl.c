@@ -458,7 +458,14 @@ static int cmd_rekey(const struct keys *keys, const char *path, const char *mac_
 		        "provctl: %s: the keys of %s are derived from a site secret: give -k FILE, "
 		        "the mount's key_secret, to rekey it\n",
 		        mac, keys->st.path);
-	} else if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS && r != -EOVERFLOW) {
+	} else if (r == -EOVERFLOW) {
+		/* a key once derived is never derived again, under any secret: no epoch after it */
+		fprintf(stderr,
+		        "provctl: %s: %s/key-%s is at the last epoch (4294967295): no next key can "
+		        "be derived from it; with a site secret never used before, remove the file "
+		        "and the device starts again at epoch 1\n",
+		        mac, keys->st.path, mac);
+	} else if (r < 0 && r != -ENOMEM && r != -ENOSPC && r != -EROFS) {
 		fprintf(
 		    stderr,
 		    "provctl: %s: %s/key-%s cannot be read (%s): not replaced; restore it from a "

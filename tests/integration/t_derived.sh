@@ -233,6 +233,13 @@ t_check "rekey -k moves the random key to a derived one (epoch 1)" \
 t_check "... which C serves (SIGHUP)" \
 	lib_poll 5 sh -c 'grep -qF "<CFG_FILE_KEY>$2</CFG_FILE_KEY>" "$1"' _ "$C/Config$PA.cfg" "$pk"
 provfs_umount "$C" >/dev/null 2>&1
+# the epoch is 32 bits (state/keys.c): a file at the last one (edited, damaged) has no next key
+sed -e 's/^epoch 1$/epoch 4294967295/' "$WORK/state.c/key-$PA" >"$WORK/last.epoch"
+cp -- "$WORK/state.c/key-$PA" "$WORK/epoch1.key" && cp -- "$WORK/last.epoch" "$WORK/state.c/key-$PA"
+t_check_fails "rekey -k at the last epoch says so" "is at the last epoch (4294967295)" \
+	"$PROVCTL" rekey "$INV" "$PA" -s "$WORK/state.c" -k "$SECRET"
+t_cmp "... and leaves the file as it was" "$WORK/last.epoch" "$WORK/state.c/key-$PA"
+cp -- "$WORK/epoch1.key" "$WORK/state.c/key-$PA"
 t_check_fails "provctl rekey without -k refuses a derived key" "give -k FILE" \
 	"$PROVCTL" rekey "$INV" "$PA" -s "$WORK/state.c"
 # state.c now holds derived keys: a random key made there for a device without one (CS) would
