@@ -11,7 +11,8 @@
 # - a rewritten history is refused unless -f; only two releases stay on disk;
 # - a commit with a symbolic link (it may point at any file of the server) is refused by the hook
 #   and the sync, and nothing of the file it points to is read or quoted;
-# - a REPOSITORY corrected after a failed first run is the one fetched (not the first URL).
+# - a REPOSITORY corrected after a failed first run is the one fetched (not the first URL);
+# - a DIR/current that is a real directory is refused before any work, and left alone.
 #
 # Contract: SPEC.md §4 (a bad edit never reaches a phone).
 
@@ -155,6 +156,14 @@ t_check_fails "a first run with a wrong REPOSITORY fails" "" \
 t_check "the next run with the right REPOSITORY fetches from it" \
 	bash "$SYNC" -b main "$ORIGIN" "$WORK/c d"
 t_eq "C serves the head" "$(head_of)" "$(current_of "$WORK/c d")"
+
+# --- DIR/current made by hand as a directory: refused before any work, and left alone -----------
+mkdir -p "$WORK/e/current" && cp -- "$BASIC" "$WORK/e/current/inventory.yaml"
+t_check_fails "a DIR/current that is a directory is refused, saying so" \
+	"current is not a symlink (a directory made by hand?): move it away" \
+	bash "$SYNC" -b main "$ORIGIN" "$WORK/e"
+t_check "it is left as it was" cmp -s -- "$BASIC" "$WORK/e/current/inventory.yaml"
+t_check "and nothing was fetched" test ! -e "$WORK/e/mirror.git"
 
 t_check "fusermount3 -u A" provfs_umount "$WORK/mnt.a"
 t_check "fusermount3 -u B" provfs_umount "$WORK/mnt.b"
