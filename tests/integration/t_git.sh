@@ -12,7 +12,8 @@
 # - a commit with a symbolic link (it may point at any file of the server) is refused by the hook
 #   and the sync, and nothing of the file it points to is read or quoted;
 # - a REPOSITORY corrected after a failed first run is the one fetched (not the first URL);
-# - a DIR/current that is a real directory is refused before any work, and left alone.
+# - a DIR/current that is a real directory is refused before any work, and left alone;
+# - the password of a https://user:password@ REPOSITORY is in no message.
 #
 # Contract: SPEC.md §4 (a bad edit never reaches a phone).
 
@@ -156,6 +157,14 @@ t_check_fails "a first run with a wrong REPOSITORY fails" "" \
 t_check "the next run with the right REPOSITORY fetches from it" \
 	bash "$SYNC" -b main "$ORIGIN" "$WORK/c d"
 t_eq "C serves the head" "$(head_of)" "$(current_of "$WORK/c d")"
+
+# --- a password in REPOSITORY's URL stays out of the messages (the journal) -------------------
+rc=0
+bash "$SYNC" -b main "https://admin:PW-IN-URL-$$@127.0.0.1:1/x.git" "$WORK/f" >"$WORK/f.out" 2>&1 || rc=$?
+t_eq "an unreachable https://user:password@ URL: exit status 2" 2 "$rc"
+t_check "the message names the URL without the password" \
+	grep -qF "cannot fetch main from https://admin@127.0.0.1:1/x.git: " "$WORK/f.out"
+t_check_fails "and holds no password" "" grep -qF "PW-IN-URL-$$" "$WORK/f.out"
 
 # --- DIR/current made by hand as a directory: refused before any work, and left alone -----------
 mkdir -p "$WORK/e/current" && cp -- "$BASIC" "$WORK/e/current/inventory.yaml"
