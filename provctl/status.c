@@ -110,10 +110,20 @@ static void status_line(const struct keys *keys, const struct tree *t, const str
 	}
 	printf("%s  %-12s  key %s", mac, dev->model->name, key_state_name(k.state));
 	if (k.state != KEY_NONE && k.epoch > 0)
-		printf(" (%u-bit, derived, epoch %lu%s%s)", k.bits, (unsigned long)k.epoch,
+		printf(" (%u-bit, derived, epoch %lu%s%s", k.bits, (unsigned long)k.epoch,
 		       r == -ENOKEY ? ", not checked without -k FILE" : "",
 		       k.bits != vendor_key_bits(dev->model) ? "; key_length changed: run rekey"
 		                                             : "");
+	/*
+	 * The key stays the vendor's it was derived for (the file says which); a replica without
+	 * the file derives the inventory's vendor's: they differ until a rekey on every replica.
+	 */
+	if (k.state != KEY_NONE && k.epoch > 0 &&
+	    strcmp(k.vendor, vendor_of(dev->model)->schema.name) != 0)
+		printf("; derived for vendor %s, the inventory now says %s: run rekey", k.vendor,
+		       vendor_of(dev->model)->schema.name);
+	if (k.state != KEY_NONE && k.epoch > 0)
+		printf(")");
 	else if (k.state != KEY_NONE)
 		printf(" (%u-bit%s)", k.bits,
 		       k.bits != vendor_key_bits(dev->model) ? "; key_length changed: run rekey"

@@ -193,6 +193,14 @@ t_check "provctl status -k: derived, epoch 2" \
 	sh -c '"$1" status "$2" "$3" -s "$4" -k "$5" | grep -q "derived, epoch 2"' \
 	_ "$PROVCTL" "$INV" "$PA" "$WORK/state.a" "$SECRET"
 provfs_umount "$B" >/dev/null 2>&1
+# a key file derived for another vendor (the device's vendor changed in the inventory): the key
+# stays that vendor's, and a replica without the file would derive another: status says rekey
+cp -- "$WORK/state.b/key-$PA" "$WORK/pa.key"
+sed -i -e 's/^vendor panasonic$/vendor yealink/' "$WORK/state.b/key-$PA"
+t_check "provctl status -k: a key derived for another vendor than the inventory's asks for rekey" \
+	sh -c '"$1" status "$2" "$3" -s "$4" -k "$5" | grep -qF "derived for vendor yealink, the inventory now says panasonic: run rekey"' \
+	_ "$PROVCTL" "$INV" "$PA" "$WORK/state.b" "$SECRET"
+cp -- "$WORK/pa.key" "$WORK/state.b/key-$PA"
 
 # --- another secret: the key derived under the first one is never derived under it -----------
 OTHER=$WORK/other.key
