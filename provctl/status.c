@@ -649,8 +649,10 @@ static void json_device(const struct keys *keys, const struct tree *t, const str
 		                                                 : key_state_name(k.state));
 		if ((r == 0 || r == -ENOKEY) && k.state != KEY_NONE)
 			printf(", \"bits\": %u, \"since\": %lld", k.bits, (long long)k.since);
-		if (k.epoch > 0)
-			printf(", \"epoch\": %lu", (unsigned long)k.epoch);
+		if (k.epoch > 0) {
+			printf(", \"epoch\": %lu, \"vendor\": ", (unsigned long)k.epoch);
+			json_str(k.vendor); /* the one it was derived for: see the text output */
+		}
 		if (r == 0 && k.state == KEY_DELIVERED && k.proof[0] != '\0') {
 			printf(", \"proof\": ");
 			json_str(k.proof);

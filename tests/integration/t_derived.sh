@@ -200,6 +200,9 @@ sed -i -e 's/^vendor panasonic$/vendor yealink/' "$WORK/state.b/key-$PA"
 t_check "provctl status -k: a key derived for another vendor than the inventory's asks for rekey" \
 	sh -c '"$1" status "$2" "$3" -s "$4" -k "$5" | grep -qF "derived for vendor yealink, the inventory now says panasonic: run rekey"' \
 	_ "$PROVCTL" "$INV" "$PA" "$WORK/state.b" "$SECRET"
+t_check "provctl status -k --json: the key's vendor" \
+	sh -c '"$1" status "$2" "$3" -s "$4" -k "$5" --json | grep -qF "\"epoch\": 2, \"vendor\": \"yealink\""' \
+	_ "$PROVCTL" "$INV" "$PA" "$WORK/state.b" "$SECRET"
 cp -- "$WORK/pa.key" "$WORK/state.b/key-$PA"
 
 # --- another secret: the key derived under the first one is never derived under it -----------
