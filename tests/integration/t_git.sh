@@ -13,7 +13,8 @@
 #   and the sync, and nothing of the file it points to is read or quoted;
 # - a REPOSITORY corrected after a failed first run is the one fetched (not the first URL);
 # - a DIR/current that is a real directory is refused before any work, and left alone;
-# - the password of a https://user:password@ REPOSITORY is in no message.
+# - the password of a https://user:password@ REPOSITORY is in no message;
+# - the hook lets a tag (never served) and a branch deletion through.
 #
 # Contract: SPEC.md §4 (a bad edit never reaches a phone).
 
@@ -157,6 +158,15 @@ t_check_fails "a first run with a wrong REPOSITORY fails" "" \
 t_check "the next run with the right REPOSITORY fetches from it" \
 	bash "$SYNC" -b main "$ORIGIN" "$WORK/c d"
 t_eq "C serves the head" "$(head_of)" "$(current_of "$WORK/c d")"
+
+# --- what the hook lets through without a check: tags (never served) and branch deletions ------
+git -C "$CLONE" tag bad-tag "$bad"
+t_check "a tag on the bad commit is pushed (tags are not served)" \
+	git -C "$CLONE" push --quiet origin bad-tag
+t_check "a good side branch is pushed" git -C "$CLONE" push --quiet origin HEAD:refs/heads/side
+t_check "and deleted" git -C "$CLONE" push --quiet origin :refs/heads/side
+t_check "the sync still serves main" sync_replica "$WORK/a"
+t_eq "A/current is main's head" "$(head_of)" "$(current_of "$WORK/a")"
 
 # --- a password in REPOSITORY's URL stays out of the messages (the journal) -------------------
 rc=0
