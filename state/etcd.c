@@ -1149,14 +1149,13 @@ struct etcd_watch {
 	struct etcd_watch_cb cb;
 	pthread_t thread;
 	atomic_bool stop;
-	atomic_llong last; /* the last revision delivered */
-	int status;        /* the last status reported: 0 connected, -EAGAIN not, 1 none yet */
-	bool from_now;     /* no start revision yet: the first stream's creation gives it */
-	bool created;      /* this stream was set up: its member works */
-	int failure;       /* why the last stream ended, for the loop */
-	int64_t compacted; /* the compact_revision of a canceled stream */
-	struct buf line;   /* the incomplete message the stream has sent so far */
-	bool line_too_big;
+	atomic_llong last;      /* the last revision delivered */
+	int status;             /* the last status reported: 0 connected, -EAGAIN not, 1 none yet */
+	bool from_now;          /* no start revision yet: the first stream's creation gives it */
+	bool created;           /* this stream was set up: its member works */
+	int failure;            /* why the last stream ended, for the loop */
+	int64_t compacted;      /* the compact_revision of a canceled stream */
+	struct etcd_lines line; /* the incomplete message the stream has sent so far */
 };
 
 static void report_status(struct etcd_watch *w, int err)
@@ -1218,35 +1217,47 @@ static int watch_message(struct etcd_watch *w, const char *json, size_t len)
 	return rc;
 }
 
-static size_t watch_write(char *p, size_t size, size_t nmemb, void *ud)
+int etcd_lines_feed(struct etcd_lines *l, const char *p, size_t n,
+                    int (*fn)(void *ctx, const char *line, size_t len), void *ctx)
 {
-	struct etcd_watch *w = ud;
-	size_t n = size * nmemb, i, from = 0;
+	size_t i, from = 0;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		if (p[i] != '\n')
 			continue;
-		buf_append(&w->line, p + from, i - from);
-		if (buf_status(&w->line) < 0) {
-			w->failure = -ENOMEM;
-			return 0;
-		}
-		rc = w->line.len == 0 ? 0
-		                      : watch_message(w, (const char *)w->line.data, w->line.len);
-		buf_reset(&w->line);
-		if (rc < 0) {
-			w->failure = rc;
-			return 0;
-		}
+		if (l->b.len + (i - from) > l->max)
+			return -EMSGSIZE;
+		buf_append(&l->b, p + from, i - from);
+		if (buf_status(&l->b) < 0)
+			return -ENOMEM;
+		rc = l->b.len == 0 ? 0 : fn(ctx, (const char *)l->b.data, l->b.len);
+		buf_reset(&l->b);
+		if (rc < 0)
+			return rc;
 		from = i + 1;
 	}
-	if (w->line.len + (n - from) > ETCD_WATCH_LINE_MAX) {
-		w->failure = -EMSGSIZE;
+	if (l->b.len + (n - from) > l->max)
+		return -EMSGSIZE;
+	buf_append(&l->b, p + from, n - from);
+	return buf_status(&l->b);
+}
+
+static int watch_line(void *ctx, const char *line, size_t len)
+{
+	return watch_message(ctx, line, len);
+}
+
+static size_t watch_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct etcd_watch *w = ud;
+	int rc = etcd_lines_feed(&w->line, p, size * nmemb, watch_line, w);
+
+	if (rc < 0) {
+		w->failure = rc;
 		return 0;
 	}
-	buf_append(&w->line, p + from, n - from);
-	return n;
+	return size * nmemb;
 }
 
 /* libcurl calls this about once a second even on a quiet stream: the way out for stop. */
@@ -1306,7 +1317,7 @@ static int watch_stream(struct etcd_watch *w, size_t idx)
 		cJSON_free(body);
 		return -ENOMEM;
 	}
-	buf_reset(&w->line);
+	buf_reset(&w->line.b);
 	w->failure = 0;
 	w->created = false;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_write);
@@ -1408,13 +1419,14 @@ int etcd_watch_start(struct etcd_client *c, const char *prefix, int64_t start_re
 	w->c = c;
 	w->cb = *cb;
 	w->status = 1;
-	buf_init(&w->line);
+	buf_init(&w->line.b);
+	w->line.max = ETCD_WATCH_LINE_MAX;
 	atomic_init(&w->stop, false);
 	w->from_now = start_revision <= 0;
 	atomic_init(&w->last, start_revision > 0 ? start_revision - 1 : 0);
 	rc = -pthread_create(&w->thread, NULL, watch_main, w);
 	if (rc < 0) {
-		buf_free(&w->line);
+		buf_free(&w->line.b);
 		free(w->prefix);
 		free(w);
 		return rc;
@@ -1429,7 +1441,7 @@ void etcd_watch_stop(struct etcd_watch *w)
 		return;
 	atomic_store(&w->stop, true);
 	pthread_join(w->thread, NULL);
-	buf_free(&w->line);
+	buf_free(&w->line.b);
 	free(w->prefix);
 	free(w);
 }

@@ -49,6 +49,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/buf.h"
+
 /*
  * Timeouts. Connecting on a LAN or loopback takes well under a millisecond; 300 ms covers a
  * busy host and is still short enough that three dead endpoints cost under a second. One
@@ -246,5 +248,19 @@ struct etcd_watch_msg {
  */
 int etcd_parse_watch(const char *json, size_t len, struct etcd_watch_msg *out);
 void etcd_watch_msg_free(struct etcd_watch_msg *m);
+
+/*
+ * The watch stream's framing: the gateway writes each message as one JSON object and a '\n',
+ * and the network cuts the stream anywhere. etcd_lines_feed adds n bytes and calls fn for each
+ * complete non-empty line (without its '\n'); the rest waits for more. A line longer than max
+ * gives -EMSGSIZE. Returns 0, fn's first negative return, -EMSGSIZE or -ENOMEM.
+ */
+struct etcd_lines {
+	struct buf b; /* buf_init before the first feed, buf_free after the last */
+	size_t max;
+};
+
+int etcd_lines_feed(struct etcd_lines *l, const char *p, size_t n,
+                    int (*fn)(void *ctx, const char *line, size_t len), void *ctx);
 
 #endif
