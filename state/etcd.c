@@ -412,6 +412,7 @@ fail:
 /* Parses a whole reply as one JSON object; it must be an object. */
 static int parse_object(const char *json, size_t len, cJSON **out)
 {
+	*out = NULL;
 	if (len > ETCD_REPLY_MAX)
 		return -EMSGSIZE;
 	*out = cJSON_ParseWithLength(json, len);
@@ -419,6 +420,7 @@ static int parse_object(const char *json, size_t len, cJSON **out)
 		return -EBADMSG;
 	if (!cJSON_IsObject(*out)) {
 		cJSON_Delete(*out);
+		*out = NULL;
 		return -EBADMSG;
 	}
 	return 0;
@@ -451,6 +453,7 @@ static int grpc_errno(int64_t code)
 
 int etcd_parse_error(long http_status, const char *json, size_t len)
 {
+	const cJSON *e;
 	cJSON *o = NULL;
 	int64_t code = 0;
 	int rc;
@@ -458,10 +461,18 @@ int etcd_parse_error(long http_status, const char *json, size_t len)
 	if (http_status == 200)
 		return 0;
 	rc = parse_object(json, len, &o);
-	if (rc == 0 && cJSON_GetObjectItemCaseSensitive(o, "error") != NULL &&
-	    get_i64(o, "code", &code) == 0 && code != 0)
+	e = cJSON_GetObjectItemCaseSensitive(o, "error");
+	if (rc == 0 && e != NULL && get_i64(o, "code", &code) == 0 && code != 0) {
 		rc = grpc_errno(code);
-	else if (http_status == 503)
+		/*
+		 * A member without a leader lets a write wait for etcd's own request timeout and
+		 * then says {"error":"context deadline exceeded","code":2} (Unknown, HTTP 500):
+		 * the write's fate is unknown, as with our own timeout.
+		 */
+		if (code == ETCD_GRPC_UNKNOWN && cJSON_IsString(e) &&
+		    strstr(e->valuestring, "deadline exceeded") != NULL)
+			rc = -ETIMEDOUT;
+	} else if (http_status == 503)
 		rc = -EAGAIN; /* a gateway that could not reach its member */
 	else
 		rc = -EIO;

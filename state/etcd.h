@@ -214,6 +214,7 @@ int64_t etcd_watch_revision(struct etcd_watch *w);
 /* --- the reply parsers, exposed for the unit tests ------------------------------------------ */
 
 /* What a gateway error reply says: {"error": "...", "code": N} (gRPC status code). */
+#define ETCD_GRPC_UNKNOWN           2
 #define ETCD_GRPC_UNAVAILABLE       14
 #define ETCD_GRPC_DEADLINE_EXCEEDED 4
 #define ETCD_GRPC_OUT_OF_RANGE      11 /* a compacted revision */
