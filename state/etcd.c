@@ -484,7 +484,6 @@ static int parse_kvs(const cJSON *arr, struct etcd_kv **out, size_t *n)
 {
 	const cJSON *it;
 	size_t i = 0, cnt;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -500,7 +499,8 @@ static int parse_kvs(const cJSON *arr, struct etcd_kv **out, size_t *n)
 		return -ENOMEM;
 	cJSON_ArrayForEach(it, arr)
 	{
-		rc = parse_kv(it, &(*out)[i]);
+		int rc = parse_kv(it, &(*out)[i]);
+
 		if (rc < 0) {
 			while (i > 0)
 				etcd_kv_free(&(*out)[--i]);
@@ -625,9 +625,8 @@ void etcd_watch_msg_free(struct etcd_watch_msg *m)
 
 static int parse_events(const cJSON *arr, struct etcd_watch_msg *m)
 {
-	const cJSON *it, *type;
+	const cJSON *it;
 	size_t cnt;
-	int rc;
 
 	if (arr == NULL)
 		return 0;
@@ -642,8 +641,9 @@ static int parse_events(const cJSON *arr, struct etcd_watch_msg *m)
 	cJSON_ArrayForEach(it, arr)
 	{
 		struct etcd_event *ev = &m->events[m->n];
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(it, "type");
+		int rc;
 
-		type = cJSON_GetObjectItemCaseSensitive(it, "type");
 		if (type == NULL || (cJSON_IsString(type) && strcmp(type->valuestring, "PUT") == 0))
 			ev->type = ETCD_PUT;
 		else if (cJSON_IsString(type) && strcmp(type->valuestring, "DELETE") == 0)
@@ -860,18 +860,19 @@ static enum attempt try_endpoint(struct etcd_client *c, size_t idx, const char *
 static int call(struct etcd_client *c, const char *path, const char *body, bool write,
                 struct sink *s, bool *unknown)
 {
-	int64_t deadline = now_ms() + ETCD_CALL_MS, left;
-	size_t start = atomic_load(&c->cur) % c->url.n, i = 0, idx;
-	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int64_t deadline = now_ms() + ETCD_CALL_MS;
+	size_t start = atomic_load(&c->cur) % c->url.n, i = 0;
+	struct timespec pause = { 0, 50L * 1000 * 1000 };
 	bool busy = false, sent = false;
-	enum attempt a;
 	int rc = 0;
 
 	for (;;) {
-		left = deadline - now_ms();
+		int64_t left = deadline - now_ms();
+		size_t idx = (start + i) % c->url.n;
+		enum attempt a;
+
 		if (left <= 0)
 			break;
-		idx = (start + i) % c->url.n;
 		a = try_endpoint(c, idx, path, body,
 		                 left < ETCD_ATTEMPT_MS ? (long)left : ETCD_ATTEMPT_MS, s, &rc);
 		if (a == ATTEMPT_DONE) {
@@ -881,7 +882,11 @@ static int call(struct etcd_client *c, const char *path, const char *body, bool 
 				*unknown = sent;
 			return rc;
 		}
-		if (a == ATTEMPT_UNKNOWN)
+		/*
+		 * A member's "request timed out" or "leader changed" may come after the write
+		 * was proposed: for a write, a busy member leaves its fate unknown too.
+		 */
+		if (a == ATTEMPT_UNKNOWN || (a == ATTEMPT_BUSY && write))
 			sent = true;
 		if (a == ATTEMPT_BUSY || a == ATTEMPT_UNKNOWN)
 			busy = true;
@@ -960,6 +965,7 @@ int etcd_get(struct etcd_client *c, const char *key, struct etcd_kv *out, int64_
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
 	o = key_object(key, &rc);
 	if (o == NULL)
 		return rc;
@@ -1092,7 +1098,6 @@ static cJSON *cas_request(const struct etcd_cas *op)
 	}
 	if (rc < 0)
 		goto fail;
-	rc = -ENOMEM;
 	arr = cJSON_AddArrayToObject(o, "success");
 	put = cJSON_CreateObject();
 	if (arr == NULL || put == NULL || !cJSON_AddItemToArray(arr, put))
@@ -1123,6 +1128,7 @@ int etcd_cas(struct etcd_client *c, const struct etcd_cas *op, struct etcd_kv *c
 	cJSON *o;
 	int rc;
 
+	memset(&cur, 0, sizeof(cur));
 	if (current != NULL)
 		memset(current, 0, sizeof(*current));
 	if (op->cmp != ETCD_CMP_MOD_REVISION && op->cmp != ETCD_CMP_VALUE &&
@@ -1356,7 +1362,7 @@ static int watch_stream(struct etcd_watch *w, size_t idx)
 /* Sleeps ms unless stop is set first (checked every 50 ms). */
 static void watch_pause(struct etcd_watch *w, int ms)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = { 0, 50L * 1000 * 1000 };
 
 	for (; ms > 0 && !atomic_load(&w->stop); ms -= 50)
 		nanosleep(&ts, NULL);
@@ -1385,10 +1391,10 @@ static void *watch_main(void *arg)
 {
 	struct etcd_watch *w = arg;
 	size_t idx = atomic_load(&w->c->cur) % w->c->url.n, fails = 0;
-	int rc;
 
 	while (!atomic_load(&w->stop)) {
-		rc = watch_stream(w, idx);
+		int rc = watch_stream(w, idx);
+
 		if (atomic_load(&w->stop))
 			break;
 		if (rc == -ESTALE) {

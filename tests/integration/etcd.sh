@@ -102,7 +102,9 @@ etcd_stop_all() {
 etcd_alive_endpoints() {
 	local i out=
 	for ((i = 1; i <= ETCD_N; i++)); do
-		[ -n "${ETCD_PID[i]}" ] && _lib_alive "${ETCD_PID[i]}" || continue
+		if [ -z "${ETCD_PID[i]}" ] || ! _lib_alive "${ETCD_PID[i]}"; then
+			continue
+		fi
 		out+=${out:+,}$LIB_ADDR:${ETCD_CLIENT[i]}
 	done
 	[ -n "$out" ] && echo "$out"
