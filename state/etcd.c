@@ -1018,10 +1018,22 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, int64_t revisio
 	return rc;
 }
 
+/* A put or deleterange o (consumed) to path: its revision and "deleted". */
+static int write_call(struct etcd_client *c, const char *path, cJSON *o, int64_t *revision,
+                      int64_t *deleted)
+{
+	struct sink s;
+	int rc = send_json(c, path, o, true, &s, NULL);
+
+	if (rc == 0)
+		rc = etcd_parse_write((const char *)s.b.data, s.b.len, revision, deleted);
+	buf_free(&s.b);
+	return rc;
+}
+
 int etcd_put(struct etcd_client *c, const char *key, const void *value, size_t len,
              int64_t *revision)
 {
-	struct sink s;
 	cJSON *o;
 	int rc;
 
@@ -1033,27 +1045,18 @@ int etcd_put(struct etcd_client *c, const char *key, const void *value, size_t l
 		cJSON_Delete(o);
 		return rc;
 	}
-	rc = send_json(c, "/v3/kv/put", o, true, &s, NULL);
-	if (rc == 0)
-		rc = etcd_parse_write((const char *)s.b.data, s.b.len, revision, NULL);
-	buf_free(&s.b);
-	return rc;
+	return write_call(c, "/v3/kv/put", o, revision, NULL);
 }
 
 int etcd_delete(struct etcd_client *c, const char *key, int64_t *deleted, int64_t *revision)
 {
-	struct sink s;
 	cJSON *o;
 	int rc;
 
 	o = key_object(key, &rc);
 	if (o == NULL)
 		return rc;
-	rc = send_json(c, "/v3/kv/deleterange", o, true, &s, NULL);
-	if (rc == 0)
-		rc = etcd_parse_write((const char *)s.b.data, s.b.len, revision, deleted);
-	buf_free(&s.b);
-	return rc;
+	return write_call(c, "/v3/kv/deleterange", o, revision, deleted);
 }
 
 /*
