@@ -1176,6 +1176,8 @@ struct etcd_watch {
 	int failure;            /* why the last stream ended, for the loop */
 	int64_t compacted;      /* the compact_revision of a canceled stream */
 	struct etcd_lines line; /* the incomplete message the stream has sent so far */
+	size_t idx;             /* the endpoint of the stream */
+	int64_t heard;          /* when its member last showed it is alive (ms, monotonic) */
 };
 
 static void report_status(struct etcd_watch *w, int err)
@@ -1273,6 +1275,7 @@ static size_t watch_write(char *p, size_t size, size_t nmemb, void *ud)
 	struct etcd_watch *w = ud;
 	int rc = etcd_lines_feed(&w->line, p, size * nmemb, watch_line, w);
 
+	w->heard = now_ms();
 	if (rc < 0) {
 		w->failure = rc;
 		return 0;
@@ -1280,16 +1283,38 @@ static size_t watch_write(char *p, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
-/* libcurl calls this about once a second even on a quiet stream: the way out for stop. */
+/*
+ * libcurl calls this about once a second even on a quiet stream: the way out for stop, and the
+ * moment to ask a member that has been silent for ETCD_WATCH_IDLE_MS whether it is still there.
+ * A frozen or wedged member keeps its connections open and its kernel answers TCP keepalives,
+ * so only a request shows it: its status (answered without a leader, and cheap). No answer
+ * within an attempt's timeout ends the stream, which then resumes on the next endpoint.
+ */
 static int watch_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
 	struct etcd_watch *w = ud;
+	struct sink s;
+	enum attempt at;
+	int rc;
 
 	(void)a;
 	(void)b;
 	(void)c;
 	(void)d;
-	return atomic_load(&w->stop) ? 1 : 0;
+	if (atomic_load(&w->stop))
+		return 1;
+	if (now_ms() - w->heard < ETCD_WATCH_IDLE_MS)
+		return 0;
+	buf_init(&s.b);
+	s.max = ETCD_REPLY_MAX;
+	at = try_endpoint(w->c, w->idx, "/v3/maintenance/status", "{}", ETCD_ATTEMPT_MS, &s, &rc);
+	buf_free(&s.b);
+	if (at == ATTEMPT_DONE && rc == 0) {
+		w->heard = now_ms();
+		return 0;
+	}
+	w->failure = -EAGAIN;
+	return 1;
 }
 
 /* One stream from endpoint idx, until it ends. Returns why (-errno), 0 if stopped. */
@@ -1338,6 +1363,8 @@ static int watch_stream(struct etcd_watch *w, size_t idx)
 		return -ENOMEM;
 	}
 	buf_reset(&w->line.b);
+	w->idx = idx;
+	w->heard = now_ms();
 	w->failure = 0;
 	w->created = false;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_write);

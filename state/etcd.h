@@ -62,6 +62,13 @@
 #define ETCD_ATTEMPT_MS 1000
 #define ETCD_CALL_MS    1500
 
+/*
+ * A watch whose member has sent nothing for this long asks it for its status (one small
+ * request); no answer within ETCD_ATTEMPT_MS moves the watch to the next endpoint. So a frozen
+ * member delays events by about 4 s at most, at the cost of one request per idle 3 s.
+ */
+#define ETCD_WATCH_IDLE_MS 3000
+
 #define ETCD_REPLY_MAX      ((size_t)4 << 20) /* bytes of one reply: a range of many devices */
 #define ETCD_WATCH_LINE_MAX ((size_t)4 << 20) /* bytes of one watch message */
 #define ETCD_ENDPOINTS_MAX  16

@@ -162,6 +162,34 @@ t_eq "the watch saw counts 1..120, each once and in order, across the kill" \
 t_check "restart the killed member" etcd_restart "$killed"
 t_check "the cluster is healthy again" etcd_wait_healthy 30
 
+# --- the watch's member freezes while writes go on elsewhere ------------------------------------
+# The watch starts at member 1, a follower; the writer's URL lists members 2, 3, 1, so its writes
+# never wait for member 1. Frozen (SIGSTOP), member 1 keeps the watch's connection open and
+# silent: the watch must notice, resume on another member from its last revision + 1 and so
+# deliver the increments made meanwhile, none twice.
+
+t_check "member 2 becomes the leader" etcd_move_leader 2
+U2=etcd://$LIB_ADDR:${ETCD_CLIENT[2]},$LIB_ADDR:${ETCD_CLIENT[3]},$LIB_ADDR:${ETCD_CLIENT[1]}$P
+W3=$WORK/watch3.out
+lib_spawn "$WORK/watch3.log" "$TOOL" "$U" watch ctr3 0 "$W3"
+W3_PID=$SPAWN_PID
+t_check "a third watch connects (to member 1)" lib_poll 10 contains "$W3" "# status connected"
+lib_spawn "$WORK/incrE.log" "$TOOL" "$U2" incr ctr3 E 100 50
+E_PID=$SPAWN_PID
+lib_poll 20 count_at_least ctr3 10
+kill -STOP "${ETCD_PID[1]}"
+frozen_at=$(tool get ctr3 | cut -d' ' -f1) # tool tries member 1 first: its timeout, then 2
+lib_poll 60 _lib_dead "$E_PID"
+t_check "writer E finished its 100 increments while member 1 was frozen" incr_done "$WORK/incrE.log" E 100
+t_check "member 1 froze mid-run (counter then: $frozen_at)" test "$frozen_at" -lt 100
+t_check "the watch reaches 100 without member 1" lib_poll 10 seen "$W3" " PUT $P/ctr3 100 "
+t_eq "the watch saw counts 1..100, each once and in order, across the freeze" \
+	"$(seq 1 100 | paste -sd ' ')" "$(watch_counts "$W3" ctr3 | paste -sd ' ')"
+kill -CONT "${ETCD_PID[1]}"
+lib_stop_pid "$W3_PID"
+lib_stop_pid "$E_PID"
+t_check "the cluster is healthy after member 1 thaws" etcd_wait_healthy 30
+
 # --- no etcd: calls fail fast; after a restart they and the watch resume -----------------------
 
 # call_time CMD... — "OUTPUT in MS": what CMD printed and how long it took.
