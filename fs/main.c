@@ -60,10 +60,11 @@ enum {
 	KEY_HELP,
 	KEY_VERSION,
 	KEY_ALLOW_OTHER,
+	KEY_STATE,
 };
 
 static const struct fuse_opt option_spec[] = {
-	{ "state=%s", offsetof(struct options, state), 0 },
+	FUSE_OPT_KEY("state=", KEY_STATE),
 	{ "listing=%s", offsetof(struct options, listing), 0 },
 	{ "audit=%s", offsetof(struct options, audit), 0 },
 	{ "retain=%s", offsetof(struct options, retain), 0 },
@@ -147,6 +148,20 @@ static int parse_mib(const char *s, size_t *out)
 	return 0;
 }
 
+/*
+ * -o splits at commas, so state=etcd://H1:P1,H2:P2/PREFIX comes as "state=etcd://H1:P1", then
+ * "H2:P2/PREFIX": an option of the form HOST:PORT[/PREFIX] right after an etcd URL that has no
+ * prefix yet belongs to it (so does one escaped as \, by the user).
+ */
+static bool etcd_url_continues(const char *state, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+
+	return state != NULL && strncmp(state, "etcd://", 7) == 0 &&
+	       strchr(state + 7, '/') == NULL && colon != NULL && colon != arg &&
+	       strchr(arg, '=') == NULL && colon[1] >= '0' && colon[1] <= '9';
+}
+
 /* The first non-option argument is the inventory; the second (the mount point) stays. */
 static int option_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
@@ -168,6 +183,21 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return 0;
 	case KEY_ALLOW_OTHER:
 		o->allow_other = 1;
+		return 1;
+	case KEY_STATE: /* the last one given counts (lib.sh's provfs_mount gives a default) */
+		free(o->state);
+		o->state = strdup(arg + strlen("state="));
+		return o->state != NULL ? 0 : -1;
+	case FUSE_OPT_KEY_OPT:
+		if (etcd_url_continues(o->state, arg)) {
+			char *joined;
+
+			if (asprintf(&joined, "%s,%s", o->state, arg) < 0)
+				return -1;
+			free(o->state);
+			o->state = joined;
+			return 0;
+		}
 		return 1;
 	default:
 		return 1;

@@ -143,6 +143,7 @@ struct intent {
 	uint64_t mac;
 	struct dev_key rec; /* what etcd should say: served, or delivered with its proof */
 	bool logged;        /* a failure other than "no etcd" was logged */
+	int64_t waiting;    /* a proof: when etcd was first seen not served (monotonic ms), or 0 */
 };
 
 struct shared {
@@ -219,6 +220,12 @@ static int apply_rec(struct shared *sh, uint64_t mac, const struct dev_key *rec,
 	}
 	if (r == 0)
 		return 0;
+	pthread_mutex_lock(&sh->lock);
+	if (sh->nin > 0) { /* a proof here may wait for this served mark */
+		sh->kick = true;
+		pthread_cond_signal(&sh->wake);
+	}
+	pthread_mutex_unlock(&sh->lock);
 	if (rec->state == KEY_DELIVERED && sh->ev.delivered != NULL)
 		sh->ev.delivered(sh->ev.ctx, mac, rec->proof);
 	if (was.state != KEY_NONE && was.epoch != rec->epoch) {
@@ -413,6 +420,42 @@ static void set_logged(struct shared *sh, uint64_t mac)
 	pthread_mutex_unlock(&sh->lock);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A proof that etcd does not see served yet (another replica's served mark may be on its
+ * way): -EINPROGRESS while it may still come, 0 (dropped: nothing proven) after
+ * SHARED_PROOF_WAIT_S of reachable etcd.
+ */
+static int proof_waits(struct shared *sh, const struct intent *it)
+{
+	int64_t now = mono_ms(), since = now;
+	char m[MAC_STRLEN + 1];
+	struct intent *cur;
+
+	pthread_mutex_lock(&sh->lock);
+	cur = find_intent(sh, it->mac);
+	if (cur != NULL && cur->waiting == 0)
+		cur->waiting = now;
+	else if (cur != NULL)
+		since = cur->waiting;
+	pthread_mutex_unlock(&sh->lock);
+	if (now - since < SHARED_PROOF_WAIT_S * 1000)
+		return -EINPROGRESS;
+	mac_format(it->mac, false, m);
+	say(sh, LOG_INFO,
+	    "key of %s: the request for %s came before its plain file was read to the end on any "
+	    "replica: nothing proven",
+	    m, it->rec.proof);
+	return 0;
+}
+
 /*
  * One CAS of want over what etcd holds (cur, mod_revision; absent: mod 0). 0 (written, and
  * applied here), -ECANCELED (someone else wrote first: read again) or -errno.
@@ -434,6 +477,17 @@ static int cas_rec(struct shared *sh, const char *key, uint64_t mac, int64_t mod
 	if (r == 0)
 		(void)apply_rec(sh, mac, want, NULL);
 	return r;
+}
+
+/* This replica's view says served (its own mark, not pushed yet) in epoch. */
+static bool served_here(struct shared *sh, uint64_t mac, uint32_t epoch)
+{
+	struct dev_key k;
+	bool yes =
+	    keystore_lookup(sh->ks, mac, &k) == 0 && k.epoch == epoch && k.state == KEY_SERVED;
+
+	explicit_bzero(&k, sizeof(k));
+	return yes;
 }
 
 /*
@@ -476,7 +530,10 @@ static int push(struct shared *sh, const struct intent *it)
 			    state_words[want.state]);
 			return 0;
 		}
-		/* absent or pending: served first; delivered only over served */
+		/* absent or pending: served first, if served here; delivered only over served */
+		if ((mod == 0 || cur.state == KEY_PENDING) && want.state == KEY_DELIVERED &&
+		    !served_here(sh, it->mac, want.epoch))
+			return proof_waits(sh, it);
 		if (mod == 0 || cur.state == KEY_PENDING) {
 			want.state = KEY_SERVED;
 			want.proof[0] = '\0';
@@ -514,6 +571,10 @@ static bool push_all(struct shared *sh)
 			pthread_mutex_lock(&sh->lock);
 			drop_intent(sh, &todo[i]);
 			pthread_mutex_unlock(&sh->lock);
+			continue;
+		}
+		if (r == -EINPROGRESS) {
+			again = true; /* a proof waiting for a served mark: soon */
 			continue;
 		}
 		if (r != -EAGAIN && r != -ETIMEDOUT && !todo[i].logged) {
@@ -682,4 +743,100 @@ void shared_free(struct shared *sh)
 	pthread_cond_destroy(&sh->wake);
 	pthread_mutex_destroy(&sh->lock);
 	free(sh);
+}
+
+/* ---- provctl ------------------------------------------------------------------------------ */
+
+int shared_rekey(const char *url, uint64_t mac, const char *vendor, unsigned bits, uint32_t *epoch,
+                 char *err, size_t errlen)
+{
+	char key[ETCD_PREFIX_MAX + 32], m[MAC_STRLEN + 1], line[SHARED_REC_MAX];
+	struct etcd_client *c;
+	int r = etcd_client_new(url, &c, err, errlen);
+
+	*epoch = 0;
+	if (r < 0)
+		return r;
+	mac_format(mac, true, m);
+	snprintf(key, sizeof(key), "%s/dev/%s", etcd_client_prefix(c), m);
+	r = -ECANCELED;
+	for (int round = 0; round < 8 && r == -ECANCELED; round++) {
+		struct dev_key cur, want;
+		struct etcd_kv kv;
+		struct etcd_cas op;
+		int64_t mod = 0;
+		int n;
+
+		memset(&cur, 0, sizeof(cur));
+		cur.epoch = 1; /* no record: every replica is at epoch 1 */
+		r = etcd_get(c, key, &kv, NULL);
+		if (r == 0) {
+			mod = kv.mod_revision;
+			r = shared_rec_parse((const char *)kv.value, kv.value_len, &cur);
+			etcd_kv_free(&kv);
+		} else if (r == -ENOENT) {
+			r = 0;
+		}
+		if (r < 0)
+			break;
+		if (cur.epoch == UINT32_MAX) {
+			r = -EOVERFLOW;
+			break;
+		}
+		memset(&want, 0, sizeof(want));
+		snprintf(want.vendor, sizeof(want.vendor), "%s", vendor);
+		want.bits = bits;
+		want.epoch = cur.epoch + 1;
+		want.state = KEY_PENDING;
+		want.since = (int64_t)time(NULL);
+		n = shared_rec_format(&want, line, sizeof(line));
+		if (n < 0) {
+			r = n;
+			break;
+		}
+		op = (struct etcd_cas){ key,      mod > 0 ? ETCD_CMP_MOD_REVISION : ETCD_CMP_ABSENT,
+			                mod,      NULL,
+			                0,        line,
+			                (size_t)n };
+		r = etcd_cas(c, &op, NULL, NULL);
+		if (r == 0)
+			*epoch = want.epoch;
+	}
+	etcd_client_free(c);
+	return r == -ECANCELED ? -EAGAIN : r;
+}
+
+int shared_records(const char *url, shared_rec_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct etcd_client *c;
+	struct etcd_range rg;
+	char *prefix = NULL;
+	int r = etcd_client_new(url, &c, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (asprintf(&prefix, "%s/dev/", etcd_client_prefix(c)) < 0) {
+		etcd_client_free(c);
+		return -ENOMEM;
+	}
+	r = etcd_range_prefix(c, prefix, 0, &rg);
+	for (size_t i = 0; r == 0 && i < rg.n; i++) {
+		const struct etcd_kv *kv = &rg.kvs[i];
+		size_t p = strlen(prefix);
+		struct dev_key rec;
+		uint64_t mac = 0;
+
+		if (kv->key_len == p + MAC_STRLEN &&
+		    strspn(kv->key + p, "0123456789ABCDEF") == MAC_STRLEN &&
+		    mac_parse_hex12(kv->key + p, &mac) &&
+		    shared_rec_parse((const char *)kv->value, kv->value_len, &rec) == 0)
+			fn(ctx, mac, &rec, NULL);
+		else
+			fn(ctx, mac, NULL, kv->key);
+	}
+	if (r == 0)
+		etcd_range_free(&rg);
+	free(prefix);
+	etcd_client_free(c);
+	return r;
 }

@@ -30,8 +30,9 @@
 #include "state/keys.h"
 #include "state/state.h"
 
-#define SHARED_REC_MAX     256 /* bytes of one record, with room to spare */
-#define SHARED_FILE_PREFIX "shared-"
+#define SHARED_REC_MAX      256 /* bytes of one record, with room to spare */
+#define SHARED_FILE_PREFIX  "shared-"
+#define SHARED_PROOF_WAIT_S 10
 
 /*
  * rec as a record line (no '\n'): vendor, bits, epoch, state, proof and since; never pass.
@@ -81,11 +82,33 @@ void shared_free(struct shared *sh);
 int shared_served(struct shared *sh, uint64_t mac);
 
 /*
- * The phone asked for proof, one of its encrypted names, and the local view says served: an
- * intent to record the delivery in etcd (durable before it returns). The local view says
- * delivered only once etcd accepted it. Returns 0, 1 (this delivery waits already) or
- * -errno.
+ * The phone asked for proof, one of its encrypted names, and the local view says pending or
+ * served: an intent to record the delivery in etcd (durable before it returns). It is pushed
+ * once etcd says served in this epoch (this replica's own served mark goes first; another
+ * replica's counts too: the plain file from A, the proof on B). A proof that no served mark
+ * backs within SHARED_PROOF_WAIT_S of etcd being reachable proves nothing and is dropped.
+ * The local view says delivered only once etcd accepted it. Returns 0, 1 (this delivery waits
+ * already) or -errno.
  */
 int shared_deliver(struct shared *sh, uint64_t mac, const char *proof);
+
+/* ---- provctl: etcd itself, no local view ----------------------------------------------- */
+
+/*
+ * `provctl rekey -s etcd://...`: the device's next epoch, pending, by one compare-and-swap
+ * (a device without a record is at epoch 1 on every replica: it moves to 2). The replicas
+ * apply it through their watch. Returns 0 (*epoch: the new one), -EAGAIN (no etcd: no new
+ * epoch), -EBADMSG (the record is not one), -EINVAL (see err) or -errno.
+ */
+int shared_rekey(const char *url, uint64_t mac, const char *vendor, unsigned bits, uint32_t *epoch,
+                 char *err, size_t errlen);
+
+/*
+ * `provctl status -s etcd://...`: every record under the prefix, in key order: fn gets the
+ * MAC and the record, or NULL for one that does not parse (etcd's key named in bad).
+ * Returns 0, -EAGAIN (no etcd) or -errno.
+ */
+typedef void (*shared_rec_fn)(void *ctx, uint64_t mac, const struct dev_key *rec, const char *bad);
+int shared_records(const char *url, shared_rec_fn fn, void *ctx, char *err, size_t errlen);
 
 #endif
