@@ -28,12 +28,21 @@
 
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 1000
+#define AWAY_LOG_MS  2000 /* an outage shorter than this (a member restarting) is not logged */
 
 static const char *const state_words[] = {
 	[KEY_PENDING] = "pending",
 	[KEY_SERVED] = "served",
 	[KEY_DELIVERED] = "delivered",
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- the record --------------------------------------------------------------------------- */
 
@@ -158,8 +167,10 @@ struct shared {
 	struct intent *in;
 	size_t nin, capin;
 	bool stop, kick;
-	bool away;   /* etcd unreachable was logged, "etcd back" not yet */
-	bool synced; /* the first range was applied and the watch started */
+	bool away;        /* etcd is unreachable now (the watch or a call says so) */
+	int64_t away_at;  /* since when (monotonic ms) */
+	bool away_logged; /* "etcd unreachable" was logged, "etcd back" not yet */
+	bool synced;      /* the first range was applied and the watch started */
 	bool running;
 	pthread_t thread;
 	struct etcd_watch *watch;
@@ -181,25 +192,50 @@ static void say(const struct shared *sh, int prio, const char *fmt, ...)
 	sh->ev.log(sh->ev.ctx, prio, msg);
 }
 
-/* etcd's reachability changed: logged once each way. */
+/*
+ * etcd's reachability changed. A watch that moves to the next member on the way to a full
+ * outage says "away" and "connected" in turns: the outage is logged once it has lasted
+ * AWAY_LOG_MS (by the thread, away_due), and "back" only after it was logged.
+ */
 static void set_away(struct shared *sh, bool away)
 {
-	bool changed;
+	bool back = false;
 
 	pthread_mutex_lock(&sh->lock);
-	changed = sh->away != away;
-	sh->away = away;
-	if (!away) {
+	if (away && !sh->away) {
+		sh->away = true;
+		sh->away_at = mono_ms();
+		sh->kick = true; /* to log it in time */
+	} else if (!away) {
+		back = sh->away_logged;
+		sh->away = sh->away_logged = false;
 		sh->kick = true; /* intents may go now */
-		pthread_cond_signal(&sh->wake);
+	}
+	pthread_cond_signal(&sh->wake);
+	pthread_mutex_unlock(&sh->lock);
+	if (back)
+		say(sh, LOG_INFO, "etcd back: pending deliveries are recorded now");
+}
+
+/* The thread: logs an outage that lasted AWAY_LOG_MS; returns the ms until it is due, or -1. */
+static int64_t away_due(struct shared *sh)
+{
+	int64_t left = -1;
+	bool log = false;
+
+	pthread_mutex_lock(&sh->lock);
+	if (sh->away && !sh->away_logged) {
+		left = sh->away_at + AWAY_LOG_MS - mono_ms();
+		log = left <= 0;
+		sh->away_logged = log;
+		left = log ? -1 : left;
 	}
 	pthread_mutex_unlock(&sh->lock);
-	if (changed && away)
+	if (log)
 		say(sh, LOG_WARNING,
 		    "etcd unreachable: serving the last known state; no delivery and no new epoch "
 		    "is recorded until it is back");
-	else if (changed)
-		say(sh, LOG_INFO, "etcd back: pending deliveries are recorded now");
+	return left;
 }
 
 /*
@@ -420,14 +456,6 @@ static void set_logged(struct shared *sh, uint64_t mac)
 	pthread_mutex_unlock(&sh->lock);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * A proof that etcd does not see served yet (another replica's served mark may be on its
  * way): -EINPROGRESS while it may still come, 0 (dropped: nothing proven) after
@@ -599,6 +627,7 @@ static void *sync_main(void *arg)
 	for (;;) {
 		bool again = false;
 		struct timespec until;
+		int64_t wait, due;
 
 		pthread_mutex_lock(&sh->lock);
 		if (sh->stop) {
@@ -621,9 +650,13 @@ static void *sync_main(void *arg)
 		again = again || !sh->synced;
 		backoff = again ? (backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2)
 		                : RETRY_MIN_MS;
+		wait = again ? backoff : 3600 * 1000;
+		due = away_due(sh);
+		if (due >= 0 && due < wait)
+			wait = due + 1;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += again ? backoff / 1000 : 3600;
-		until.tv_nsec += again ? (long)(backoff % 1000) * 1000000L : 0;
+		until.tv_sec += wait / 1000;
+		until.tv_nsec += (long)(wait % 1000) * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
