@@ -474,7 +474,7 @@ static int proof_waits(struct shared *sh, const struct intent *it)
 	else if (cur != NULL)
 		since = cur->waiting;
 	pthread_mutex_unlock(&sh->lock);
-	if (now - since < SHARED_PROOF_WAIT_S * 1000)
+	if (now - since < (int64_t)SHARED_PROOF_WAIT_S * 1000)
 		return -EINPROGRESS;
 	mac_format(it->mac, false, m);
 	say(sh, LOG_INFO,
@@ -567,10 +567,10 @@ static int push(struct shared *sh, const struct intent *it)
 			want.proof[0] = '\0';
 		}
 		r = cas_rec(sh, key, it->mac, mod, &want);
-		if (r == 0 && want.state != it->rec.state)
-			r = -ECANCELED; /* served now: the delivery over it, read again */
-		else if (r == -ETIMEDOUT)
-			r = -ECANCELED; /* maybe written: read again */
+		/* served now: the delivery over it; or, after no reply, maybe written: read again
+		 */
+		if ((r == 0 && want.state != it->rec.state) || r == -ETIMEDOUT)
+			r = -ECANCELED;
 	}
 	return r == -ECANCELED ? -EAGAIN : r;
 }
@@ -592,7 +592,6 @@ static bool push_all(struct shared *sh)
 	if (todo == NULL)
 		return n > 0;
 	for (size_t i = 0; i < n && !away; i++) {
-		char m[MAC_STRLEN + 1];
 		int r = push(sh, &todo[i]);
 
 		if (r == 0) {
@@ -606,6 +605,8 @@ static bool push_all(struct shared *sh)
 			continue;
 		}
 		if (r != -EAGAIN && r != -ETIMEDOUT && !todo[i].logged) {
+			char m[MAC_STRLEN + 1];
+
 			mac_format(todo[i].mac, true, m);
 			say(sh, LOG_ERR, "key of %s: cannot record its %s in etcd: %s (retrying)",
 			    m, state_words[todo[i].rec.state], strerror(-r));

@@ -17,6 +17,7 @@
 # - a replica restarted while etcd is down serves from its cache directory;
 # - numbers for the README: reload time and VmRSS per replica, etcd traffic per delivery.
 
+# shellcheck disable=SC2016 # in sh -c '...', $1.. are the inner shell's arguments
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=etcd.sh
