@@ -155,6 +155,14 @@ struct intent {
 	int64_t waiting;    /* a proof: when etcd was first seen not served (monotonic ms), or 0 */
 };
 
+/* What etcd last said of a device (the watch, the first range, a compare-and-swap). */
+struct seen {
+	uint64_t mac;
+	int64_t mod; /* its record's mod_revision */
+	uint32_t epoch;
+	enum key_state state;
+};
+
 struct shared {
 	struct etcd_client *c;
 	char *dev_prefix; /* "<prefix>/dev/" */
@@ -166,6 +174,8 @@ struct shared {
 	pthread_cond_t wake;
 	struct intent *in;
 	size_t nin, capin;
+	struct seen *seen; /* sorted by mac: the revision a compare-and-swap compares with */
+	size_t nseen, capseen;
 	bool stop, kick;
 	bool away;        /* etcd is unreachable now (the watch or a call says so) */
 	int64_t away_at;  /* since when (monotonic ms) */
@@ -239,6 +249,72 @@ static int64_t away_due(struct shared *sh)
 }
 
 /*
+ * etcd's record of mac is rec at revision mod: kept unless a later revision is known (the
+ * watch and a compare-and-swap's reply may come in either order). Memory is 24 bytes a device.
+ */
+static void remember(struct shared *sh, uint64_t mac, int64_t mod, const struct dev_key *rec)
+{
+	size_t lo = 0, hi;
+
+	pthread_mutex_lock(&sh->lock);
+	hi = sh->nseen;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sh->seen[mid].mac < mac)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sh->nseen || sh->seen[lo].mac != mac) {
+		if (sh->nseen == sh->capseen) {
+			size_t nc = sh->capseen ? sh->capseen * 2 : 64;
+			struct seen *p = realloc(sh->seen, nc * sizeof(*p));
+
+			if (p == NULL) { /* then a compare-and-swap learns it from its reply */
+				pthread_mutex_unlock(&sh->lock);
+				return;
+			}
+			sh->seen = p;
+			sh->capseen = nc;
+		}
+		memmove(&sh->seen[lo + 1], &sh->seen[lo], (sh->nseen - lo) * sizeof(*sh->seen));
+		sh->nseen++;
+		sh->seen[lo] = (struct seen){ mac, 0, 0, KEY_NONE };
+	}
+	if (mod > sh->seen[lo].mod)
+		sh->seen[lo] = (struct seen){ mac, mod, rec->epoch, rec->state };
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* What etcd last said of mac: its mod_revision (0: no record known) and, in cur, its epoch
+ * and state (the rest zero). */
+static int64_t known(struct shared *sh, uint64_t mac, struct dev_key *cur)
+{
+	size_t lo = 0, hi;
+	int64_t mod = 0;
+
+	memset(cur, 0, sizeof(*cur));
+	pthread_mutex_lock(&sh->lock);
+	hi = sh->nseen;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sh->seen[mid].mac < mac)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < sh->nseen && sh->seen[lo].mac == mac) {
+		mod = sh->seen[lo].mod;
+		cur->epoch = sh->seen[lo].epoch;
+		cur->state = sh->seen[lo].state;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return mod;
+}
+
+/*
  * rec (from etcd) for mac, applied to the local view if newer; tells the daemon. *epoch_moved
  * (may be NULL: then keys_changed is called here) is set when an epoch changed.
  */
@@ -293,6 +369,7 @@ static void apply_kv(struct shared *sh, const struct etcd_kv *kv, bool *epoch_mo
 		    kv->key + p);
 		return;
 	}
+	remember(sh, mac, kv->mod_revision, &rec);
 	(void)apply_rec(sh, mac, &rec, epoch_moved);
 }
 
@@ -485,25 +562,55 @@ static int proof_waits(struct shared *sh, const struct intent *it)
 }
 
 /*
- * One CAS of want over what etcd holds (cur, mod_revision; absent: mod 0). 0 (written, and
- * applied here), -ECANCELED (someone else wrote first: read again) or -errno.
+ * One compare-and-swap of want over what etcd held at *mod (0: absent). 0: written, applied
+ * here, *mod and *cur now the write's. -ECANCELED: someone wrote first (or no reply came and
+ * the key was read back): *mod and *cur are etcd's record now, applied here. Or -errno.
  */
-static int cas_rec(struct shared *sh, const char *key, uint64_t mac, int64_t mod,
-                   const struct dev_key *want)
+static int cas_rec(struct shared *sh, const char *key, uint64_t mac, int64_t *mod,
+                   struct dev_key *cur, const struct dev_key *want)
 {
 	char line[SHARED_REC_MAX];
 	int n = shared_rec_format(want, line, sizeof(line));
 	struct etcd_cas op = {
-		key, mod > 0 ? ETCD_CMP_MOD_REVISION : ETCD_CMP_ABSENT, mod, NULL, 0, line, 0
+		key, *mod > 0 ? ETCD_CMP_MOD_REVISION : ETCD_CMP_ABSENT, *mod, NULL, 0, line, 0
 	};
+	struct etcd_kv now;
+	int64_t rev = 0;
 	int r;
 
 	if (n < 0)
 		return n;
 	op.value_len = (size_t)n;
-	r = etcd_cas(sh->c, &op, NULL, NULL);
-	if (r == 0)
+	r = etcd_cas(sh->c, &op, &now, &rev);
+	if (r == 0) {
+		*mod = rev;
+		*cur = *want;
+		remember(sh, mac, rev, want);
 		(void)apply_rec(sh, mac, want, NULL);
+		return 0;
+	}
+	if (r == -ETIMEDOUT) { /* maybe written: what is there now decides */
+		r = etcd_get(sh->c, key, &now, NULL);
+		if (r == -ENOENT)
+			memset(&now, 0, sizeof(now));
+		if (r < 0 && r != -ENOENT)
+			return r;
+	} else if (r != -ECANCELED) {
+		return r;
+	}
+	memset(cur, 0, sizeof(*cur));
+	*mod = 0;
+	r = -ECANCELED;
+	if (now.create_revision != 0 &&
+	    shared_rec_parse((const char *)now.value, now.value_len, cur) < 0) {
+		r = -EBADMSG;
+	} else if (now.create_revision != 0) {
+		*mod = now.mod_revision;
+		remember(sh, mac, *mod, cur);
+		/* what others recorded comes here too, whatever the watch does */
+		(void)apply_rec(sh, mac, cur, NULL);
+	}
+	etcd_kv_free(&now);
 	return r;
 }
 
@@ -520,33 +627,21 @@ static bool served_here(struct shared *sh, uint64_t mac, uint32_t epoch)
 
 /*
  * Pushes one intent: 0 when it is done (recorded, or obsolete), -EAGAIN when etcd is away
- * (try again later), or another -errno.
+ * (try again later), -EINPROGRESS for a proof that waits for a served mark, or another
+ * -errno. The first compare is with the revision the watch last brought: no read first.
  */
 static int push(struct shared *sh, const struct intent *it)
 {
 	char key[ETCD_PREFIX_MAX + 32], m[MAC_STRLEN + 1];
-	int r = -ECANCELED;
+	struct dev_key cur;
+	int64_t mod = known(sh, it->mac, &cur);
 
 	mac_format(it->mac, true, m);
 	snprintf(key, sizeof(key), "%s%s", sh->dev_prefix, m);
-	for (int round = 0; round < 8 && r == -ECANCELED; round++) {
-		struct etcd_kv kv;
-		struct dev_key cur, want = it->rec;
-		int64_t mod = 0;
+	for (int round = 0; round < 8; round++) {
+		struct dev_key want = it->rec;
+		int r;
 
-		r = etcd_get(sh->c, key, &kv, NULL);
-		if (r == -ENOENT) {
-			memset(&cur, 0, sizeof(cur));
-			r = 0;
-		} else if (r == 0) {
-			mod = kv.mod_revision;
-			r = shared_rec_parse((const char *)kv.value, kv.value_len, &cur);
-			etcd_kv_free(&kv);
-		}
-		if (r < 0)
-			break;
-		if (mod > 0) /* what others recorded comes here too, whatever the watch does */
-			(void)apply_rec(sh, it->mac, &cur, NULL);
 		if (mod > 0 && (cur.epoch > want.epoch ||
 		                (cur.epoch == want.epoch && cur.state >= want.state)))
 			return 0; /* done by someone, or obsolete: a newer epoch; never twice */
@@ -566,13 +661,14 @@ static int push(struct shared *sh, const struct intent *it)
 			want.state = KEY_SERVED;
 			want.proof[0] = '\0';
 		}
-		r = cas_rec(sh, key, it->mac, mod, &want);
-		/* served now: the delivery over it; or, after no reply, maybe written: read again
-		 */
-		if ((r == 0 && want.state != it->rec.state) || r == -ETIMEDOUT)
-			r = -ECANCELED;
+		r = cas_rec(sh, key, it->mac, &mod, &cur, &want);
+		if (r == 0 && want.state == it->rec.state)
+			return 0;
+		if (r < 0 && r != -ECANCELED)
+			return r;
+		/* served now (the delivery over it next), or etcd's record changed: decide again */
 	}
-	return r == -ECANCELED ? -EAGAIN : r;
+	return -EAGAIN;
 }
 
 /* Pushes every intent once, in a copy of the list (new ones come meanwhile). Returns whether
@@ -774,6 +870,7 @@ void shared_free(struct shared *sh)
 	etcd_client_free(sh->c);
 	free(sh->dev_prefix);
 	free(sh->in);
+	free(sh->seen);
 	pthread_cond_destroy(&sh->wake);
 	pthread_mutex_destroy(&sh->lock);
 	free(sh);

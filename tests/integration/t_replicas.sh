@@ -33,12 +33,13 @@ LOG=$WORK/provfs.log
 PA=0080F0C8C383 # KX-UTG300, encrypt: true, key_length: 256 (tests/data/panasonic.yaml)
 MORE=(0080F0C8C390 0080F0C8C391 0080F0C8C392 0080F0C8C393 0080F0C8C394 0080F0C8C395)
 OUTM=0080F0C8C396 # the device whose proof comes while etcd is away
+MEAS=0080F0C8C397 # the delivery whose etcd traffic is measured
 P=/provfs-test # etcd.sh's URL prefix
 
 # The test inventory: panasonic.yaml and seven more encrypted KX-UTG300.
 {
 	cat "$REPO_ROOT/tests/data/panasonic.yaml"
-	for m in "${MORE[@]}" "$OUTM"; do
+	for m in "${MORE[@]}" "$OUTM" "$MEAS"; do
 		printf '  %s: {model: KX-UTG300, lines: [{user: "2%s", password: "pw%s"}]}\n' \
 			"$m" "${m: -2}" "${m: -2}"
 	done
@@ -105,15 +106,17 @@ deliver_split() {
 
 # rec_has MAC TEXT — etcd's record of MAC holds TEXT
 rec_has() { record "$1" | grep -qF -- "$2"; }
-# metrics_bytes — gRPC bytes the members sent and received, summed (etcd's /metrics)
-metrics_bytes() {
-	local i sum=0 n
+# metrics — from every member's /metrics, summed: "BYTES TXN RANGE", the gRPC bytes sent and
+# received, and the Txn and Range calls handled (the gateway's calls go through gRPC)
+metrics() {
+	local i
 	for ((i = 1; i <= ETCD_N; i++)); do
-		n=$(curl -s --max-time 2 "http://$LIB_ADDR:${ETCD_CLIENT[i]}/metrics" |
-			awk '/^etcd_network_client_grpc_(sent|received)_bytes_total/ { s += $2 } END { printf "%d", s }')
-		sum=$((sum + ${n:-0}))
-	done
-	echo "$sum"
+		curl -s --max-time 2 "http://$LIB_ADDR:${ETCD_CLIENT[i]}/metrics"
+	done | awk '
+		/^etcd_network_client_grpc_(sent|received)_bytes_total/ { b += $2 }
+		/^grpc_server_handled_total.*grpc_method="Txn"/ { t += $2 }
+		/^grpc_server_handled_total.*grpc_method="Range"/ { r += $2 }
+		END { printf "%d %d %d\n", b, t, r }'
 }
 # any_gone NAME — NAME is ENOENT on one of the mounts at least
 any_gone() { ! exists_on a "$1" || ! exists_on b "$1" || ! exists_on c "$1"; }
@@ -128,7 +131,6 @@ no_key_in_etcd() { ! ctl get "$P" --prefix | grep -qiF -- "$1"; }
 t_check "the plain key file is listed on all three" sh -c 'test -e "$1" && test -e "$2" && test -e "$3"' _ \
 	"${MNT[a]}/Config$PA.cfg" "${MNT[b]}/Config$PA.cfg" "${MNT[c]}/Config$PA.cfg"
 t_check "no record in etcd before anything was read to its end" test -z "$(record "$PA")"
-bytes0=$(metrics_bytes)
 cat "${MNT[a]}/Config$PA.cfg" >"$WORK/plain.cfg"
 pk=$(pa_key "$WORK/plain.cfg")
 t_eq "its key is the HKDF of the secret for epoch 1 (openssl kdf)" "$(kdf panasonic "$PA" 1)" "$pk"
@@ -150,8 +152,15 @@ t_check "provctl status -s etcd:// says delivered with the proof's name" \
 	_ "$PROVCTL" "$INV" "$PA" "$ETCD_URL"
 lib_poll 3 count_ge "key of ${PA,,} delivered (recorded in etcd" 3
 t_eq "each replica logs that delivery once" 3 "$(count "key of ${PA,,} delivered (recorded in etcd")"
-bytes1=$(metrics_bytes)
-_lib_diag "etcd gRPC bytes (sent+received, all members) for one delivery seen by 3 replicas: $((bytes1 - bytes0))"
+
+# one delivery's etcd traffic: nothing but the phone's two reads between the two looks
+read -r b0 t0 r0 < <(metrics)
+deliver_split "$MEAS"
+t_check "a delivery: plain file from A, .enc from B: gone on all three" lib_poll 1 gone_on_all "Config$MEAS.cfg"
+lib_poll 3 count_ge "key of ${MEAS,,} delivered (recorded in etcd" 3
+read -r b1 t1 r1 < <(metrics)
+_lib_diag "etcd for one delivery seen by 3 replicas: $((b1 - b0)) gRPC bytes (sent+received, all members), $((t1 - t0)) Txn and $((r1 - r0)) Range calls"
+t_eq "one delivery costs etcd two compare-and-swaps (served, delivered) and no read" "2 0" "$((t1 - t0)) $((r1 - r0))"
 t_check "the cache directories hold no key" sh -c '! grep -rqiF -- "$1" "$2"/cache.*' _ "$pk" "$WORK"
 t_check "etcd holds no key" no_key_in_etcd "$pk"
 
