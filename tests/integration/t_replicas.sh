@@ -161,6 +161,10 @@ lib_poll 3 count_ge "key of ${MEAS,,} delivered (recorded in etcd" 3
 read -r b1 t1 r1 < <(metrics)
 _lib_diag "etcd for one delivery seen by 3 replicas: $((b1 - b0)) gRPC bytes (sent+received, all members), $((t1 - t0)) Txn and $((r1 - r0)) Range calls"
 t_eq "one delivery costs etcd two compare-and-swaps (served, delivered) and no read" "2 0" "$((t1 - t0)) $((r1 - r0))"
+t_check "provctl status -s etcd:// -c DIR shows one replica's own view: delivered" \
+	sh -c '"$1" status "$2" "$3" -s "$4" -c "$5" | grep -q delivered' _ "$PROVCTL" "$INV" "$PA" "$ETCD_URL" "$WORK/cache.c"
+t_check_fails "provctl -c DIR without -s etcd:// is refused" "-c DIR goes with -s etcd://" \
+	"$PROVCTL" status "$INV" -s "$WORK/cache.c" -c "$WORK/cache.c"
 t_check "the cache directories hold no key" sh -c '! grep -rqiF -- "$1" "$2"/cache.*' _ "$pk" "$WORK"
 t_check "etcd holds no key" no_key_in_etcd "$pk"
 
