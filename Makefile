@@ -33,7 +33,8 @@ MOUNT_FUSE3      ?= /sbin/mount.fuse3
 DEB_PACKAGES = gcc make pkg-config libfuse3-dev fuse3 libssl-dev libyaml-dev zlib1g-dev libcmocka-dev \
 	       tftpd-hpa tftp-hpa nginx lighttpd apache2 vsftpd curl libxml2-utils xxd openssl python3 wrk git \
 	       clang-format clang-tidy cppcheck shellcheck \
-	       clang libclang-rt-14-dev llvm
+	       clang libclang-rt-14-dev llvm \
+	       libcurl4-openssl-dev libcjson-dev etcd-server etcd-client
 
 CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -43,7 +44,8 @@ CFLAGS   ?=
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -I. $(CFLAGS)
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null)
-LIB_LIBS    = -lyaml -lcrypto -lz -lpthread
+# -lcurl -lcjson: the etcd client (state/etcd.c, issue 14).
+LIB_LIBS    = -lyaml -lcrypto -lz -lpthread -lcurl -lcjson
 LDFLAGS  ?=
 
 LIB_SRC  = $(wildcard inventory/*.c) $(wildcard backend/*.c) $(wildcard state/*.c)
@@ -100,7 +102,15 @@ $(SHIM): $(SHIM_SRC) fs/fuse_api.h
 	$(CC) $(CSTD) $(WARN) -O1 -g -I. $(FUSE_CFLAGS) -shared -fPIC -o $@ $(SHIM_SRC) \
 		$(FUSE_LIBS) -ldl
 
-test-programs: all $(UNIT_BIN) $(SHIM)
+# Programs the integration tests drive (tests/tools/*.c), e.g. etcd_tool for t_etcd.sh.
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(LIB_LIBS)
+
+test-programs: all $(UNIT_BIN) $(SHIM) $(TOOL_BIN)
 
 # --- sanitizers and fuzzing (issue 5) ---------------------------------------------------------
 # build-asan/: the programs and unit tests with AddressSanitizer (LeakSanitizer included) and
@@ -149,7 +159,7 @@ check: deps test-programs lint asan fuzz-build
 unit: all $(UNIT_BIN)
 	@bash tests/run-all.sh $(BUILD) unit
 
-integration: all $(SHIM)
+integration: all $(SHIM) $(TOOL_BIN)
 	@bash tests/run-all.sh $(BUILD) integration
 
 # --- install (issue 13) -----------------------------------------------------------------------
@@ -196,11 +206,12 @@ format-check:
 
 # Static checks the tree obeys: formatting, cppcheck, clang-tidy (.clang-tidy), shellcheck.
 # The test shim is C that runs inside the daemon: it gets the same checks.
-LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC) $(SHIM_SRC)
+LINT_C   = $(LIB_SRC) $(FS_SRC) $(CTL_SRC) $(SHIM_SRC) $(TOOL_SRC)
 lint: format-check
 	cppcheck --quiet --std=c11 --enable=warning,performance,portability,style --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(FUSE_CFLAGS) \
-		inventory backend state fs provctl tests/unit tests/fuzz tests/integration/shim
+		inventory backend state fs provctl tests/unit tests/fuzz tests/integration/shim \
+		tests/tools
 	clang-tidy --quiet $(LINT_C) $(FUZZ_SRC) -- $(CSTD) -I. $(FUSE_CFLAGS) 2>/dev/null
 	shellcheck $$(git ls-files '*.sh') .ci/run contrib/provfs-git-sync contrib/git-hooks/pre-receive
 

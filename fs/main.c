@@ -31,7 +31,9 @@
 #include "fs/ops.h"
 #include "fs/reload.h"
 #include "fs/runas.h"
+#include "state/etcd.h"
 #include "state/keys.h"
+#include "state/shared.h"
 #include "state/site_secret.h"
 #include "state/state.h"
 #include "inventory/diag.h"
@@ -47,6 +49,7 @@ struct options {
 	char *retain;
 	char *run_as;
 	char *key_secret;
+	char *cache; /* state=etcd://: the local directory */
 	int nowatch;
 	int allow_other;
 	int help;
@@ -57,15 +60,17 @@ enum {
 	KEY_HELP,
 	KEY_VERSION,
 	KEY_ALLOW_OTHER,
+	KEY_STATE,
 };
 
 static const struct fuse_opt option_spec[] = {
-	{ "state=%s", offsetof(struct options, state), 0 },
+	FUSE_OPT_KEY("state=", KEY_STATE),
 	{ "listing=%s", offsetof(struct options, listing), 0 },
 	{ "audit=%s", offsetof(struct options, audit), 0 },
 	{ "retain=%s", offsetof(struct options, retain), 0 },
 	{ "run_as=%s", offsetof(struct options, run_as), 0 },
 	{ "key_secret=%s", offsetof(struct options, key_secret), 0 },
+	{ "cache=%s", offsetof(struct options, cache), 0 },
 	{ "nowatch", offsetof(struct options, nowatch), 1 },
 	/* seen, and passed on to libfuse */
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
@@ -103,6 +108,11 @@ static void usage(const char *prog)
 	       "\n"
 	       "provfs options:\n"
 	       "    -o state=DIR           state directory (default %s)\n"
+	       "    -o state=etcd://HOST:PORT[,HOST:PORT...]/PREFIX\n"
+	       "                           share each device's key epoch and delivery with\n"
+	       "                           the other replicas in etcd (needs key_secret)\n"
+	       "    -o cache=DIR           with state=etcd://: this replica's own directory\n"
+	       "                           (keys' view, fetch records; default the above)\n"
 	       "    -o listing=generic|all readdir shows files without a MAC only (default),\n"
 	       "                           or every file\n"
 	       "    -o nowatch             reload on SIGHUP only, not when the inventory's\n"
@@ -138,6 +148,20 @@ static int parse_mib(const char *s, size_t *out)
 	return 0;
 }
 
+/*
+ * -o splits at commas, so state=etcd://H1:P1,H2:P2/PREFIX comes as "state=etcd://H1:P1", then
+ * "H2:P2/PREFIX": an option of the form HOST:PORT[/PREFIX] right after an etcd URL that has no
+ * prefix yet belongs to it (so does one escaped as \, by the user).
+ */
+static bool etcd_url_continues(const char *state, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+
+	return state != NULL && strncmp(state, "etcd://", 7) == 0 &&
+	       strchr(state + 7, '/') == NULL && colon != NULL && colon != arg &&
+	       strchr(arg, '=') == NULL && colon[1] >= '0' && colon[1] <= '9';
+}
+
 /* The first non-option argument is the inventory; the second (the mount point) stays. */
 static int option_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
@@ -159,6 +183,21 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return 0;
 	case KEY_ALLOW_OTHER:
 		o->allow_other = 1;
+		return 1;
+	case KEY_STATE: /* the last one given counts (lib.sh's provfs_mount gives a default) */
+		free(o->state);
+		o->state = strdup(arg + strlen("state="));
+		return o->state != NULL ? 0 : -1;
+	case FUSE_OPT_KEY_OPT:
+		if (etcd_url_continues(o->state, arg)) {
+			char *joined;
+
+			if (asprintf(&joined, "%s,%s", o->state, arg) < 0)
+				return -1;
+			free(o->state);
+			o->state = joined;
+			return 0;
+		}
 		return 1;
 	default:
 		return 1;
@@ -202,6 +241,69 @@ static void key_unreadable(void *ctx, uint64_t mac, int err)
 		    "the file is left as it is; restore it from a backup, or remove it to give "
 		    "the device a new key, then send SIGHUP",
 		    m, fs->state.path, m, err == -EBADMSG ? "damaged content" : strerror(-err));
+}
+
+/* ---- state=etcd:// (state/shared.h): what the shared backend tells the daemon ---------- */
+
+static void shared_delivered(void *ctx, uint64_t mac, const char *proof)
+{
+	struct provfs *fs = ctx;
+	char m[MAC_STRLEN + 1];
+
+	mac_format(mac, false, m);
+	log_msg(LOG_INFO,
+	        "key of %s delivered (recorded in etcd, proof %s): only its encrypted files are "
+	        "served now",
+	        m, proof);
+	if (reload_key_delivered(fs, mac) < 0)
+		log_msg(LOG_WARNING, "key of %s: the kernel may list its plain file a while", m);
+}
+
+static void shared_keys_changed(void *ctx)
+{
+	if (reload_request(ctx) < 0)
+		log_msg(LOG_WARNING, "a new key epoch from etcd: send SIGHUP to serve it");
+}
+
+static void shared_log(void *ctx, int prio, const char *msg)
+{
+	(void)ctx;
+	log_msg(prio, "%s", msg);
+}
+
+/*
+ * state=etcd://...: the URL must parse and key_secret=FILE must be given (keys are derived on
+ * every replica and never kept in etcd); cache=DIR belongs to it alone. One line on a
+ * refusal. Returns 0 or 1.
+ */
+static int check_shared_options(const struct options *o, bool *shared)
+{
+	char why[256], q[DIAG_QUOTE_SIZE];
+	struct etcd_url u;
+
+	*shared = o->state != NULL && strncmp(o->state, "etcd://", 7) == 0;
+	if (!*shared) {
+		if (o->cache == NULL)
+			return 0;
+		fprintf(stderr,
+		        "provfs: cache=%s is for state=etcd://...: with state=DIR give only "
+		        "that: not mounted\n",
+		        diag_quote(q, o->cache));
+		return 1;
+	}
+	if (etcd_url_parse(o->state, &u, why, sizeof(why)) < 0) {
+		fprintf(stderr, "provfs: state=%s: %s: not mounted\n", diag_quote(q, o->state),
+		        why);
+		return 1;
+	}
+	etcd_url_free(&u);
+	if (o->key_secret == NULL) {
+		fprintf(stderr,
+		        "provfs: state=etcd://... needs key_secret=FILE (keys are derived on every "
+		        "replica, never kept in etcd): not mounted\n");
+		return 1;
+	}
+	return 0;
 }
 
 #define LOCK_WAIT_MS 5000
@@ -562,6 +664,13 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 		r = 1;
 		goto out_unmount;
 	}
+	/* after the reloader: what etcd says comes to it through the self-pipe */
+	if (fs->shared != NULL && (r = shared_start(fs->shared)) < 0) {
+		log_msg(LOG_ERR, "cannot start the etcd sync: %s", strerror(-r));
+		reload_stop(fs);
+		r = 1;
+		goto out_unmount;
+	}
 	log_msg(LOG_INFO, "mounted %s on %s (generation %llu)%s%s", fs->inventory, cl->mountpoint,
 	        (unsigned long long)fs->generation, ra != NULL ? ", serving as " : "",
 	        ra != NULL ? run_as : "");
@@ -578,6 +687,8 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *cl, struct prov
 		fuse_loop_cfg_destroy(lc);
 	}
 	log_msg(LOG_INFO, "unmounting %s", cl->mountpoint);
+	shared_free(fs->shared); /* its callbacks write to the reloader's pipe */
+	fs->shared = NULL;
 	reload_stop(fs);
 	unlinkat(fs->state.dirfd, PID_FILE, 0);
 out_unmount:
@@ -608,6 +719,9 @@ int main(int argc, char **argv)
 	struct site_secret *secret = NULL;
 	struct key_news news = { &fs, NULL };
 	const struct keystore_events events = { key_unreadable, &news };
+	const struct shared_events sevents = { shared_delivered, shared_keys_changed, shared_log,
+		                               &fs };
+	bool shared = false;
 	int r, err;
 
 	err = nodump_process(); /* first, before any secret is read: no core, no ptrace */
@@ -676,9 +790,14 @@ int main(int argc, char **argv)
 		        diag_quote(q, o.retain));
 		goto out;
 	}
+	if (check_shared_options(&o, &shared) != 0)
+		goto out;
 	if (o.run_as != NULL && lookup_run_as(o.run_as, &ra) != 0)
 		goto out;
-	if (open_state_dir(&fs, o.state ? o.state : STATE_DEFAULT_DIR,
+	if (open_state_dir(&fs,
+	                   shared    ? (o.cache ? o.cache : STATE_DEFAULT_DIR)
+	                   : o.state ? o.state
+	                             : STATE_DEFAULT_DIR,
 	                   o.run_as != NULL ? &ra : NULL, o.run_as) != 0)
 		goto out;
 	/* as USER from here to the mount: what USER cannot do now would fail after the drop */
@@ -704,6 +823,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provfs: keys in %s: %s\n", diag_quote(q, fs.state.path),
 		        strerror(-err));
 		goto out;
+	}
+	if (shared) {
+		char why[256];
+
+		err = shared_open(o.state, &fs.state, fs.keys, &sevents, &fs.shared, why,
+		                  sizeof(why));
+		if (err < 0) {
+			fprintf(stderr, "provfs: state=%s: %s: not mounted\n",
+			        diag_quote(q, o.state), why);
+			goto out;
+		}
 	}
 	err = audit_new(&fs.state, &fs.audit);
 	if (err < 0) {
@@ -738,6 +868,7 @@ out:
 	if (entered) /* a refusal while acting as USER: root again for what exit writes */
 		(void)runas_leave();
 	audit_free(fs.audit); /* writes the last fetch records */
+	shared_free(fs.shared);
 	keystore_free(fs.keys);
 	site_secret_free(secret); /* wiped: after the store that derives from it */
 	if (fs.state_lock >= 0)
@@ -752,6 +883,7 @@ out:
 	free(o.retain);
 	free(o.run_as);
 	free(o.key_secret);
+	free(o.cache);
 	fuse_opt_free_args(&args);
 	return r;
 }

@@ -233,6 +233,10 @@ static void key_served(fuse_req_t req, const struct handle *h)
 	else if (r == 0)
 		r = 1; /* served or delivered already */
 	explicit_bzero(&k, sizeof(k));
+	/* state=etcd://: this replica's own fact, pushed to etcd in the background */
+	if (r == 0 && fs->shared != NULL && shared_served(fs->shared, h->mac) < 0)
+		log_msg(LOG_ERR, "key of %s: cannot keep the intent to share that %s was read", mac,
+		        h->name);
 	if (r == 0)
 		log_msg(LOG_INFO,
 		        "key of %s: %s read to its end; delivered once the phone asks for one of "
@@ -270,9 +274,29 @@ static void prove_delivery(fuse_req_t req, const struct file_ref *ref, const cha
 	enum key_state state = k.state;
 
 	explicit_bzero(&k, sizeof(k));
+	/*
+	 * state=etcd://: another replica may have served the plain file a moment ago and this
+	 * one not seen it yet; etcd tells (state/shared.h, shared_deliver)
+	 */
+	if (r == 0 && state == KEY_PENDING && fs->shared != NULL)
+		state = KEY_SERVED;
 	if (r < 0 || state != KEY_SERVED)
 		return; /* the usual case: delivered long ago, or nothing to prove yet */
 	mac_format(ref->dev->mac, false, mac);
+	if (fs->shared != NULL) {
+		/* etcd decides; the plain file stays until it has (state/shared.h) */
+		r = shared_deliver(fs->shared, ref->dev->mac, name);
+		if (r == 0)
+			log_msg(LOG_INFO,
+			        "key of %s: the phone asked for %s after reading its plain file to "
+			        "the end; delivered once etcd has recorded it",
+			        mac, name);
+		else if (r < 0)
+			log_msg(LOG_ERR,
+			        "key of %s: cannot keep the intent to record its delivery: %s", mac,
+			        strerror(-r));
+		return;
+	}
 	r = keystore_deliver(fs->keys, ref->dev->mac, name);
 	if (r == 0) {
 		log_msg(LOG_INFO,

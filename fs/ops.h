@@ -12,6 +12,7 @@
 #include "fs/audit.h"
 #include "fs/fuse_api.h"
 #include "state/keys.h"
+#include "state/shared.h"
 #include "state/state.h"
 
 /*
@@ -27,6 +28,7 @@ struct provfs {
 	struct state state;
 	int state_lock;        /* flock on STATE/provfs.lock: one daemon per state directory */
 	struct keystore *keys; /* Panasonic keys in the state directory */
+	struct shared *shared; /* state=etcd://: epochs and deliveries shared, else NULL */
 	struct audit *audit;   /* fetch log and records (fs/audit.h) */
 	struct fuse_session *se;
 	uint64_t generation; /* number of the current generation */

@@ -500,6 +500,14 @@ int reload_key_delivered(struct provfs *fs, uint64_t mac)
 	return write(fs->wake[1], rec, RECORD) == RECORD ? 0 : -errno;
 }
 
+int reload_request(struct provfs *fs)
+{
+	unsigned char rec[RECORD];
+
+	record(rec, WAKE_RELOAD, 0);
+	return write(fs->wake[1], rec, RECORD) == RECORD ? 0 : -errno;
+}
+
 int reload_start(struct provfs *fs)
 {
 	struct sigaction sa;

@@ -31,6 +31,9 @@ void reload_stop(struct provfs *fs);
  */
 int reload_key_delivered(struct provfs *fs, uint64_t mac);
 
+/* Has the reloader reload now (the shared backend saw a new epoch). Returns 0 or -errno. */
+int reload_request(struct provfs *fs);
+
 /* One reload, now (the thread's work; also for tests). Returns 0 or a negative errno. */
 int reload_now(struct provfs *fs);
 

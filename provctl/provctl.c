@@ -41,7 +41,8 @@ static void usage(FILE *out)
 	    "       provctl export INVENTORY DIR [-s STATE] [-k FILE]\n"
 	    "       provctl diff INVENTORY [OTHER] [-s STATE]\n"
 	    "       provctl rekey INVENTORY MAC [--factory-reset] [-s STATE] [-k FILE]\n"
-	    "       provctl status INVENTORY [MAC] [-s STATE] [-k FILE] [--server-log FILE]...\n"
+	    "       provctl status INVENTORY [MAC] [-s STATE] [-c DIR] [-k FILE] [--server-log "
+	    "FILE]...\n"
 	    "                      [--model M] [--group G] [--never] [--stale DAYS] [--json]\n"
 	    "\n"
 	    "INVENTORY is a YAML file or a directory of *.yaml files.\n"
@@ -65,7 +66,12 @@ static void usage(FILE *out)
 	    "        --model, --group: those devices; --never: never fetched; --stale DAYS:\n"
 	    "        not fetched for DAYS days (never fetched included); --json: the same as\n"
 	    "        JSON (no key, no password); ends with the mount's unknown-MAC count\n"
-	    "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR ")\n"
+	    "STATE   the mount's state= directory (default " STATE_DEFAULT_DIR "), or its\n"
+	    "        state=etcd://HOST:PORT[,HOST:PORT...]/PREFIX: rekey records the next\n"
+	    "        epoch there (refused while etcd is away), status shows etcd's records\n"
+	    "-c DIR, --cache DIR\n"
+	    "        with -s etcd://...: a replica's cache=DIR, for the other commands and\n"
+	    "        for status of that replica's own view and fetches\n"
 	    "-k FILE, --key-secret FILE\n"
 	    "        the mount's key_secret=FILE: new keys and rekeys are derived from it\n");
 }
@@ -514,6 +520,7 @@ struct args {
 	bool plain;
 	bool factory_reset; /* rekey: the phone will be reset (vendor.h) */
 	const char *state;
+	const char *cache;         /* -c DIR: with -s etcd://, a replica's own directory */
 	const char *key_secret;    /* -k FILE */
 	struct status_opts status; /* --model, --group, --never, --stale, --json */
 	const char *status_only;   /* the first of them (or --server-log) given, for a message */
@@ -550,6 +557,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->status_only = a->status_only ? a->status_only : "--stale";
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			a->state = argv[++i];
+		} else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--cache") == 0) &&
+		           i + 1 < argc) {
+			a->cache = argv[++i];
 		} else if ((strcmp(argv[i], "-k") == 0 || strcmp(argv[i], "--key-secret") == 0) &&
 		           i + 1 < argc) {
 			a->key_secret = argv[++i];
@@ -573,6 +583,38 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	return 0;
+}
+
+/*
+ * -s etcd://...: rekey and status read and write etcd itself; the other commands use a
+ * replica's own directory, -c DIR (the mount's cache=). Returns -1 when a is not for etcd.
+ */
+static int run_shared(const char *cmd, struct args *a)
+{
+	if (a->state == NULL || strncmp(a->state, "etcd://", 7) != 0) {
+		if (a->cache == NULL)
+			return -1;
+		fprintf(stderr, "provctl: -c DIR goes with -s etcd://... (see provctl --help)\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "rekey") == 0 && a->npos == 2 && !a->plain)
+		return cmd_shared_rekey(a->state, a->pos[0], a->pos[1], a->factory_reset);
+	if (strcmp(cmd, "status") == 0 && (a->npos == 1 || a->npos == 2) && !a->plain &&
+	    a->cache == NULL)
+		return cmd_shared_status(a->state, a->pos[0], a->npos == 2 ? a->pos[1] : NULL);
+	if (strcmp(cmd, "rekey") != 0 && strcmp(cmd, "status") != 0 && a->cache != NULL) {
+		a->state = a->cache; /* the replica's own directory */
+		return -1;
+	}
+	if (strcmp(cmd, "status") == 0 && a->cache != NULL) {
+		a->state = a->cache; /* one replica's view, with its fetch records */
+		return -1;
+	}
+	fprintf(stderr,
+	        "provctl: -s etcd://... serves rekey and status; give %s a replica's "
+	        "cache directory with -c DIR\n",
+	        cmd);
+	return EXIT_USAGE;
 }
 
 static int run_command(const char *cmd, const struct args *a)
@@ -687,5 +729,8 @@ int main(int argc, char **argv)
 		        "provctl: --factory-reset is rekey's option (see provctl --help)\n");
 		return EXIT_USAGE;
 	}
+	err = run_shared(cmd, &a);
+	if (err >= 0)
+		return err;
 	return run_command(cmd, &a);
 }

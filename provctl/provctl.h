@@ -74,4 +74,8 @@ int cmd_status(const struct keys *keys, const char *path, const struct status_op
 /* diff.c: what changes between two inventories, or the mount's and an edit (other NULL). */
 int cmd_diff(const struct keys *keys, const char *state, const char *path, const char *other);
 
+/* shared.c: rekey and status on the shared state in etcd (-s etcd://...). */
+int cmd_shared_rekey(const char *url, const char *path, const char *mac_arg, bool factory_reset);
+int cmd_shared_status(const char *url, const char *path, const char *mac_arg);
+
 #endif

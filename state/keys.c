@@ -706,3 +706,65 @@ int keystore_rekey(struct keystore *ks, uint64_t mac, const char *vendor, unsign
 	unlock(ks, fd);
 	return r;
 }
+
+/* pending < served < delivered; none below them all */
+static int rank(enum key_state s)
+{
+	return s == KEY_DELIVERED ? 3 : s == KEY_SERVED ? 2 : s == KEY_PENDING ? 1 : 0;
+}
+
+bool key_rec_newer(const struct dev_key *cur, const struct dev_key *rec)
+{
+	if (rec->epoch != cur->epoch)
+		return rec->epoch > cur->epoch;
+	return rank(rec->state) > rank(cur->state);
+}
+
+int keystore_apply(struct keystore *ks, uint64_t mac, const struct dev_key *rec,
+                   struct dev_key *was)
+{
+	struct dev_key key, disk;
+	struct entry *e;
+	int fd, r;
+
+	if (was != NULL)
+		memset(was, 0, sizeof(*was));
+	if (rec->epoch == 0 || rec->state == KEY_NONE || !derive_vendor_ok(rec->vendor) ||
+	    (rec->bits != 128 && rec->bits != 192 && rec->bits != 256))
+		return -EINVAL;
+	if (ks->secret == NULL)
+		return -ENOKEY;
+	fd = lock(ks);
+	if (fd < 0)
+		return fd;
+	memset(&key, 0, sizeof(key));
+	e = slot(ks, mac);
+	r = e == NULL ? -ENOMEM : load_mac(ks, mac, &disk);
+	if (r == -ENOENT)
+		memset(&disk, 0, sizeof(disk)); /* nothing yet: any record is newer */
+	else if (e != NULL)
+		note(ks, e, r, &disk);
+	if (r == 0 || r == -ENOENT)
+		r = key_rec_newer(&disk, rec) ? 1 : 0;
+	if (r == 1) {
+		key = *rec;
+		r = derive_key(ks->secret->bytes, ks->secret->len, key.vendor, mac, key.epoch,
+		               key.pass) < 0
+		        ? -EIO
+		        : 1;
+	}
+	if (r == 1 && key.state != KEY_DELIVERED)
+		key.proof[0] = '\0';
+	if (r == 1 && (r = store(ks, mac, &key)) == 0) {
+		note(ks, e, 0, &key);
+		if (was != NULL)
+			*was = disk;
+		r = 1;
+	}
+	if (was != NULL)
+		memset(was->pass, 0, sizeof(was->pass));
+	OPENSSL_cleanse(&key, sizeof(key));
+	OPENSSL_cleanse(&disk, sizeof(disk));
+	unlock(ks, fd);
+	return r;
+}

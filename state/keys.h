@@ -113,6 +113,26 @@ int keystore_deliver(struct keystore *ks, uint64_t mac, const char *proof);
  */
 int keystore_rekey(struct keystore *ks, uint64_t mac, const char *vendor, unsigned bits);
 
+/*
+ * The shared backend's ordering of a device's facts (state/shared.h): rec is newer than cur
+ * when its epoch is higher, or its epoch is the same and its state is further along
+ * (pending < served < delivered). A fact is never taken back: an older or equal one is not.
+ */
+bool key_rec_newer(const struct dev_key *cur, const struct dev_key *rec);
+
+/*
+ * Applies a record shared by the replicas (state/shared.h: vendor, bits, epoch, state, proof,
+ * since; never a key) to the device's key file, under the same lock and with the same durable
+ * write as every change, only if it is newer than the file (key_rec_newer; a missing file is
+ * older than anything). The key itself is derived again from the site secret, which the store
+ * must have (-ENOKEY otherwise). Returns 1 when the file changed (*was, if not NULL, holds
+ * the state before: KEY_NONE if there was none), 0 when the record is not newer, or -errno
+ * (-EINVAL: a record that is not a derived one). A key file that cannot be read is never
+ * written over (its error).
+ */
+int keystore_apply(struct keystore *ks, uint64_t mac, const struct dev_key *rec,
+                   struct dev_key *was);
+
 /* "no key yet", "pending", ... for messages. */
 const char *key_state_name(enum key_state s);
 

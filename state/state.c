@@ -76,7 +76,7 @@ enum entry_kind { ENTRY_FOREIGN, ENTRY_FILE, ENTRY_DIR };
 
 /*
  * What provfs itself writes at the top of a state directory (keys.c, fetch.c, audit.c,
- * snapshot.c, fs/main.c, and the temporary names of replace()). Anything else means the
+ * snapshot.c, shared.c, fs/main.c, and the temporary names of replace()). Anything else means the
  * directory is not a provfs state directory (state=/etc by mistake): it is not given away.
  */
 static enum entry_kind top_entry(const char *n)
@@ -89,7 +89,8 @@ static enum entry_kind top_entry(const char *n)
 			return ENTRY_FILE;
 	if (strcmp(n, "live") == 0 || strcmp(n, ".live.new") == 0)
 		return ENTRY_DIR;
-	if (is_mac_name(n, "key-") || is_mac_name(n, "fetch-") || is_temp_name(n))
+	if (is_mac_name(n, "key-") || is_mac_name(n, "fetch-") || is_mac_name(n, "shared-") ||
+	    is_temp_name(n))
 		return ENTRY_FILE;
 	return ENTRY_FOREIGN;
 }
