@@ -143,14 +143,14 @@ count_at_least() { # count_at_least KEY N — the counter has reached N
 lib_poll 20 count_at_least ctr2 30
 killed=$(etcd_leader)
 t_eq "the leader is member 1" 1 "$killed"
-t_check "kill -9 the leader mid-run" etcd_kill "$killed" KILL
 at_kill=$(tool get ctr2 | sed 's/ mod=.*//')
+t_check "kill -9 the leader mid-run" etcd_kill "$killed" KILL
 lib_poll 60 _lib_dead "$C_PID"
 lib_poll 60 _lib_dead "$D_PID"
 t_check "writer C finished its 60 increments after the kill" incr_done "$WORK/incrC.log" C 60
 t_check "writer D finished its 60 increments after the kill" incr_done "$WORK/incrD.log" D 60
 t_check "the counter is exactly 120 (C:60, D:60): nothing lost or doubled" counter_ok ctr2 120 C:60 D:60
-t_check "the kill came mid-run (counter then: ${at_kill%% *})" test "${at_kill%% *}" -lt 120
+t_check "the kill came mid-run (counter just before: ${at_kill%% *})" test "${at_kill%% *}" -lt 120
 lib_stop_pid "$C_PID"
 lib_stop_pid "$D_PID"
 
@@ -177,11 +177,11 @@ t_check "a third watch connects (to member 1)" lib_poll 10 contains "$W3" "# sta
 lib_spawn "$WORK/incrE.log" "$TOOL" "$U2" incr ctr3 E 100 50
 E_PID=$SPAWN_PID
 lib_poll 20 count_at_least ctr3 10
+frozen_at=$(tool get ctr3 | cut -d' ' -f1)
 kill -STOP "${ETCD_PID[1]}"
-frozen_at=$(tool get ctr3 | cut -d' ' -f1) # tool tries member 1 first: its timeout, then 2
 lib_poll 60 _lib_dead "$E_PID"
 t_check "writer E finished its 100 increments while member 1 was frozen" incr_done "$WORK/incrE.log" E 100
-t_check "member 1 froze mid-run (counter then: $frozen_at)" test "$frozen_at" -lt 100
+t_check "member 1 froze mid-run (counter just before: $frozen_at)" test "$frozen_at" -lt 100
 t_check "the watch reaches 100 without member 1" lib_poll 10 seen "$W3" " PUT $P/ctr3 100 "
 t_eq "the watch saw counts 1..100, each once and in order, across the freeze" \
 	"$(seq 1 100 | paste -sd ' ')" "$(watch_counts "$W3" ctr3 | paste -sd ' ')"
