@@ -190,6 +190,23 @@ lib_stop_pid "$W3_PID"
 lib_stop_pid "$E_PID"
 t_check "the cluster is healthy after member 1 thaws" etcd_wait_healthy 30
 
+# --- a watch from a compacted revision: a snapshot, then events --------------------------------
+
+compact_rev=$(tool put dev/before-compaction x | sed 's/^rev=//')
+t_check "compact the history up to revision $compact_rev" ctl compact "$compact_rev"
+W4=$WORK/watch4.out
+lib_spawn "$WORK/watch4.log" "$TOOL" "$U" watch dev/ 1 "$W4"
+W4_PID=$SPAWN_PID
+ndev=$(ctl get --prefix "$P/dev/" --keys-only | grep -c .)
+t_check "a watch from revision 1 gets the prefix's $ndev keys as a snapshot at a revision >= $compact_rev" \
+	lib_poll 10 seen "$W4" "^# reset [0-9]+ $ndev\$"
+snap_rev=$(awk '$2 == "reset" { print $3 }' "$W4")
+t_check "the snapshot's revision is at or after the compaction" test "${snap_rev:-0}" -ge "$compact_rev"
+t_check "a put after it" tool put dev/after-compaction y
+t_check "then arrives as an event" lib_poll 5 seen "$W4" "^[0-9]+ PUT $P/dev/after-compaction y\$"
+t_eq "and nothing from before the snapshot" "" "$(awk -v r="${snap_rev:-0}" '$1 ~ /^[0-9]+$/ && $1 <= r' "$W4")"
+lib_stop_pid "$W4_PID"
+
 # --- no etcd: calls fail fast; after a restart they and the watch resume -----------------------
 
 # call_time CMD... — "OUTPUT in MS": what CMD printed and how long it took.
