@@ -14,8 +14,8 @@
  * Errors (all negative errnos):
  *   -EAGAIN     no etcd now: no endpoint could be reached, or none had a leader (quorum lost);
  *               nothing was written
- *   -ETIMEDOUT  a write was sent but no reply came before the deadline: it may or may not have
- *               been applied (read the key back; see etcd_cas for how to tell)
+ *   -ETIMEDOUT  a write was sent but no reply said whether it was applied (no answer before the
+ *               deadline, or a member's "request timed out"): read the key back; see etcd_cas
  *   -ECANCELED  a compare-and-swap's compare failed (the current value is returned)
  *   -ENOENT     etcd_get: no such key
  *   -ESTALE     the revision asked for was compacted away
@@ -206,7 +206,10 @@ struct etcd_watch_cb {
 struct etcd_watch;
 
 /*
- * Watches every key under prefix from start_revision (0: from now) on a thread of its own.
+ * Watches every key under prefix from start_revision on a thread of its own. 0 means from the
+ * moment the first stream is set up (the first status 0), so changes made before that are not
+ * seen: a caller that needs them all reads the prefix (etcd_range_prefix) and watches from
+ * that range's revision + 1.
  * When a connection ends (member killed, no leader, network), the watch resumes on the next
  * endpoint from the last revision it delivered + 1: no event is lost or delivered twice.
  * Returns 0 or -errno; the callbacks run on the watch's thread.

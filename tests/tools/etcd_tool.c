@@ -12,7 +12,9 @@
  *   etcd_tool URL watch PREFIX FROM_REV OUT    every event a line in OUT until SIGTERM
  *
  * KEY and PREFIX are relative to the URL's prefix. An error prints "error E" (E the errno's
- * name, e.g. EAGAIN) and gives status 1. Values are text.
+ * name, e.g. EAGAIN) and gives status 1. Values are text. With ETCD_TOOL_TIMING set, the time
+ * the operation took inside the client (without this process's start) goes to stderr as
+ * "took_ms=N".
  *
  * The counter of incr: its value is "N ID:S ID:S ...", N the count and S the last increment of
  * writer ID that made it in. Each increment reads the key and writes N+1 with its own S+1 by
@@ -243,7 +245,7 @@ int main(int argc, char **argv)
 {
 	struct etcd_client *c;
 	char err[256], key[512];
-	int64_t rev = 0, n = 0;
+	int64_t rev = 0, n = 0, t0;
 	struct etcd_kv kv;
 	int rc;
 
@@ -255,6 +257,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(key, sizeof(key), "%s/%s", etcd_client_prefix(c), argv[3]);
+	t0 = now_ms();
 	if (strcmp(argv[2], "get") == 0) {
 		rc = etcd_get(c, key, &kv, NULL);
 		if (rc == 0) {
@@ -321,6 +324,8 @@ int main(int argc, char **argv)
 		return usage();
 	}
 	etcd_client_free(c);
+	if (getenv("ETCD_TOOL_TIMING") != NULL)
+		fprintf(stderr, "took_ms=%lld\n", (long long)(now_ms() - t0));
 	if (rc < 0)
 		return fail(rc);
 	return rc;

@@ -83,6 +83,8 @@ static void test_url_bad(void **state)
 	expect_bad_url("etcd://h:65536/p", port);
 	expect_bad_url("etcd://h:99999/p", port);
 	expect_bad_url("etcd://h:123456/p", port);
+	expect_bad_url("etcd://h:18446744073709551617/p", port); /* 2^64 + 1: no wrap to 1 */
+	expect_bad_url("etcd://h:4294967297/p", port);           /* 2^32 + 1 */
 	expect_bad_url("etcd://h:02379/p", port);
 	expect_bad_url("etcd://h:+1/p", port);
 	expect_bad_url("etcd://h:-1/p", port);
@@ -196,9 +198,11 @@ static void test_range_empty_and_zero_values(void **state)
 	assert_int_equal(r.n, 2);
 	assert_true(r.more);
 	assert_string_equal(r.kvs[0].key, "fo");
+	assert_int_equal(r.kvs[0].key_len, 2); /* the padding stands for no byte */
 	assert_int_equal(r.kvs[0].value_len, 0);
 	assert_non_null(r.kvs[0].value);
 	assert_string_equal(r.kvs[1].key, "foo1");
+	assert_int_equal(r.kvs[1].key_len, 4);
 	assert_int_equal(r.kvs[1].value_len, 3);
 	assert_memory_equal(r.kvs[1].value, "\x00\xff\x0a", 3);
 	assert_int_equal(r.kvs[1].mod_revision, 7);
