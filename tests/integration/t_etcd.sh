@@ -27,6 +27,10 @@ P=/provfs-test # the URL's prefix: etcd_tool puts every key below it
 tool() { "$TOOL" "$U" "$@"; }
 ctl() { _etcdctl --endpoints="$ETCD_ENDPOINTS" "$@"; }
 ms() { date +%s%3N; }
+# start_watch NAME PREFIX FROM — etcd_tool watch in the background, events into WORK/NAME.out.
+start_watch() { lib_spawn "$WORK/$1.log" "$TOOL" "$U" watch "$2" "$3" "$WORK/$1.out"; }
+# start_incr URL KEY ID COUNT [PAUSE_MS] — etcd_tool incr in the background, into WORK/incrID.log.
+start_incr() { lib_spawn "$WORK/incr$3.log" "$TOOL" "$1" incr "$2" "$3" "$4" ${5:+"$5"}; }
 
 # --- put, get, range, delete ----------------------------------------------------------------
 
@@ -59,7 +63,7 @@ t_eq "etcdctl sees the winning value" "epoch 3" "$(ctl get "$P/dev/cas" --print-
 # --- a watch sees every change, in order, within a second --------------------------------------
 
 W1=$WORK/watch1.out
-lib_spawn "$WORK/watch1.log" "$TOOL" "$U" watch w/ 0 "$W1"
+start_watch watch1 w/ 0
 W1_PID=$SPAWN_PID
 t_check "the watch connects" lib_poll 10 contains "$W1" "# status connected"
 
@@ -107,9 +111,9 @@ counter_ok() {
 # incr_done LOG ID N — the incr process wrote its success line.
 incr_done() { grep -q "^incr $2 done $3 " "$1"; }
 
-lib_spawn "$WORK/incrA.log" "$TOOL" "$U" incr ctr A 50
+start_incr "$U" ctr A 50
 A_PID=$SPAWN_PID
-lib_spawn "$WORK/incrB.log" "$TOOL" "$U" incr ctr B 50
+start_incr "$U" ctr B 50
 B_PID=$SPAWN_PID
 lib_poll 40 _lib_dead "$A_PID"
 lib_poll 40 _lib_dead "$B_PID"
@@ -127,12 +131,12 @@ lib_stop_pid "$B_PID"
 
 t_check "member 1 becomes the leader" etcd_move_leader 1
 W2=$WORK/watch2.out
-lib_spawn "$WORK/watch2.log" "$TOOL" "$U" watch ctr2 0 "$W2"
+start_watch watch2 ctr2 0
 W2_PID=$SPAWN_PID
 t_check "a second watch connects" lib_poll 10 contains "$W2" "# status connected"
-lib_spawn "$WORK/incrC.log" "$TOOL" "$U" incr ctr2 C 60 20
+start_incr "$U" ctr2 C 60 20
 C_PID=$SPAWN_PID
-lib_spawn "$WORK/incrD.log" "$TOOL" "$U" incr ctr2 D 60 20
+start_incr "$U" ctr2 D 60 20
 D_PID=$SPAWN_PID
 
 count_at_least() { # count_at_least KEY N — the counter has reached N
@@ -171,10 +175,10 @@ t_check "the cluster is healthy again" etcd_wait_healthy 30
 t_check "member 2 becomes the leader" etcd_move_leader 2
 U2=etcd://$LIB_ADDR:${ETCD_CLIENT[2]},$LIB_ADDR:${ETCD_CLIENT[3]},$LIB_ADDR:${ETCD_CLIENT[1]}$P
 W3=$WORK/watch3.out
-lib_spawn "$WORK/watch3.log" "$TOOL" "$U" watch ctr3 0 "$W3"
+start_watch watch3 ctr3 0
 W3_PID=$SPAWN_PID
 t_check "a third watch connects (to member 1)" lib_poll 10 contains "$W3" "# status connected"
-lib_spawn "$WORK/incrE.log" "$TOOL" "$U2" incr ctr3 E 100 50
+start_incr "$U2" ctr3 E 100 50
 E_PID=$SPAWN_PID
 lib_poll 20 count_at_least ctr3 10
 frozen_at=$(tool get ctr3 | cut -d' ' -f1)
@@ -240,7 +244,7 @@ lib_stop_pid "$W2_PID"
 compact_rev=$(tool put dev/before-compaction x | sed 's/^rev=//')
 t_check "compact the history up to revision $compact_rev" ctl compact "$compact_rev"
 W4=$WORK/watch4.out
-lib_spawn "$WORK/watch4.log" "$TOOL" "$U" watch dev/ 1 "$W4"
+start_watch watch4 dev/ 1
 W4_PID=$SPAWN_PID
 ndev=$(ctl get --prefix "$P/dev/" --keys-only | grep -c .)
 t_check "a watch from revision 1 gets the prefix's $ndev keys as a snapshot at a revision >= $compact_rev" \
