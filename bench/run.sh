@@ -2,7 +2,8 @@
 #
 # run.sh — `make bench`: the reboot storm (bench/storm.sh) for each size of BENCH_SIZES (default
 # "1000 10000" devices) and the large inventory (bench/scale.sh) at BENCH_SCALE_N (default
-# 100000), then one summary table of every result against its target (issue 11, SPEC §6), with
+# 100000) and the replicas (bench/replicas.sh at BENCH_REPLICAS_N, default 10000, its own table),
+# then one summary table of every result against its target (issue 11, SPEC §6), with
 # the machine it ran on. Each script prints its own detailed table first.
 #
 # BENCH_WRITE=1 also writes bench/results.md: the summary and every detailed table, each in its
@@ -34,6 +35,8 @@ for n in $SIZES; do
 	BENCH_SUMMARY=$SUMMARY bash "$HERE/storm.sh" "$n" || rc=1
 done
 BENCH_SUMMARY=$SUMMARY bash "$HERE/scale.sh" "$SCALE_N" || rc=1
+# README "Replicas": three replicas sharing delivery through etcd (its own table)
+bash "$HERE/replicas.sh" "${BENCH_REPLICAS_N:-10000}" || rc=1
 
 {
 	printf '### make bench: summary\n\n'
