@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# t_etcd_hostile.sh — a replica (state=etcd://) against etcd contents written by hand with
+# etcdctl (state/shared.c, state/etcd.c), on a one-member etcd on loopback:
+# - a prefix whose records are larger together than one reply may be (ETCD_REPLY_MAX, 4 MiB:
+#   three garbage values of 1.4 MB each, as a site with ~15,000 records would be): the replica
+#   still syncs (the range is read in pages), applies the valid record among them, and
+#   provctl status -s etcd:// lists them all;
+# - garbage, a lower-case MAC, a name that is not a MAC, a key with a newline: each is logged
+#   as ignored, on one line (no forged log line), the daemon keeps serving;
+# - a DELETE of a delivered record never un-delivers: the plain key file stays ENOENT.
+
+# shellcheck disable=SC2016 # in sh -c '...', $1.. are the inner shell's arguments
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=etcd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/etcd.sh"
+
+lib_require_root
+lib_require_bin "provfs and provctl are built" "$PROVFS" "$PROVCTL"
+
+INV=$REPO_ROOT/tests/data/panasonic.yaml
+SECRET=$WORK/site.key
+LOG=$WORK/provfs.log
+PA=0080F0C8C383 # KX-UTG300, encrypt: true, key_length: 256 (tests/data/panasonic.yaml)
+P=/provfs-test  # etcd.sh's URL prefix
+(umask 077 && head -c 33 /dev/urandom | base64 -w0 >"$SECRET")
+
+etcd_cluster_start 1 || {
+	t_fail "a one-member etcd starts on 127.0.0.1"
+	t_summary
+	exit 1
+}
+t_ok "a one-member etcd starts on 127.0.0.1"
+ctl() { _etcdctl --endpoints="$ETCD_ENDPOINTS" "$@"; }
+count() { grep -c -- "$1" "$LOG"; }
+has() { grep -qF -- "$1" "$LOG"; }
+
+# Three values of 1.4 MB (etcd's default request limit is 1.5 MiB): 5.6 MB of base64 in one
+# range reply. Names sort before the valid record, so a range cut short would miss it.
+head -c 1400000 /dev/zero | tr '\0' 'x' >"$WORK/big"
+for k in 000000000001 000000000002 000000000003; do
+	ctl put "$P/dev/$k" <"$WORK/big" >/dev/null || t_fail "etcdctl put of a 1.4 MB value"
+done
+# the device delivered on another replica: since 1796010841 as in the README
+ctl put "$P/dev/$PA" "provfs-shared 1 vendor panasonic bits 256 epoch 1 state delivered proof Config$PA.enc since 1796010841" >/dev/null
+ctl put "$P/dev/${PA,,}" "provfs-shared 1 vendor panasonic bits 256 epoch 1 state pending proof - since 1" >/dev/null
+ctl put "$P/dev/not-a-mac" "provfs-shared 1 vendor panasonic bits 256 epoch 1 state pending proof - since 1" >/dev/null
+ctl put "$P/dev/0080F0C8C3"$'\n'"forged" "x" >/dev/null
+
+MNT=$WORK/mnt
+t_check "a replica mounts on that prefix" \
+	provfs_mount "$INV" "$MNT" "listing=all,key_secret=$SECRET,state=$ETCD_URL,cache=$WORK/cache"
+t_check "it syncs although the prefix is larger than one reply (ETCD_REPLY_MAX)" \
+	lib_poll 10 has "etcd: 7 device records applied"
+t_check "the record delivered elsewhere is applied: the plain key file is ENOENT" \
+	lib_poll 2 enoent "$MNT/Config$PA.cfg"
+t_check "its .enc files are served" cat "$MNT/Config$PA.enc"
+t_eq "the three garbage records are each logged once as not a record" 3 \
+	"$(count "is not a provfs-shared 1 record: ignored")"
+t_check "a lower-case MAC is not a device's record" has "$P/dev/${PA,,} is not a device's record"
+t_check "nor a name that is not a MAC" has "$P/dev/not-a-mac is not a device's record"
+t_check "a key with a newline is logged on one line, escaped" has "$P/dev/0080F0C8C3\\nforged is not"
+t_eq "no log line starts with the key's second line" 0 "$(grep -c '^forged' "$LOG")"
+t_check "no garbage value reaches the log" sh -c '! grep -q xxxxxxxx "$1"' _ "$LOG"
+t_check "provctl status -s etcd:// lists the delivered record despite the large prefix" \
+	sh -c '"$1" status "$2" "$3" -s "$4" | grep -q "^$3 panasonic epoch 1 delivered proof Config$3.enc"' \
+	_ "$PROVCTL" "$INV" "$PA" "$ETCD_URL"
+
+"$PROVCTL" status "$INV" -s "$ETCD_URL" >"$WORK/status.out" 2>"$WORK/status.err"
+t_eq "provctl status: each record that is not one named on stderr, on one line each" 6 \
+	"$(grep -c "is not a provfs-shared 1 record" "$WORK/status.err")"
+t_check "... the key with a newline escaped" grep -qF "$P/dev/0080F0C8C3\\nforged is not" "$WORK/status.err"
+t_eq "... no line starts with that key's second line" 0 "$(grep -c '^forged' "$WORK/status.err")"
+
+# --- a DELETE never un-delivers -----------------------------------------------------------------
+ctl del "$P/dev/$PA" >/dev/null
+ctl put "$P/dev/000000000004" "garbage after the delete" >/dev/null
+t_check "the watch is alive after the delete (it reports the next garbage)" \
+	lib_poll 3 has "record of 000000000004 is not"
+t_check "after a DELETE of its record the plain key file stays ENOENT" enoent "$MNT/Config$PA.cfg"
+t_check "the daemon is alive" _lib_alive "$PROVFS_PID"
+t_check "unmount: the daemon exits on its own" provfs_umount "$MNT"
+t_summary
