@@ -9,6 +9,7 @@
 
 #include "backend/files.h"
 #include "backend/vendor.h"
+#include "inventory/diag.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "provctl/provctl.h"
@@ -92,7 +93,11 @@ static void show(void *ctx, uint64_t mac, const struct dev_key *rec, const char 
 	if (s->only != 0 && mac != s->only)
 		return;
 	if (rec == NULL) {
-		fprintf(stderr, "provctl: etcd: %s is not a provfs-shared 1 record\n", bad);
+		char q[DIAG_QUOTE_SIZE];
+
+		/* etcd's key may hold anything (etcdctl writes any bytes): one line, escaped */
+		fprintf(stderr, "provctl: etcd: %s is not a provfs-shared 1 record\n",
+		        diag_quote(q, bad));
 		s->bad++;
 		return;
 	}
