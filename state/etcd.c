@@ -709,7 +709,8 @@ out:
 
 struct etcd_client {
 	struct etcd_url url;
-	atomic_size_t cur; /* the endpoint that answered last: the next call starts there */
+	atomic_size_t cur;  /* the endpoint that answered last: the next call starts there */
+	atomic_bool cancel; /* etcd_client_cancel: every call ends now */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -738,6 +739,7 @@ int etcd_client_new(const char *url, struct etcd_client **out, char *err, size_t
 		return rc;
 	}
 	atomic_init(&c->cur, 0);
+	atomic_init(&c->cancel, false);
 	*out = c;
 	return 0;
 }
@@ -753,6 +755,24 @@ void etcd_client_free(struct etcd_client *c)
 const char *etcd_client_prefix(const struct etcd_client *c)
 {
 	return c->url.prefix;
+}
+
+void etcd_client_cancel(struct etcd_client *c)
+{
+	atomic_store(&c->cancel, true);
+}
+
+/* libcurl calls this often, and about once a second on a quiet connection: the way out. */
+static int call_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+	struct etcd_client *c = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&c->cancel) ? 1 : 0;
 }
 
 /* A reply body, bounded: more than max bytes aborts the transfer. */
@@ -824,6 +844,9 @@ static enum attempt try_endpoint(struct etcd_client *c, size_t idx, const char *
 		return ATTEMPT_DONE;
 	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, call_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
 	cc = curl_easy_perform(h);
@@ -871,7 +894,7 @@ static int call(struct etcd_client *c, const char *path, const char *body, bool 
 		size_t idx = (start + i) % c->url.n;
 		enum attempt a;
 
-		if (left <= 0)
+		if (left <= 0 || atomic_load(&c->cancel))
 			break;
 		a = try_endpoint(c, idx, path, body,
 		                 left < ETCD_ATTEMPT_MS ? (long)left : ETCD_ATTEMPT_MS, s, &rc);

@@ -132,6 +132,12 @@ struct etcd_client;
 /* A client for the endpoints of url. Returns 0 or -errno (-EINVAL: see err). */
 int etcd_client_new(const char *url, struct etcd_client **out, char *err, size_t errlen);
 void etcd_client_free(struct etcd_client *c);
+/*
+ * Every call in flight ends within about a second (at once when it waits between attempts) and
+ * every later one at once, as if etcd were away (-EAGAIN, or -ETIMEDOUT for a write that was
+ * sent): for a caller that is shutting down, which stops its watches too. Any thread.
+ */
+void etcd_client_cancel(struct etcd_client *c);
 /* The URL's prefix ("/name..."): the caller builds its keys below it. */
 const char *etcd_client_prefix(const struct etcd_client *c);
 

@@ -863,6 +863,9 @@ void shared_free(struct shared *sh)
 	sh->stop = true;
 	pthread_cond_signal(&sh->wake);
 	pthread_mutex_unlock(&sh->lock);
+	/* a call to a frozen member would hold the thread for a whole deadline, or two */
+	if (sh->c != NULL)
+		etcd_client_cancel(sh->c);
 	if (sh->running)
 		pthread_join(sh->thread, NULL);
 	if (sh->watch != NULL)

@@ -18,11 +18,16 @@
 lib_require_root
 lib_require_bin "provfs and provctl are built" "$PROVFS" "$PROVCTL"
 
-INV=$REPO_ROOT/tests/data/panasonic.yaml
+INV=$WORK/inv.yaml
 SECRET=$WORK/site.key
 LOG=$WORK/provfs.log
 PA=0080F0C8C383 # KX-UTG300, encrypt: true, key_length: 256 (tests/data/panasonic.yaml)
 P=/provfs-test  # etcd.sh's URL prefix
+D2=0080F0C8C390 # one more KX-UTG300: read while etcd is frozen
+{
+	cat "$REPO_ROOT/tests/data/panasonic.yaml"
+	printf '  %s: {model: KX-UTG300, lines: [{user: "2090", password: "pw90"}]}\n' "$D2"
+} >"$INV"
 (umask 077 && head -c 33 /dev/urandom | base64 -w0 >"$SECRET")
 
 etcd_cluster_start 1 || {
@@ -79,5 +84,28 @@ t_check "the watch is alive after the delete (it reports the next garbage)" \
 	lib_poll 3 has "record of 000000000004 is not"
 t_check "after a DELETE of its record the plain key file stays ENOENT" enoent "$MNT/Config$PA.cfg"
 t_check "the daemon is alive" _lib_alive "$PROVFS_PID"
-t_check "unmount: the daemon exits on its own" provfs_umount "$MNT"
+
+# --- etcd frozen (SIGSTOP: connections hang, nothing refuses): provctl and unmount are prompt ---
+ms() { date +%s%3N; }
+kill -STOP "${ETCD_PID[1]}"
+for cmd in status rekey; do
+	t0=$(ms)
+	"$PROVCTL" "$cmd" "$INV" "$PA" -s "$ETCD_URL" -k "$SECRET" >"$WORK/$cmd.out" 2>&1
+	rc=$? took=$(($(ms) - t0))
+	t_eq "provctl $cmd with etcd frozen: exit 1 (a problem, provctl(1)), one line" "1 1" \
+		"$rc $(wc -l <"$WORK/$cmd.out")"
+	t_check "... within 2 s ($took ms)" test "$took" -lt 2000
+done
+"$PROVCTL" status "$INV" -s "etcd://127.0.0.1:1/p" >"$WORK/bad.out" 2>&1
+t_eq "provctl status with a refused endpoint: exit 1, one line" "1 1" "$? $(wc -l <"$WORK/bad.out")"
+t_check "the replica logs the outage" lib_poll 15 has "etcd unreachable: serving the last known state"
+# a served mark and a proof to push: the thread is in a call to the frozen member
+t_check "a plain key file is served while etcd is frozen" cat "$MNT/Config$D2.cfg"
+t_check "... and its .enc file" cat "$MNT/Config$D2.enc"
+t_check "the delivery waits in the cache directory" test -s "$WORK/cache/shared-$D2"
+t0=$(ms)
+t_check "unmount with etcd frozen: the daemon exits on its own" provfs_umount "$MNT"
+took=$(($(ms) - t0))
+t_check "... within 3 s ($took ms)" test "$took" -lt 3000
+kill -CONT "${ETCD_PID[1]}"
 t_summary
