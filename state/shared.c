@@ -802,6 +802,11 @@ static int load_intents(struct shared *sh)
 			r = r > 0 ? 0 : r;
 		} else if (r == -ENOENT) {
 			r = 0;
+		} else if (r == -ELOOP || r == -EINVAL || r == -EISDIR || r == -EFBIG) {
+			/* not a file we wrote (a symlink, a FIFO...): as damaged, not fatal */
+			say(sh, LOG_ERR, "%s/%s is not an intent (%s): ignored (remove it)",
+			    sh->cache->path, e->d_name, strerror(-r));
+			r = 0;
 		}
 		buf_free(&text);
 	}

@@ -52,11 +52,22 @@ ctl put "$P/dev/${PA,,}" "provfs-shared 1 vendor panasonic bits 256 epoch 1 stat
 ctl put "$P/dev/not-a-mac" "provfs-shared 1 vendor panasonic bits 256 epoch 1 state pending proof - since 1" >/dev/null
 ctl put "$P/dev/0080F0C8C3"$'\n'"forged" "x" >/dev/null
 
+# the cache directory holds what is not an intent under intents' names
+mkdir -m 0700 "$WORK/cache"
+ln -s /etc/passwd "$WORK/cache/shared-000000000005"
+mkfifo -m 0600 "$WORK/cache/shared-000000000006"
+mkdir "$WORK/cache/shared-000000000007"
+printf 'not a record\n' >"$WORK/cache/shared-000000000008"
+
 MNT=$WORK/mnt
-t_check "a replica mounts on that prefix" \
+t_check "a replica mounts on that prefix (and on a cache with odd intent files)" \
 	provfs_mount "$INV" "$MNT" "listing=all,key_secret=$SECRET,state=$ETCD_URL,cache=$WORK/cache"
 t_check "it syncs although the prefix is larger than one reply (ETCD_REPLY_MAX)" \
 	lib_poll 10 has "etcd: 7 device records applied"
+for n in 5 6 7 8; do
+	t_check "cache/shared-00000000000$n (symlink, FIFO, directory, garbage) is logged as ignored" \
+		has "/cache/shared-00000000000$n"
+done
 t_check "the record delivered elsewhere is applied: the plain key file is ENOENT" \
 	lib_poll 2 enoent "$MNT/Config$PA.cfg"
 t_check "its .enc files are served" cat "$MNT/Config$PA.enc"
