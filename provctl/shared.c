@@ -63,6 +63,9 @@ int cmd_shared_rekey(const char *url, const char *path, const char *mac_arg, boo
 		        "provctl: %s: its record in etcd is not a provfs-shared 1 record: "
 		        "not replaced\n",
 		        mac);
+	} else if (r == -EOVERFLOW) {
+		fprintf(stderr, "provctl: %s: etcd has its last epoch (%lu): no next one\n", mac,
+		        (unsigned long)UINT32_MAX);
 	} else if (r < 0) {
 		fprintf(stderr, "provctl: %s: %s\n", mac, url_message(r, why));
 	} else {
