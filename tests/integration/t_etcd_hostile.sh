@@ -24,9 +24,11 @@ LOG=$WORK/provfs.log
 PA=0080F0C8C383 # KX-UTG300, encrypt: true, key_length: 256 (tests/data/panasonic.yaml)
 P=/provfs-test  # etcd.sh's URL prefix
 D2=0080F0C8C390 # one more KX-UTG300: read while etcd is frozen
+D3=0080F0C8C391 # one more: etcd's record names another vendor and key length
 {
 	cat "$REPO_ROOT/tests/data/panasonic.yaml"
 	printf '  %s: {model: KX-UTG300, lines: [{user: "2090", password: "pw90"}]}\n' "$D2"
+	printf '  %s: {model: KX-UTG300, lines: [{user: "2091", password: "pw91"}]}\n' "$D3"
 } >"$INV"
 (umask 077 && head -c 33 /dev/urandom | base64 -w0 >"$SECRET")
 
@@ -87,6 +89,18 @@ t_eq "provctl status: each record that is not one named on stderr, on one line e
 	"$(grep -c "is not a provfs-shared 1 record" "$WORK/status.err")"
 t_check "... the key with a newline escaped" grep -qF "$P/dev/0080F0C8C3\\nforged is not" "$WORK/status.err"
 t_eq "... no line starts with that key's second line" 0 "$(grep -c '^forged' "$WORK/status.err")"
+
+# --- epochs at and beyond the limit --------------------------------------------------------------
+ctl put "$P/dev/$D3" "provfs-shared 1 vendor panasonic bits 256 epoch 4294967295 state pending proof - since 1" >/dev/null
+ctl put "$P/dev/0080F0C8C3FF" "provfs-shared 1 vendor panasonic bits 256 epoch 4294967296 state pending proof - since 1" >/dev/null
+ctl put "$P/dev/0080F0C8C3FE" "provfs-shared 1 vendor panasonic bits 256 epoch 0 state pending proof - since 1" >/dev/null
+t_check "epoch 2^32 is not a record: ignored" lib_poll 3 has "record of 0080F0C8C3FF is not a provfs-shared 1 record"
+t_check "nor epoch 0" lib_poll 3 has "record of 0080F0C8C3FE is not a provfs-shared 1 record"
+t_check "epoch 2^32-1 is applied: the plain file has that epoch's key (HKDF, as t_derived.sh)" \
+	lib_poll 3 grep -qF "<CFG_FILE_KEY>$(kdf panasonic "$D3" 4294967295)<" "$MNT/Config$D3.cfg"
+t_check_fails "provctl rekey at epoch 2^32-1 says there is no next one, one line" \
+	"etcd has its last epoch (4294967295): no next one" \
+	"$PROVCTL" rekey "$INV" "$D3" -s "$ETCD_URL" -k "$SECRET"
 
 # --- a DELETE never un-delivers -----------------------------------------------------------------
 ctl del "$P/dev/$PA" >/dev/null
