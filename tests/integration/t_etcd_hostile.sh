@@ -7,7 +7,13 @@
 #   provctl status -s etcd:// lists them all;
 # - garbage, a lower-case MAC, a name that is not a MAC, a key with a newline: each is logged
 #   as ignored, on one line (no forged log line), the daemon keeps serving;
-# - a DELETE of a delivered record never un-delivers: the plain key file stays ENOENT.
+# - what is not an intent under an intent's name in the cache (symlink, FIFO, directory,
+#   garbage) is logged and ignored, the replica mounts;
+# - epochs 0 and 2^32 are not records; 2^32-1 is served, and provctl rekey says it is the last;
+# - a DELETE of a delivered record never un-delivers: the plain key file stays ENOENT;
+# - 50 SIGHUPs at once while a rekey arrives: alive, serving the new epoch's key;
+# - etcd frozen (SIGSTOP): provctl status/rekey fail in one line within 2 s; a delivery waits
+#   in the cache; unmount exits within 3 s.
 
 # shellcheck disable=SC2016 # in sh -c '...', $1.. are the inner shell's arguments
 # shellcheck source=lib.sh
@@ -109,6 +115,13 @@ t_check "the watch is alive after the delete (it reports the next garbage)" \
 	lib_poll 3 has "record of 000000000004 is not"
 t_check "after a DELETE of its record the plain key file stays ENOENT" enoent "$MNT/Config$PA.cfg"
 t_check "the daemon is alive" _lib_alive "$PROVFS_PID"
+
+# --- a SIGHUP storm: 50 reloads asked at once, while the watch applies a rekey -----------------
+for _ in $(seq 50); do kill -HUP "$PROVFS_PID"; done
+ctl put "$P/dev/$D2" "provfs-shared 1 vendor panasonic bits 256 epoch 7 state pending proof - since 1" >/dev/null
+t_check "after a SIGHUP storm the daemon serves the epoch etcd says (7)" \
+	lib_poll 5 grep -qF "<CFG_FILE_KEY>$(kdf panasonic "$D2" 7)<" "$MNT/Config$D2.cfg"
+t_check "... and is alive" _lib_alive "$PROVFS_PID"
 
 # --- etcd frozen (SIGSTOP: connections hang, nothing refuses): provctl and unmount are prompt ---
 ms() { date +%s%3N; }
