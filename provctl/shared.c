@@ -9,6 +9,7 @@
 
 #include "backend/files.h"
 #include "backend/vendor.h"
+#include "inventory/diag.h"
 #include "inventory/inventory.h"
 #include "inventory/mac.h"
 #include "provctl/provctl.h"
@@ -62,6 +63,9 @@ int cmd_shared_rekey(const char *url, const char *path, const char *mac_arg, boo
 		        "provctl: %s: its record in etcd is not a provfs-shared 1 record: "
 		        "not replaced\n",
 		        mac);
+	} else if (r == -EOVERFLOW) {
+		fprintf(stderr, "provctl: %s: etcd has its last epoch (%lu): no next one\n", mac,
+		        (unsigned long)UINT32_MAX);
 	} else if (r < 0) {
 		fprintf(stderr, "provctl: %s: %s\n", mac, url_message(r, why));
 	} else {
@@ -92,7 +96,11 @@ static void show(void *ctx, uint64_t mac, const struct dev_key *rec, const char 
 	if (s->only != 0 && mac != s->only)
 		return;
 	if (rec == NULL) {
-		fprintf(stderr, "provctl: etcd: %s is not a provfs-shared 1 record\n", bad);
+		char q[DIAG_QUOTE_SIZE];
+
+		/* etcd's key may hold anything (etcdctl writes any bytes): one line, escaped */
+		fprintf(stderr, "provctl: etcd: %s is not a provfs-shared 1 record\n",
+		        diag_quote(q, bad));
 		s->bad++;
 		return;
 	}

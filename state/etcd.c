@@ -709,7 +709,8 @@ out:
 
 struct etcd_client {
 	struct etcd_url url;
-	atomic_size_t cur; /* the endpoint that answered last: the next call starts there */
+	atomic_size_t cur;  /* the endpoint that answered last: the next call starts there */
+	atomic_bool cancel; /* etcd_client_cancel: every call ends now */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -738,6 +739,7 @@ int etcd_client_new(const char *url, struct etcd_client **out, char *err, size_t
 		return rc;
 	}
 	atomic_init(&c->cur, 0);
+	atomic_init(&c->cancel, false);
 	*out = c;
 	return 0;
 }
@@ -753,6 +755,24 @@ void etcd_client_free(struct etcd_client *c)
 const char *etcd_client_prefix(const struct etcd_client *c)
 {
 	return c->url.prefix;
+}
+
+void etcd_client_cancel(struct etcd_client *c)
+{
+	atomic_store(&c->cancel, true);
+}
+
+/* libcurl calls this often, and about once a second on a quiet connection: the way out. */
+static int call_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+	struct etcd_client *c = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&c->cancel) ? 1 : 0;
 }
 
 /* A reply body, bounded: more than max bytes aborts the transfer. */
@@ -824,6 +844,9 @@ static enum attempt try_endpoint(struct etcd_client *c, size_t idx, const char *
 		return ATTEMPT_DONE;
 	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, call_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
 	cc = curl_easy_perform(h);
@@ -871,7 +894,7 @@ static int call(struct etcd_client *c, const char *path, const char *body, bool 
 		size_t idx = (start + i) % c->url.n;
 		enum attempt a;
 
-		if (left <= 0)
+		if (left <= 0 || atomic_load(&c->cancel))
 			break;
 		a = try_endpoint(c, idx, path, body,
 		                 left < ETCD_ATTEMPT_MS ? (long)left : ETCD_ATTEMPT_MS, s, &rc);
@@ -988,25 +1011,24 @@ int etcd_get(struct etcd_client *c, const char *key, struct etcd_kv *out, int64_
 	return rc;
 }
 
-int etcd_range_prefix(struct etcd_client *c, const char *prefix, int64_t revision,
-                      struct etcd_range *out)
+/*
+ * One page of a range: keys from [from, from + fromlen) to end, at most limit of them, as of
+ * revision (0: the latest).
+ */
+static int range_page(struct etcd_client *c, const void *from, size_t fromlen, const uint8_t *end,
+                      size_t endlen, int64_t revision, int64_t limit, struct etcd_range *out)
 {
-	uint8_t *end = NULL;
-	size_t endlen = 0;
 	struct sink s;
-	cJSON *o;
-	int rc;
+	cJSON *o = cJSON_CreateObject();
+	int rc = o == NULL ? -ENOMEM : add_b64(o, "key", from, fromlen);
 
 	memset(out, 0, sizeof(*out));
-	o = key_object(prefix, &rc);
-	if (o == NULL)
-		return rc;
-	rc = prefix_end(prefix, &end, &endlen);
 	if (rc == 0)
 		rc = add_b64(o, "range_end", end, endlen);
 	if (rc == 0 && revision > 0)
 		rc = add_i64(o, "revision", revision);
-	free(end);
+	if (rc == 0)
+		rc = add_i64(o, "limit", limit);
 	if (rc < 0) {
 		cJSON_Delete(o);
 		return rc;
@@ -1015,6 +1037,91 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, int64_t revisio
 	if (rc == 0)
 		rc = etcd_parse_range((const char *)s.b.data, s.b.len, out);
 	buf_free(&s.b);
+	return rc;
+}
+
+/* The kvs of page moved to the end of all (page is left empty). */
+static int range_take(struct etcd_range *all, struct etcd_range *page)
+{
+	struct etcd_kv *p;
+
+	if (page->n == 0)
+		return 0;
+	p = realloc(all->kvs, (all->n + page->n) * sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	memcpy(&p[all->n], page->kvs, page->n * sizeof(*p));
+	all->kvs = p;
+	all->n += page->n;
+	free(page->kvs);
+	page->kvs = NULL;
+	page->n = 0;
+	return 0;
+}
+
+/*
+ * In pages of ETCD_RANGE_PAGE keys, all at the revision of the first page, so that a prefix of
+ * many devices (or a few huge values) never needs one reply over ETCD_REPLY_MAX: a page that
+ * would be too large is asked again with fewer keys, down to one.
+ */
+int etcd_range_prefix(struct etcd_client *c, const char *prefix, int64_t revision,
+                      struct etcd_range *out)
+{
+	struct etcd_range page;
+	int64_t limit = ETCD_RANGE_PAGE;
+	uint8_t *end = NULL, *from = NULL;
+	size_t endlen = 0, fromlen = strlen(prefix);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = prefix_end(prefix, &end, &endlen);
+	from = rc == 0 ? malloc(fromlen + 1) : NULL;
+	if (rc == 0 && from == NULL)
+		rc = -ENOMEM;
+	if (rc == 0)
+		memcpy(from, prefix, fromlen);
+	while (rc == 0) {
+		const struct etcd_kv *last;
+		uint8_t *next;
+
+		rc = range_page(c, from, fromlen, end, endlen, revision, limit, &page);
+		if (rc == -EMSGSIZE && limit > 1) {
+			limit = limit / 8 > 0 ? limit / 8 : 1;
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		if (revision == 0)
+			revision = page.revision; /* every later page as of the first one */
+		if (limit < ETCD_RANGE_PAGE)
+			limit = limit * 2 < ETCD_RANGE_PAGE ? limit * 2 : ETCD_RANGE_PAGE;
+		out->revision = revision;
+		if (!page.more || page.n == 0) {
+			rc = range_take(out, &page);
+			etcd_range_free(&page);
+			break;
+		}
+		/* the next page starts just after the last key: that key and a NUL byte */
+		last = &page.kvs[page.n - 1];
+		next = malloc(last->key_len + 1);
+		if (next == NULL) {
+			etcd_range_free(&page);
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(next, last->key, last->key_len);
+		next[last->key_len] = 0;
+		free(from);
+		from = next;
+		fromlen = last->key_len + 1;
+		rc = range_take(out, &page);
+		etcd_range_free(&page);
+	}
+	free(end);
+	free(from);
+	if (rc < 0)
+		etcd_range_free(out);
 	return rc;
 }
 

@@ -69,7 +69,8 @@
  */
 #define ETCD_WATCH_IDLE_MS 3000
 
-#define ETCD_REPLY_MAX      ((size_t)4 << 20) /* bytes of one reply: a range of many devices */
+#define ETCD_REPLY_MAX      ((size_t)4 << 20) /* bytes of one reply: a page of a range */
+#define ETCD_RANGE_PAGE     1000              /* keys per page of a range (~300 KB of records) */
 #define ETCD_WATCH_LINE_MAX ((size_t)4 << 20) /* bytes of one watch message */
 #define ETCD_ENDPOINTS_MAX  16
 #define ETCD_URL_MAX        1024
@@ -131,6 +132,12 @@ struct etcd_client;
 /* A client for the endpoints of url. Returns 0 or -errno (-EINVAL: see err). */
 int etcd_client_new(const char *url, struct etcd_client **out, char *err, size_t errlen);
 void etcd_client_free(struct etcd_client *c);
+/*
+ * Every call in flight ends within about a second (at once when it waits between attempts) and
+ * every later one at once, as if etcd were away (-EAGAIN, or -ETIMEDOUT for a write that was
+ * sent): for a caller that is shutting down, which stops its watches too. Any thread.
+ */
+void etcd_client_cancel(struct etcd_client *c);
 /* The URL's prefix ("/name..."): the caller builds its keys below it. */
 const char *etcd_client_prefix(const struct etcd_client *c);
 
@@ -141,8 +148,10 @@ const char *etcd_client_prefix(const struct etcd_client *c);
 int etcd_get(struct etcd_client *c, const char *key, struct etcd_kv *out, int64_t *revision);
 
 /*
- * Every key that starts with prefix, as of revision (0: the latest), in key order. -ESTALE if
- * that revision was compacted. Free *out with etcd_range_free.
+ * Every key that starts with prefix, as of revision (0: the latest), in key order, read in pages
+ * of ETCD_RANGE_PAGE keys (fewer when a page would exceed ETCD_REPLY_MAX) all as of the first
+ * page's revision: no size limit on the whole. -ESTALE if that revision was compacted
+ * meanwhile. Free *out with etcd_range_free.
  */
 int etcd_range_prefix(struct etcd_client *c, const char *prefix, int64_t revision,
                       struct etcd_range *out);

@@ -802,6 +802,11 @@ static int load_intents(struct shared *sh)
 			r = r > 0 ? 0 : r;
 		} else if (r == -ENOENT) {
 			r = 0;
+		} else if (r == -ELOOP || r == -EINVAL || r == -EISDIR || r == -EFBIG) {
+			/* not a file we wrote (a symlink, a FIFO...): as damaged, not fatal */
+			say(sh, LOG_ERR, "%s/%s is not an intent (%s): ignored (remove it)",
+			    sh->cache->path, e->d_name, strerror(-r));
+			r = 0;
 		}
 		buf_free(&text);
 	}
@@ -863,6 +868,9 @@ void shared_free(struct shared *sh)
 	sh->stop = true;
 	pthread_cond_signal(&sh->wake);
 	pthread_mutex_unlock(&sh->lock);
+	/* a call to a frozen member would hold the thread for a whole deadline, or two */
+	if (sh->c != NULL)
+		etcd_client_cancel(sh->c);
 	if (sh->running)
 		pthread_join(sh->thread, NULL);
 	if (sh->watch != NULL)

@@ -18,6 +18,8 @@
 #   etcd_leader              prints the member number I of the leader (fails if none)
 #   etcd_move_leader I       member I becomes the leader
 #   etcd_alive_endpoints     prints the client endpoints of the running members, comma-separated
+#   kdf VENDOR MAC EPOCH     prints the key a replica derives (state/derive.h) from the site
+#                            secret in the file $SECRET, by openssl kdf (as t_derived.sh)
 #
 # Never a fixed port: a system etcd that the etcd-server package may have started on 2379/2380
 # is neither used nor disturbed. Members are stopped by PID through lib.sh's cleanup, like every
@@ -168,3 +170,10 @@ etcd_move_leader() {
 }
 
 _etcd_leader_is() { [ "$(etcd_leader)" = "$1" ]; }
+
+kdf() {
+	openssl kdf -keylen 16 -kdfopt digest:SHA256 -kdfopt "hexkey:$(xxd -p "$SECRET" | tr -d '\n')" \
+		-kdfopt "hexsalt:$(printf %s 'provfs per-device key v1' | xxd -p | tr -d '\n')" \
+		-kdfopt "hexinfo:$(printf '%s\0%s\0%s' "$1" "$2" "$3" | xxd -p | tr -d '\n')" HKDF |
+		tr -d ':\n' | tr 'A-F' 'a-f'
+}

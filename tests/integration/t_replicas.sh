@@ -46,14 +46,6 @@ P=/provfs-test # etcd.sh's URL prefix
 } >"$INV"
 (umask 077 && head -c 33 /dev/urandom | base64 -w0 >"$SECRET")
 
-hex() { printf %s "$1" | xxd -p | tr -d '\n'; }
-# kdf VENDOR MAC EPOCH — derive.h's key by openssl kdf (as t_derived.sh)
-kdf() {
-	openssl kdf -keylen 16 -kdfopt digest:SHA256 -kdfopt "hexkey:$(xxd -p "$SECRET" | tr -d '\n')" \
-		-kdfopt "hexsalt:$(hex 'provfs per-device key v1')" \
-		-kdfopt "hexinfo:$(printf '%s\0%s\0%s' "$1" "$2" "$3" | xxd -p | tr -d '\n')" HKDF |
-		tr -d ':\n' | tr 'A-F' 'a-f'
-}
 pa_key() { sed -n 's|.*<CFG_FILE_KEY>\([^<]*\)</CFG_FILE_KEY>.*|\1|p' "$1"; }
 ms() { date +%s%3N; }
 
